@@ -1,0 +1,42 @@
+# Fixloop: `make run` installs and serves a demo, `make test` runs the whole suite.
+PYTHON ?= python3.11
+VENV ?= .venv
+PORT ?= 8000
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-requirements
+
+.PHONY: install run worker beat test bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	cp requirements.txt $(STAMP)
+
+install: $(STAMP)
+
+.secret_key:
+	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > .secret_key
+
+# A local demo on http://127.0.0.1:$(PORT): production settings, but plain http on the loopback only.
+run: install .secret_key
+	@export SECRET_KEY="$$(cat .secret_key)" HTTPS_ONLY=$${HTTPS_ONLY:-0}; \
+	$(BIN)/python manage.py migrate --noinput && \
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0 && \
+	$(BIN)/python manage.py demo --if-empty $(if $(FILE),--cases-file $(FILE) --format $(or $(FORMAT),generic)) && \
+	echo "Fixloop is serving on http://127.0.0.1:$(PORT)/  (logins: lead, exec, owner-<department>, admin; password demo)" && \
+	exec $(BIN)/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers $${WEB_CONCURRENCY:-2} --timeout 600 --access-logfile -
+
+worker: install .secret_key
+	SECRET_KEY="$$(cat .secret_key)" $(BIN)/celery -A config worker --loglevel INFO
+
+beat: install .secret_key
+	SECRET_KEY="$$(cat .secret_key)" $(BIN)/celery -A config beat --loglevel INFO
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3 .secret_key
