@@ -1,4 +1,4 @@
-"""Departments, and (in later modules) themes, improvement issues and fix tickets."""
+"""Departments: the owners of root causes and of the fix tickets raised against them."""
 from __future__ import annotations
 
 from django.conf import settings

@@ -1,0 +1,55 @@
+"""A case: one inbound customer contact, stored exactly as received, plus what is derived from it."""
+from __future__ import annotations
+
+from django.db import models
+
+
+class Channel(models.TextChoices):
+    TWITTER = "twitter", "Twitter / X"
+    FACEBOOK = "facebook", "Facebook"
+    INSTAGRAM = "instagram", "Instagram"
+    CHAT = "chat", "Chat"
+    EMAIL = "email", "Email"
+    CALL = "call", "Call note"
+    OTHER = "other", "Other"
+
+
+class Case(models.Model):
+    """One inbound contact. (channel, external_id) is the idempotency key: ingesting it twice stores it once."""
+
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    external_id = models.CharField(max_length=200)
+    brand = models.CharField(max_length=100, db_index=True)
+    author_handle = models.CharField(max_length=200, blank=True)
+    text = models.TextField()
+    received_at = models.DateTimeField(db_index=True)
+    reply_to_external_id = models.CharField(max_length=200, blank=True)
+    thread_external_id = models.CharField(max_length=200, blank=True)
+    raw_payload = models.JSONField(default=dict, blank=True)
+    ingested_at = models.DateTimeField(auto_now_add=True)
+
+    analysis_text = models.TextField(blank=True)
+    # float32 little-endian bytes, the model's dimension long; empty until embedded.
+    embedding = models.BinaryField(null=True, blank=True, editable=False)
+    embedding_model = models.CharField(max_length=100, blank=True)
+    # The analysis text the stored embedding was computed from: a case is re-embedded only when it changes.
+    embedded_text_hash = models.CharField(max_length=64, blank=True)
+    embedded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "external_id"], name="case_unique_external_id_per_channel"),
+        ]
+        indexes = [
+            models.Index(fields=["brand", "received_at"], name="case_brand_received"),
+            models.Index(fields=["channel", "received_at"], name="case_channel_received"),
+            models.Index(fields=["embedded_at"], name="case_embedded_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.external_id}"
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.embedded_at is not None

@@ -1,0 +1,7 @@
+"""Improvement models: departments, themes and their clustering runs (issues and fixes join later)."""
+from __future__ import annotations
+
+from improvement.models.departments import Department
+from improvement.models.themes import CaseTheme, ClusteringRun, Theme, ThemeEvent
+
+__all__ = ["CaseTheme", "ClusteringRun", "Department", "Theme", "ThemeEvent"]

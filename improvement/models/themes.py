@@ -1,0 +1,128 @@
+"""Themes (recurring reasons for contact), the clustering runs that find them, and case assignments."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class ClusteringRun(models.Model):
+    """One fit of the theme model over stored embeddings; its result is swapped in atomically or not at all."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    class Trigger(models.TextChoices):
+        NIGHTLY = "nightly", "Nightly"
+        API = "api", "API"
+        ADMIN = "admin", "Admin"
+        COMMAND = "command", "Command"
+        DEMO = "demo", "Demo"
+
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    trigger = models.CharField(max_length=20, choices=Trigger.choices, default=Trigger.API)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    parameters = models.JSONField(default=dict, blank=True)
+    model_versions = models.JSONField(default=dict, blank=True)
+    case_count = models.PositiveIntegerField(default=0)
+    theme_count = models.PositiveIntegerField(default=0)
+    new_theme_count = models.PositiveIntegerField(default=0)
+    matched_theme_count = models.PositiveIntegerField(default=0)
+    dormant_theme_count = models.PositiveIntegerField(default=0)
+    outlier_share = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_seconds = models.FloatField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Clustering run {self.pk} ({self.status})"
+
+
+class Theme(models.Model):
+    """A recurring reason for contact. Its id, label and links survive refits; it is never deleted."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        DORMANT = "dormant", "Dormant"
+        MERGED = "merged", "Merged"
+
+    label = models.CharField(max_length=200)
+    # A label edited by a team lead is kept across refits; the model's own label is refreshed.
+    is_label_custom = models.BooleanField(default=False)
+    model_label = models.CharField(max_length=200, blank=True)
+    keywords = models.JSONField(default=list, blank=True)
+    representative_case_ids = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from")
+    # float32 little-endian bytes: the mean of member embeddings, normalised; used to match refits and assign.
+    centroid = models.BinaryField(null=True, blank=True, editable=False)
+    size = models.PositiveIntegerField(default=0)
+    first_run = models.ForeignKey(ClusteringRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    last_seen_run = models.ForeignKey(
+        ClusteringRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-size", "id"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class CaseTheme(models.Model):
+    """Which theme a case belongs to now (none while unassigned). Kept on the improvement side: cases know no themes."""
+
+    class Source(models.TextChoices):
+        FIT = "fit", "Clustering run"
+        INCREMENTAL = "incremental", "Nearest theme on arrival"
+        MANUAL = "manual", "Moved by a team lead"
+
+    case = models.OneToOneField("cases.Case", primary_key=True, on_delete=models.CASCADE, related_name="theme_link")
+    theme = models.ForeignKey(Theme, null=True, blank=True, on_delete=models.PROTECT, related_name="case_links")
+    source = models.CharField(max_length=20, choices=Source.choices)
+    similarity = models.FloatField(null=True, blank=True)
+    run = models.ForeignKey(ClusteringRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    assigned_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["theme", "case"], name="casetheme_theme_case")]
+
+    def __str__(self) -> str:
+        return f"case {self.case_id} → theme {self.theme_id}"
+
+
+class ThemeEvent(models.Model):
+    """History of a theme: created, renamed, merged, split, cases moved, gone dormant, back again."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        RENAMED = "renamed", "Renamed"
+        MERGED = "merged", "Merged"
+        SPLIT = "split", "Split"
+        CASES_MOVED = "cases_moved", "Cases moved"
+        DORMANT = "dormant", "Went dormant"
+        REACTIVATED = "reactivated", "Reactivated"
+
+    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    run = models.ForeignKey(ClusteringRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.theme_id} {self.kind}"
