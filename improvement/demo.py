@@ -8,7 +8,7 @@ from django.db import transaction
 
 from improvement.models import Department
 from improvement.roles import EXECUTIVE, TEAM_LEAD
-from improvement.services import department_add_owner, department_create, user_create_with_role
+from improvement.services.departments import department_add_owner, department_create, user_create_with_role
 
 DEMO_PASSWORD = "demo"
 DEMO_DEPARTMENTS = ("Logistics", "Billing", "Digital", "Stores", "Customer Care")

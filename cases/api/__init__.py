@@ -1,0 +1,1 @@
+"""REST API of the cases app, registered in config/api_router.py."""
