@@ -1,0 +1,97 @@
+"""Embedding cases: their analysis text into a stored float32 vector, computed only when that text changed."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+from django.db.models import F, Q
+from django.db.models.functions import Length
+from django.utils import timezone
+
+from cases.embedding import EMBEDDING_MODEL_NAME, embed_texts, embedding_to_bytes, text_hash
+from cases.models import Case
+
+CHUNK_SIZE = 2000
+ENCODE_BATCH_SIZE = 64
+_FIELDS = ("id", "analysis_text", "embedded_text_hash")
+
+
+def _cases_needing_embedding(cases: Iterable[Case]) -> list[tuple[Case, str]]:
+    """The cases whose stored embedding was not computed from their current analysis text, with that text's hash."""
+    stale = []
+    for case in cases:
+        current_hash = text_hash(case.analysis_text)
+        if case.embedded_text_hash != current_hash:
+            stale.append((case, current_hash))
+    return stale
+
+
+def _embed_and_store(stale: Sequence[tuple[Case, str]], *, batch_size: int) -> int:
+    """Embed each distinct analysis text once, then store every case's vector, model, hash and time in one update."""
+    if not stale:
+        return 0
+    # Identical texts (retweets, copy-pasted complaints) are embedded once; the vectors would be the same.
+    distinct_texts = list(dict.fromkeys(case.analysis_text for case, _ in stale))
+    vectors = embed_texts(distinct_texts, batch_size=batch_size)
+    vector_bytes = {text: embedding_to_bytes(vector) for text, vector in zip(distinct_texts, vectors, strict=True)}
+    now = timezone.now()
+    cases = []
+    for case, current_hash in stale:
+        case.embedding = vector_bytes[case.analysis_text]
+        case.embedding_model = EMBEDDING_MODEL_NAME
+        case.embedded_text_hash = current_hash
+        case.embedded_at = now
+        cases.append(case)
+    # The hash stored is that of the text actually embedded, so a text edited meanwhile is picked up by the next run.
+    Case.objects.bulk_update(
+        cases, ["embedding", "embedding_model", "embedded_text_hash", "embedded_at"], batch_size=500
+    )
+    return len(cases)
+
+
+def case_embed_many(
+    *, case_ids: Iterable[int], batch_size: int = ENCODE_BATCH_SIZE, chunk_size: int = CHUNK_SIZE
+) -> int:
+    """Embed the given cases whose analysis text changed since their last embedding; returns how many were embedded.
+
+    Works through the ids `chunk_size` at a time so memory stays bounded; unknown ids are ignored.
+    """
+    ids = sorted(set(case_ids))
+    embedded = 0
+    for start in range(0, len(ids), chunk_size):
+        chunk = Case.objects.filter(id__in=ids[start:start + chunk_size]).only(*_FIELDS).order_by()
+        embedded += _embed_and_store(_cases_needing_embedding(chunk), batch_size=batch_size)
+    return embedded
+
+
+def case_pending_embedding_count() -> int:
+    """How many cases have no embedding yet (cases whose text changed since are found only by hashing)."""
+    return Case.objects.filter(embedded_at__isnull=True).count()
+
+
+def case_embed_pending(
+    *,
+    batch_size: int = ENCODE_BATCH_SIZE,
+    chunk_size: int = CHUNK_SIZE,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Embed every case not embedded yet or whose analysis text changed; returns how many were embedded.
+
+    Cases are read `chunk_size` at a time in id order (memory stays bounded however many there are);
+    `on_progress(checked, embedded)` is called after each chunk with that chunk's counts.
+    """
+    embedded = 0
+    last_id = 0
+    while True:
+        chunk = list(
+            Case.objects.filter(id__gt=last_id).order_by("id").only(*_FIELDS)[:chunk_size]
+        )
+        if not chunk:
+            return embedded
+        last_id = chunk[-1].id
+        stale = _cases_needing_embedding(chunk)
+        # Similar lengths in one encode call means little padding inside each batch.
+        stale.sort(key=lambda pair: len(pair[0].analysis_text))
+        chunk_embedded = _embed_and_store(stale, batch_size=batch_size)
+        embedded += chunk_embedded
+        if on_progress is not None:
+            on_progress(len(chunk), chunk_embedded)
