@@ -47,9 +47,12 @@ def staff_admin(db):
 
 @pytest.fixture
 def shared_data() -> Path:
-    """The folder of real data sets laid beside the checkout (tests and benchmarks only)."""
+    """The folder of real data sets laid beside the checkout: skipped without it, except in CI where it must be."""
     if not SHARED_DATA.is_dir():
-        pytest.fail(f"{SHARED_DATA} is missing: the real-data tests need ../shared/data beside the checkout")
+        message = f"{SHARED_DATA} is missing: the real-data tests need ../shared/data beside the checkout"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
     return SHARED_DATA
 
 
