@@ -1,0 +1,124 @@
+"""Improvement issues raised from themes, the fix tickets departments work on, and their audit trail."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class ImprovementIssue(models.Model):
+    """A root cause worth fixing, raised by a team lead from one or more themes, with the evidence of the day."""
+
+    class Priority(models.TextChoices):
+        LOW = "low", "Low"
+        MEDIUM = "medium", "Medium"
+        HIGH = "high", "High"
+        CRITICAL = "critical", "Critical"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        IN_PROGRESS = "in_progress", "In progress"
+        FIX_SHIPPED = "fix_shipped", "Fix shipped"
+        VERIFIED = "verified", "Verified"
+        REOPENED = "reopened", "Reopened"
+        CLOSED = "closed", "Closed"
+
+    title = models.CharField(max_length=200)
+    problem_statement = models.TextField()
+    root_cause_hypothesis = models.TextField(blank=True)
+    themes = models.ManyToManyField("improvement.Theme", related_name="issues")
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="raised_issues"
+    )
+    priority = models.CharField(max_length=20, choices=Priority.choices, default=Priority.MEDIUM)
+    suggested_priority = models.CharField(max_length=20, choices=Priority.choices, default=Priority.MEDIUM)
+    # Derived from the fixes by improvement.transitions.issue_status_from_fixes, except `closed`, set explicitly.
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN, db_index=True)
+    # Frozen when raised: volume and share over the last 28 days, trend, sample cases (see selectors.issues).
+    evidence = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class FixTicket(models.Model):
+    """A change one department makes against an issue; moves only through improvement.transitions."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Proposed"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+        IN_PROGRESS = "in_progress", "In progress"
+        SHIPPED = "shipped", "Shipped"
+        WORKING = "working", "Working"
+        NO_CLEAR_EFFECT = "no_clear_effect", "No clear effect"
+        WORSE = "worse", "Worse"
+        REGRESSED = "regressed", "Regressed"
+
+    issue = models.ForeignKey(ImprovementIssue, on_delete=models.CASCADE, related_name="fixes")
+    department = models.ForeignKey("improvement.Department", on_delete=models.PROTECT, related_name="fixes")
+    description = models.TextField()
+    due_date = models.DateField(null=True, blank=True)
+    external_reference = models.URLField(max_length=500, blank=True, help_text="e.g. the Jira ticket's URL")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROPOSED, db_index=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="proposed_fixes"
+    )
+    rejection_reason = models.TextField(blank=True)
+    shipped_on = models.DateField(null=True, blank=True)
+    verdict_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["department", "status"], name="fixticket_department_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="rejected") | ~models.Q(rejection_reason=""),
+                name="fixticket_rejected_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["proposed", "accepted", "rejected", "in_progress"])
+                | models.Q(shipped_on__isnull=False),
+                name="fixticket_shipped_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Fix {self.pk} for issue {self.issue_id} ({self.status})"
+
+
+class IssueEvent(models.Model):
+    """One audit row: who changed what (the issue or one of its fixes), when, from which status to which."""
+
+    class Kind(models.TextChoices):
+        ISSUE_RAISED = "issue_raised", "Issue raised"
+        ISSUE_STATUS = "issue_status", "Issue status changed"
+        ISSUE_EDITED = "issue_edited", "Issue edited"
+        FIX_PROPOSED = "fix_proposed", "Fix proposed"
+        FIX_STATUS = "fix_status", "Fix status changed"
+
+    issue = models.ForeignKey(ImprovementIssue, on_delete=models.CASCADE, related_name="events")
+    fix = models.ForeignKey(FixTicket, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # None when the system acted (the impact evaluation recording a verdict, or a derived issue status).
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Set when the notification for this event was claimed for sending, so a task run twice sends once.
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["issue", "created_at"], name="issueevent_issue_created")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.from_status}→{self.to_status}"
