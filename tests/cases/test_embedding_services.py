@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+from io import StringIO
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from cases.embedding import EMBEDDING_DIMENSION, EMBEDDING_MODEL_NAME, embed_texts, embedding_from_bytes, text_hash
+from cases.models import Case
+from cases.services.embedding import case_embed_many, case_embed_pending, case_pending_embedding_count
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+TEXTS = [
+    "my parcel says delivered but it is not at my door",
+    "the app crashes every time I open my card settings",
+    "I was charged twice for the same order",
+]
+
+
+def make_case(number: int, analysis_text: str) -> Case:
+    return Case.objects.create(
+        channel="twitter", external_id=f"t{number}", brand="Parcelly", text=analysis_text,
+        analysis_text=analysis_text, received_at=timezone.now(),
+    )
+
+
+def test_case_embed_many_stores_a_unit_384_float32_vector_equal_to_a_direct_embed():
+    case = make_case(1, TEXTS[0])
+
+    assert case_embed_many(case_ids=[case.id]) == 1
+
+    case.refresh_from_db()
+    stored = embedding_from_bytes(case.embedding)
+    assert stored.dtype == np.float32
+    assert stored.shape == (EMBEDDING_DIMENSION,)
+    assert float(np.linalg.norm(stored)) == pytest.approx(1.0, abs=1e-5)
+    assert np.abs(stored - embed_texts([TEXTS[0]])[0]).max() < 1e-5
+    assert case.embedding_model == EMBEDDING_MODEL_NAME
+    assert case.embedded_text_hash == text_hash(TEXTS[0])
+    assert case.embedded_at is not None
+
+
+def test_case_embed_many_a_second_time_embeds_nothing():
+    ids = [make_case(number, text).id for number, text in enumerate(TEXTS)]
+    assert case_embed_many(case_ids=ids) == 3
+    first_times = dict(Case.objects.values_list("id", "embedded_at"))
+
+    assert case_embed_many(case_ids=ids) == 0
+    assert dict(Case.objects.values_list("id", "embedded_at")) == first_times
+
+
+def test_changing_the_analysis_text_re_embeds_exactly_that_case():
+    ids = [make_case(number, text).id for number, text in enumerate(TEXTS)]
+    case_embed_many(case_ids=ids)
+    Case.objects.filter(id=ids[1]).update(analysis_text="where is my refund")
+    untouched = dict(Case.objects.exclude(id=ids[1]).values_list("id", "embedded_at"))
+
+    assert case_embed_many(case_ids=ids) == 1
+
+    changed = Case.objects.get(id=ids[1])
+    assert changed.embedded_text_hash == text_hash("where is my refund")
+    assert np.abs(embedding_from_bytes(changed.embedding) - embed_texts(["where is my refund"])[0]).max() < 1e-5
+    assert dict(Case.objects.exclude(id=ids[1]).values_list("id", "embedded_at")) == untouched
+
+
+def test_identical_texts_in_one_run_get_identical_vectors():
+    first, second = make_case(1, TEXTS[2]), make_case(2, TEXTS[2])
+
+    assert case_embed_many(case_ids=[first.id, second.id]) == 2
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert bytes(first.embedding) == bytes(second.embedding)
+
+
+def test_case_embed_many_ignores_unknown_ids():
+    case = make_case(1, TEXTS[0])
+
+    assert case_embed_many(case_ids=[case.id, case.id + 1000]) == 1
+
+
+def test_case_embed_pending_embeds_every_case_in_chunks_and_reports_progress():
+    for number in range(5):
+        make_case(number, TEXTS[number % 3] + f" ({number})")
+    progress: list[tuple[int, int]] = []
+
+    embedded = case_embed_pending(chunk_size=2, on_progress=lambda checked, count: progress.append((checked, count)))
+
+    assert embedded == 5
+    assert progress == [(2, 2), (2, 2), (1, 1)]
+    assert case_pending_embedding_count() == 0
+    assert case_embed_pending(chunk_size=2) == 0
+
+
+def test_embed_cases_command_backfills_and_prints_a_summary():
+    for number, text in enumerate(TEXTS):
+        make_case(number, text)
+    output = StringIO()
+
+    call_command("embed_cases", verbosity=0, stdout=output)
+    call_command("embed_cases", verbosity=0, stdout=output)
+
+    lines = output.getvalue().splitlines()
+    assert lines[0].startswith("Embedded 3 case(s) in ")
+    assert lines[0].endswith("; 0 already up to date.")
+    assert lines[1].startswith("Embedded 0 case(s) in ")
+    assert lines[1].endswith("; 3 already up to date.")
