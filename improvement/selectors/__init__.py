@@ -1,0 +1,1 @@
+"""Reads of the improvement app, one module per concern."""

@@ -1,0 +1,150 @@
+"""Reads for issues and fixes: the evidence behind a theme, and what each role may see."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
+
+from cases.models import Case
+from improvement.models import CaseTheme, Department, FixTicket, ImprovementIssue, IssueEvent, Theme
+from improvement.roles import user_is_admin, user_is_department_owner, user_is_executive, user_is_team_lead
+
+EVIDENCE_WINDOW_DAYS = 28
+EVIDENCE_SAMPLE_SIZE = 5
+
+Priority = ImprovementIssue.Priority
+
+
+def evidence_window_end() -> datetime:
+    """The end of the evidence window: the latest case received (now when there are none).
+
+    The newest case rather than the wall clock, so a replayed or imported history still shows its last
+    28 days; with live ingest the two are minutes apart.
+    """
+    latest = Case.objects.aggregate(latest=Max("received_at"))["latest"]
+    return latest or timezone.now()
+
+
+def theme_evidence(*, themes: Iterable[Theme], window_end: datetime | None = None) -> dict:
+    """Volume, share and trend of the themes' cases over the last 28 days, with a few sample cases.
+
+    Read from CaseTheme joined to Case.received_at (a later issue moves volumes to a daily counts table).
+    `trend_percent` compares the last 28 days with the 28 before (None when the earlier window is empty).
+    """
+    theme_ids = sorted({theme.pk for theme in themes})
+    end = window_end or evidence_window_end()
+    start = end - timedelta(days=EVIDENCE_WINDOW_DAYS)
+    previous_start = start - timedelta(days=EVIDENCE_WINDOW_DAYS)
+    in_window = Q(received_at__gt=start, received_at__lte=end)
+    theme_cases = Case.objects.filter(
+        pk__in=CaseTheme.objects.filter(theme_id__in=theme_ids).values("case_id")
+    )
+    volume = theme_cases.filter(in_window).count()
+    previous_volume = theme_cases.filter(received_at__gt=previous_start, received_at__lte=start).count()
+    total = Case.objects.filter(in_window).count()
+    samples = theme_cases.filter(in_window).order_by("-received_at", "-id")[:EVIDENCE_SAMPLE_SIZE]
+    return {
+        "theme_ids": theme_ids,
+        "window_days": EVIDENCE_WINDOW_DAYS,
+        "window_end": end.isoformat(),
+        "volume": volume,
+        "previous_volume": previous_volume,
+        "total_volume": total,
+        "share": round(volume / total, 4) if total else 0.0,
+        "trend_percent": round(100 * (volume - previous_volume) / previous_volume, 1) if previous_volume else None,
+        "sample_cases": [
+            {"id": case.pk, "channel": case.channel, "received_at": case.received_at.isoformat(), "text": case.text[:500]}
+            for case in samples
+        ],
+    }
+
+
+def priority_suggest(*, evidence: dict) -> str:
+    """A priority from the evidence: share of all contact in the window, pushed up by a rising trend.
+
+    share ≥ 10% and rising ≥ 25% → critical; share ≥ 5% or rising ≥ 50% (on at least 20 cases) → high;
+    share ≥ 1% → medium; else low.
+    """
+    share = evidence.get("share") or 0.0
+    trend = evidence.get("trend_percent")
+    rising = trend if trend is not None else 0.0
+    if share >= 0.10 and rising >= 25:
+        return Priority.CRITICAL
+    if share >= 0.05 or (rising >= 50 and evidence.get("volume", 0) >= 20):
+        return Priority.HIGH
+    if share >= 0.01:
+        return Priority.MEDIUM
+    return Priority.LOW
+
+
+def user_sees_all_issues(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Team leads, executives and staff admins see every issue and every fix."""
+    return user_is_team_lead(user) or user_is_executive(user) or user_is_admin(user)
+
+
+def fix_list_visible(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[FixTicket]:
+    """Fixes the user may see: all for leads, executives and admins; a department owner's own departments' fixes."""
+    fixes = FixTicket.objects.select_related("issue", "department", "proposed_by")
+    if user_sees_all_issues(user):
+        return fixes.all()
+    if user_is_department_owner(user):
+        return fixes.filter(department__owners=user)
+    return fixes.none()
+
+
+def issue_list_visible(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[ImprovementIssue]:
+    """Issues the user may see: all for leads, executives and admins; for a department owner, issues with a fix
+    for one of their departments."""
+    issues = ImprovementIssue.objects.select_related("raised_by").prefetch_related("themes")
+    if user_sees_all_issues(user):
+        return issues.all()
+    if user_is_department_owner(user):
+        return issues.filter(pk__in=FixTicket.objects.filter(department__owners=user).values("issue_id"))
+    return issues.none()
+
+
+def issue_fixes_visible(*, issue: ImprovementIssue, user: AbstractBaseUser | AnonymousUser) -> QuerySet[FixTicket]:
+    """The issue's fixes the user may see, oldest first."""
+    return fix_list_visible(user=user).filter(issue=issue).order_by("created_at", "id")
+
+
+def issue_events_visible(*, issue: ImprovementIssue, user: AbstractBaseUser | AnonymousUser) -> QuerySet[IssueEvent]:
+    """The issue's audit trail, oldest first: its own events and those of the fixes the user may see."""
+    visible_fixes = fix_list_visible(user=user).filter(issue=issue).values("pk")
+    return (
+        IssueEvent.objects.filter(issue=issue)
+        .filter(Q(fix__isnull=True) | Q(fix__in=visible_fixes))
+        .select_related("actor", "fix__department")
+        .order_by("created_at", "id")
+    )
+
+
+def fix_queue_for_owner(*, user: AbstractBaseUser) -> dict[str, QuerySet[FixTicket]]:
+    """The owner's fix queue: waiting for a decision, in progress (accepted or started), shipped with verdicts."""
+    departments = Department.objects.all() if user_is_admin(user) else Department.objects.filter(owners=user)
+    fixes = (
+        FixTicket.objects.filter(department__in=departments)
+        .select_related("issue", "department", "proposed_by")
+        .order_by("due_date", "created_at", "id")
+    )
+    return {
+        "waiting": fixes.filter(status=FixTicket.Status.PROPOSED),
+        "in_progress": fixes.filter(status__in=[FixTicket.Status.ACCEPTED, FixTicket.Status.IN_PROGRESS]),
+        "shipped": fixes.filter(
+            status__in=[
+                FixTicket.Status.SHIPPED,
+                FixTicket.Status.WORKING,
+                FixTicket.Status.NO_CLEAR_EFFECT,
+                FixTicket.Status.WORSE,
+                FixTicket.Status.REGRESSED,
+            ]
+        ).order_by("-shipped_on", "-id"),
+    }
+
+
+def theme_list_for_raising(*, limit: int = 50) -> QuerySet[Theme]:
+    """Active themes, largest first: the ones an issue can be raised from."""
+    return Theme.objects.filter(status=Theme.Status.ACTIVE).order_by("-size", "id")[:limit]
