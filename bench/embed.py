@@ -1,0 +1,117 @@
+"""Embedding throughput: our path (cases in the database, through the embed task) against a raw encode call.
+
+Reads analysis texts of airline tweets from ../shared/data/airline_tweets.csv, stores them as cases in
+the configured database (DATABASE_URL, or a throwaway SQLite file when unset), times `case_embed_task`
+(eager: read, hash, embed, write back) and a bare `SentenceTransformer.encode` on the same texts, and
+prints, last, `ours_docs_per_s=... raw_docs_per_s=... ratio=...`. The benchmark's cases are deleted after.
+
+    .venv/bin/python bench/embed.py --limit 3000 --repeats 2
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CSV = REPOSITORY_ROOT.parent / "shared" / "data" / "airline_tweets.csv"
+EXTERNAL_ID_PREFIX = "bench-embed-"
+
+
+def _setup_django() -> None:
+    sys.path.insert(0, str(REPOSITORY_ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("SECRET_KEY", "fixloop-bench-only")
+    if not os.environ.get("DATABASE_URL"):
+        os.environ.setdefault("SQLITE_PATH", str(Path(tempfile.mkdtemp()) / "bench.sqlite3"))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def _read_texts(path: Path, limit: int) -> list[tuple[str, str, str]]:
+    """(tweet id, airline, raw text) of the first `limit` rows."""
+    with path.open(newline="", encoding="utf-8") as file:
+        rows = []
+        for row in csv.DictReader(file):
+            rows.append((row["tweet_id"], row["airline"], row["text"]))
+            if len(rows) == limit:
+                break
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--csv", type=Path, default=DEFAULT_CSV)
+    parser.add_argument("--limit", type=int, default=3000)
+    parser.add_argument("--repeats", type=int, default=2, help="Timed runs of each path; the best is reported.")
+    parser.add_argument("--batch-size", type=int, default=64)
+    arguments = parser.parse_args()
+    _setup_django()
+
+    import torch
+    from django.utils import timezone
+
+    from cases.embedding import embedding_model
+    from cases.models import Case
+    from cases.tasks import case_embed_task
+    from cases.text import analysis_text
+
+    rows = _read_texts(arguments.csv, arguments.limit)
+    Case.objects.filter(external_id__startswith=EXTERNAL_ID_PREFIX).delete()
+    now = timezone.now()
+    cases = Case.objects.bulk_create(
+        [
+            Case(
+                channel="twitter", external_id=f"{EXTERNAL_ID_PREFIX}{tweet_id}-{index}", brand=airline, text=text,
+                analysis_text=analysis_text(text, brand_names=[airline]), received_at=now,
+            )
+            for index, (tweet_id, airline, text) in enumerate(rows)
+        ],
+        batch_size=1000,
+    )
+    ids = list(Case.objects.filter(external_id__startswith=EXTERNAL_ID_PREFIX).values_list("id", flat=True))
+    texts = [case.analysis_text for case in cases]
+    distinct = len(set(texts))
+    model = embedding_model()
+    model.encode(texts[:64], batch_size=arguments.batch_size)  # warm-up: first calls allocate
+
+    ours_seconds, raw_seconds = [], []
+    try:
+        for _ in range(arguments.repeats):
+            started = time.perf_counter()
+            model.encode(
+                texts, batch_size=arguments.batch_size, normalize_embeddings=True, convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+            raw_seconds.append(time.perf_counter() - started)
+
+            Case.objects.filter(id__in=ids).update(
+                embedding=None, embedding_model="", embedded_text_hash="", embedded_at=None
+            )
+            started = time.perf_counter()
+            embedded = case_embed_task.apply(args=[ids]).get()
+            ours_seconds.append(time.perf_counter() - started)
+            assert embedded == len(ids), (embedded, len(ids))
+    finally:
+        Case.objects.filter(id__in=ids).delete()
+
+    ours = len(texts) / min(ours_seconds)
+    raw = len(texts) / min(raw_seconds)
+    print(f"texts={len(texts)} distinct_texts={distinct} batch_size={arguments.batch_size} "
+          f"torch_threads={torch.get_num_threads()} database={Case.objects.db} "
+          f"vendor={__import__('django.db', fromlist=['connection']).connection.vendor}")
+    print("ours_seconds=" + ",".join(f"{seconds:.2f}" for seconds in ours_seconds)
+          + " raw_seconds=" + ",".join(f"{seconds:.2f}" for seconds in raw_seconds))
+    print(f"ours_docs_per_s={ours:.1f} raw_docs_per_s={raw:.1f} ratio={ours / raw:.3f}")
+
+
+if __name__ == "__main__":
+    main()
