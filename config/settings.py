@@ -156,6 +156,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Several models have a `status` or `priority` field; name each choice set once.
+    "ENUM_NAME_OVERRIDES": {
+        "IssueStatusEnum": "improvement.models.issues.ImprovementIssue.Status",
+        "IssuePriorityEnum": "improvement.models.issues.ImprovementIssue.Priority",
+        "FixStatusEnum": "improvement.models.issues.FixTicket.Status",
+    },
 }
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
