@@ -128,6 +128,9 @@ if env_bool("BEHIND_PROXY", False):
 
 # A request body above this size is refused with 413 by the ingest API (bulk of 5,000 cases fits).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 32 * 1024 * 1024)
+# Queue the embedding of newly ingested cases after commit; benchmarks and big test imports turn it off
+# (`case_embed_pending_task` backfills later).
+CASES_EMBED_ON_INGEST = env_bool("CASES_EMBED_ON_INGEST", True)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
@@ -174,7 +177,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Refit the themes over every embedded case each night; the run swaps its result in atomically.
+    "themes-nightly-clustering-run": {
+        "task": "improvement.clustering_run_nightly_task",
+        "schedule": crontab(hour=env_int("THEMES_NIGHTLY_HOUR", 2), minute=30),
+    },
+}
+# Tasks sent by name, with the case ids, after cases are embedded (cases never imports improvement).
+CASES_AFTER_EMBED_TASKS = ["improvement.theme_assign_new_cases_task"]
 
 LOGGING = {
     "version": 1,

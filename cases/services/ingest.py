@@ -1,0 +1,220 @@
+"""Ingest cases: validate rows one by one, store the good ones once per (channel, external_id), count exactly.
+
+One code path serves the bulk API and the `import_cases` command. A row is a dict with the keys
+`external_id`, `text`, `received_at` (aware datetime or ISO 8601 string), `channel`, `brand` and the optional
+`author_handle`, `reply_to_external_id`, `thread_external_id`, `raw_payload`. A bad row is rejected with its
+index and a reason; the good rows of the same call are still stored. A duplicate (already stored, or repeated
+inside the call) is counted and never changes the stored case.
+
+Inserts use `INSERT ... ON CONFLICT (channel, external_id) DO NOTHING RETURNING id` on PostgreSQL and SQLite
+alike: the rows the database returns are exactly the ones this call created, also when concurrent calls race
+on the same ids (the loser of a race waits for the winner's commit and then inserts nothing).
+"""
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from cases.models import Case, Channel
+from cases.text import analysis_text
+
+MAX_TEXT_LENGTH = 10_000
+# Rows per INSERT statement: 16 columns x 500 rows stays far below SQLite's and PostgreSQL's parameter limits.
+INSERT_CHUNK_SIZE = 500
+CHANNELS = frozenset(Channel.values)
+# PostgreSQL text and jsonb cannot hold NUL, and UTF-8 cannot encode lone surrogates (nor undecodable bytes
+# that a reader kept as surrogate escapes): such values are rejected, not silently altered.
+UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+INSERT_FIELDS = [model_field for model_field in Case._meta.concrete_fields if not model_field.primary_key]
+
+
+class RowError(ValueError):
+    """A row that cannot be stored; the message is the reason reported to the sender."""
+
+
+@dataclass(frozen=True)
+class RowRejection:
+    index: int
+    reason: str
+
+
+@dataclass
+class IngestResult:
+    created: int = 0
+    duplicates: int = 0
+    rejected: list[RowRejection] = field(default_factory=list)
+    created_ids: list[int] = field(default_factory=list)
+
+    @property
+    def rejected_count(self) -> int:
+        return len(self.rejected)
+
+
+def _string(row: Mapping[str, Any], key: str, *, required: bool, max_length: int | None) -> str:
+    value = row.get(key)
+    if value is None or value == "":
+        if required:
+            raise RowError(f"{key} is required")
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise RowError(f"{key} must be a string, got {type(value).__name__}")
+    value = str(value)
+    if required and not value.strip():
+        raise RowError(f"{key} is blank")
+    if max_length is not None and len(value) > max_length:
+        raise RowError(f"{key} is {len(value):,} characters long; the limit is {max_length:,}")
+    if UNSTORABLE.search(value):
+        raise RowError(f"{key} contains a NUL character, a lone surrogate or bytes that are not valid UTF-8")
+    return value
+
+
+def _received_at(row: Mapping[str, Any]) -> datetime.datetime:
+    value = row.get("received_at")
+    if value is None or value == "":
+        raise RowError("received_at is required")
+    if isinstance(value, str):
+        try:
+            parsed = parse_datetime(value.strip())
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            raise RowError(f"received_at is not an ISO 8601 date-time: {value[:40]!r}")
+        value = parsed
+    if not isinstance(value, datetime.datetime):
+        raise RowError(f"received_at must be an ISO 8601 date-time string, got {type(value).__name__}")
+    if timezone.is_naive(value):
+        raise RowError("received_at has no time zone offset (add one, e.g. +00:00 or Z)")
+    return value
+
+
+def _first_unstorable_path(value: Any, path: str) -> str | None:
+    if isinstance(value, str):
+        return path if UNSTORABLE.search(value) else None
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if isinstance(key, str) and UNSTORABLE.search(key):
+                return path
+            found = _first_unstorable_path(item, f"{path}.{key}")
+            if found:
+                return found
+    elif isinstance(value, list | tuple):
+        for position, item in enumerate(value):
+            found = _first_unstorable_path(item, f"{path}[{position}]")
+            if found:
+                return found
+    return None
+
+
+def case_build_from_row(*, row: Any, default_channel: str = "", default_brand: str = "") -> Case:
+    """An unsaved Case from one input row, with its analysis text; raises RowError naming the bad field."""
+    if not isinstance(row, Mapping):
+        raise RowError(f"a case must be an object, got {type(row).__name__}")
+    channel = _string(row, "channel", required=False, max_length=20) or default_channel
+    if not channel:
+        raise RowError("channel is required")
+    if channel not in CHANNELS:
+        raise RowError(f"channel {channel!r} is not one of {', '.join(sorted(CHANNELS))}")
+    brand = _string(row, "brand", required=False, max_length=100) or default_brand
+    if not brand.strip():
+        raise RowError("brand is required")
+    external_id = _string(row, "external_id", required=True, max_length=200).strip()
+    text = _string(row, "text", required=True, max_length=MAX_TEXT_LENGTH)
+    received_at = _received_at(row)
+    raw_payload = row.get("raw_payload")
+    if raw_payload is None:
+        raw_payload = {}
+    if not isinstance(raw_payload, Mapping):
+        raise RowError(f"raw_payload must be an object, got {type(raw_payload).__name__}")
+    bad_path = _first_unstorable_path(raw_payload, "raw_payload")
+    if bad_path:
+        raise RowError(f"{bad_path} contains a NUL character, a lone surrogate or bytes that are not valid UTF-8")
+    return Case(
+        channel=channel,
+        external_id=external_id,
+        brand=brand.strip(),
+        author_handle=_string(row, "author_handle", required=False, max_length=200),
+        text=text,
+        received_at=received_at,
+        reply_to_external_id=_string(row, "reply_to_external_id", required=False, max_length=200),
+        thread_external_id=_string(row, "thread_external_id", required=False, max_length=200),
+        raw_payload=dict(raw_payload),
+        analysis_text=analysis_text(text, brand_names=[brand]),
+    )
+
+
+def _insert_ignoring_conflicts(cases: list[Case]) -> list[int]:
+    """Insert the cases, skipping those whose (channel, external_id) is stored; returns the new ids."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(model_field.column) for model_field in INSERT_FIELDS)
+    row_placeholder = "(" + ", ".join(["%s"] * len(INSERT_FIELDS)) + ")"
+    created_ids: list[int] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(cases), INSERT_CHUNK_SIZE):
+            chunk = cases[start:start + INSERT_CHUNK_SIZE]
+            parameters: list[Any] = []
+            for case in chunk:
+                for model_field in INSERT_FIELDS:
+                    value = model_field.pre_save(case, add=True)
+                    parameters.append(model_field.get_db_prep_save(value, connection))
+            cursor.execute(
+                f"INSERT INTO {quote(Case._meta.db_table)} ({columns}) VALUES "
+                f"{', '.join([row_placeholder] * len(chunk))} "
+                f"ON CONFLICT ({quote('channel')}, {quote('external_id')}) DO NOTHING RETURNING {quote('id')}",
+                parameters,
+            )
+            created_ids.extend(row[0] for row in cursor.fetchall())
+    return created_ids
+
+
+def _enqueue_embedding(case_ids: list[int]) -> None:
+    from cases.tasks import case_embed_task
+
+    transaction.on_commit(lambda: case_embed_task.delay(case_ids))
+
+
+def case_ingest_many(
+    *,
+    rows: Iterable[Any],
+    default_channel: str = "",
+    default_brand: str = "",
+    embed: bool | None = None,
+) -> IngestResult:
+    """Validate each row, store the good ones once, and count created, duplicates and rejected rows.
+
+    `default_channel` and `default_brand` fill rows that have none. After commit the created cases are
+    queued for embedding, unless `embed` is False (None follows settings.CASES_EMBED_ON_INGEST).
+    """
+    result = IngestResult()
+    candidates: dict[tuple[str, str], Case] = {}
+    for index, row in enumerate(rows):
+        try:
+            case = case_build_from_row(row=row, default_channel=default_channel, default_brand=default_brand)
+        except RowError as error:
+            result.rejected.append(RowRejection(index=index, reason=str(error)))
+            continue
+        key = (case.channel, case.external_id)
+        if key in candidates:
+            result.duplicates += 1
+            continue
+        candidates[key] = case
+    if not candidates:
+        return result
+
+    # A fixed insert order makes concurrent batches take row locks in the same order, so they cannot deadlock.
+    ordered = [candidates[key] for key in sorted(candidates)]
+    with transaction.atomic():
+        result.created_ids = sorted(_insert_ignoring_conflicts(ordered))
+        result.created = len(result.created_ids)
+        result.duplicates += len(ordered) - result.created
+        should_embed = settings.CASES_EMBED_ON_INGEST if embed is None else embed
+        if should_embed and result.created_ids:
+            _enqueue_embedding(result.created_ids)
+    return result
