@@ -27,7 +27,7 @@ class ImprovementIssue(models.Model):
     root_cause_hypothesis = models.TextField(blank=True)
     themes = models.ManyToManyField("improvement.Theme", related_name="issues")
     raised_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="raised_issues"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="raised_issues"
     )
     priority = models.CharField(max_length=20, choices=Priority.choices, default=Priority.MEDIUM)
     suggested_priority = models.CharField(max_length=20, choices=Priority.choices, default=Priority.MEDIUM)
@@ -67,7 +67,7 @@ class FixTicket(models.Model):
     external_reference = models.URLField(max_length=500, blank=True, help_text="e.g. the Jira ticket's URL")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROPOSED, db_index=True)
     proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="proposed_fixes"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="proposed_fixes"
     )
     rejection_reason = models.TextField(blank=True)
     shipped_on = models.DateField(null=True, blank=True)

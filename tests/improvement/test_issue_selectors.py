@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from improvement.models import ImprovementIssue
+from improvement.selectors.issues import (
+    fix_list_visible,
+    issue_events_visible,
+    issue_list_visible,
+    priority_suggest,
+    theme_evidence,
+)
+from tests.factories import DepartmentFactory, DepartmentOwnerFactory, UserFactory
+from tests.improvement.workflow_factories import (
+    WINDOW_END,
+    FixFactory,
+    IssueFactory,
+    ThemeFactory,
+    cases_for_theme,
+)
+
+pytestmark = pytest.mark.django_db
+
+Priority = ImprovementIssue.Priority
+
+
+def days_before_end(*days: float):
+    return [WINDOW_END - timedelta(days=day) for day in days]
+
+
+def test_theme_evidence_counts_volume_share_and_trend_over_the_last_28_days():
+    theme = ThemeFactory()
+    recent = cases_for_theme(theme=theme, received=days_before_end(0, 3, 27.5))
+    cases_for_theme(theme=theme, received=days_before_end(30))  # the 28 days before
+    cases_for_theme(theme=theme, received=days_before_end(60))  # older, ignored
+    cases_for_theme(theme=ThemeFactory(), received=days_before_end(1, 2))
+    cases_for_theme(theme=None, received=days_before_end(5))
+
+    evidence = theme_evidence(themes=[theme], window_end=WINDOW_END)
+
+    assert {key: value for key, value in evidence.items() if key != "sample_cases"} == {
+        "theme_ids": [theme.pk],
+        "window_days": 28,
+        "window_end": "2026-03-01T12:00:00+00:00",
+        "volume": 3,
+        "previous_volume": 1,
+        "total_volume": 6,
+        "share": 0.5,
+        "trend_percent": 200.0,
+    }
+    assert [sample["id"] for sample in evidence["sample_cases"]] == [case.pk for case in recent]
+
+
+def test_theme_evidence_window_ends_at_the_latest_case_by_default():
+    theme = ThemeFactory()
+    cases_for_theme(theme=theme, received=days_before_end(0, 40))
+
+    evidence = theme_evidence(themes=[theme])
+
+    assert evidence["window_end"] == "2026-03-01T12:00:00+00:00"
+    assert (evidence["volume"], evidence["previous_volume"], evidence["trend_percent"]) == (1, 1, 0.0)
+
+
+def test_theme_evidence_without_cases_is_zero_with_no_trend():
+    evidence = theme_evidence(themes=[ThemeFactory()], window_end=WINDOW_END)
+
+    assert (evidence["volume"], evidence["share"], evidence["trend_percent"], evidence["sample_cases"]) == (
+        0, 0.0, None, []
+    )
+
+
+@pytest.mark.parametrize(
+    ("share", "trend", "volume", "expected"),
+    [
+        (0.12, 30.0, 120, Priority.CRITICAL),
+        (0.12, 10.0, 120, Priority.HIGH),
+        (0.06, None, 60, Priority.HIGH),
+        (0.02, 80.0, 25, Priority.HIGH),
+        (0.02, 80.0, 10, Priority.MEDIUM),
+        (0.01, -20.0, 10, Priority.MEDIUM),
+        (0.005, None, 5, Priority.LOW),
+    ],
+)
+def test_priority_suggest_rises_with_share_and_trend(share, trend, volume, expected):
+    assert priority_suggest(evidence={"share": share, "trend_percent": trend, "volume": volume}) == expected
+
+
+def test_leads_executives_and_admins_see_every_issue_and_fix(team_lead, executive, staff_admin):
+    issues = IssueFactory.create_batch(2)
+    fix = FixFactory(issue=issues[0], department=DepartmentFactory())
+
+    for user in (team_lead, executive, staff_admin):
+        assert set(issue_list_visible(user=user)) == set(issues)
+        assert list(fix_list_visible(user=user)) == [fix]
+
+
+def test_owner_sees_issues_with_a_fix_for_their_department_and_only_those_fixes():
+    owner = DepartmentOwnerFactory(username="owner-logistics")
+    logistics = DepartmentFactory(name="Logistics", owners=[owner])
+    billing = DepartmentFactory(name="Billing")
+    shared_issue, billing_issue, _without_fixes = IssueFactory.create_batch(3)
+    own_fix = FixFactory(issue=shared_issue, department=logistics)
+    other_fix = FixFactory(issue=shared_issue, department=billing)
+    FixFactory(issue=billing_issue, department=billing)
+
+    assert list(issue_list_visible(user=owner)) == [shared_issue]
+    assert list(fix_list_visible(user=owner)) == [own_fix]
+    assert other_fix not in fix_list_visible(user=owner)
+
+
+def test_owner_sees_the_issue_events_and_those_of_their_own_fixes_only():
+    from improvement.models import IssueEvent
+
+    owner = DepartmentOwnerFactory(username="owner-logistics")
+    logistics = DepartmentFactory(name="Logistics", owners=[owner])
+    issue = IssueFactory()
+    own_fix = FixFactory(issue=issue, department=logistics)
+    other_fix = FixFactory(issue=issue, department=DepartmentFactory(name="Billing"))
+    raised = IssueEvent.objects.create(issue=issue, kind="issue_raised", to_status="open")
+    own = IssueEvent.objects.create(issue=issue, fix=own_fix, kind="fix_proposed", to_status="proposed")
+    IssueEvent.objects.create(issue=issue, fix=other_fix, kind="fix_proposed", to_status="proposed")
+
+    assert list(issue_events_visible(issue=issue, user=owner)) == [raised, own]
+
+
+def test_user_without_a_role_sees_no_issue_and_no_fix():
+    FixFactory(department=DepartmentFactory())
+    nobody = UserFactory(username="nobody")
+
+    assert list(issue_list_visible(user=nobody)) == []
+    assert list(fix_list_visible(user=nobody)) == []
