@@ -144,7 +144,7 @@ def fix_ship(*, fix: FixTicket, by: AbstractBaseUser, shipped_on: datetime.date 
 def fix_record_verdict(*, fix: FixTicket, verdict: str, note: str = "") -> FixTicket:
     """The system (impact evaluation) records a shipped fix's effect: working, no clear effect, worse, regressed."""
     if verdict not in VERDICTS:
-        raise ValidationError({"verdict": f"unknown verdict {verdict!r}; expected one of {', '.join(VERDICTS)}"})
+        raise ValidationError({"verdict": f"unknown verdict {str(verdict)!r}; expected one of {', '.join(VERDICTS)}"})
     return _fix_transition(
         fix=fix, to_status=verdict, by=None, performer=Performer.SYSTEM, note=note.strip(),
         changes={"verdict_note": note.strip()},
