@@ -1,0 +1,258 @@
+"""Case API: bulk ingest (permissions, limits, per-row rejections, concurrency) and the filtered list."""
+from __future__ import annotations
+
+import datetime
+import json
+import threading
+
+import pytest
+from django.db import connection, connections
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.validation import validate_schema
+from rest_framework.test import APIClient
+
+from cases.models import Case
+from tests.factories import StaffAdminFactory
+
+BULK_URL = "/api/cases/bulk/"
+LIST_URL = "/api/cases/"
+
+
+def item(external_id: str, **changes) -> dict:
+    return {
+        "external_id": external_id, "channel": "twitter", "brand": "Parcelly", "author_handle": "ana",
+        "text": f"@Parcelly parcel {external_id} is late", "received_at": "2026-11-20T09:30:00Z", **changes,
+    }
+
+
+@pytest.fixture(autouse=True)
+def no_embedding(settings):
+    settings.CASES_EMBED_ON_INGEST = False
+
+
+@pytest.fixture
+def lead_client(api_client, team_lead) -> APIClient:
+    api_client.force_authenticate(team_lead)
+    return api_client
+
+
+def test_bulk_counts_created_duplicates_and_rejected(lead_client):
+    response = lead_client.post(
+        BULK_URL, {"cases": [item("1"), item("2"), item("1"), item("3", received_at=12)]}, format="json",
+    )
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "created": 2, "duplicates": 1, "rejected": 1,
+        "rejected_rows": [{"index": 3, "reason": "received_at must be an ISO 8601 date-time string, got int"}],
+    }
+
+
+def test_bulk_repeated_request_stores_nothing_and_changes_nothing(lead_client):
+    lead_client.post(BULK_URL, {"cases": [item("1"), item("2")]}, format="json")
+
+    response = lead_client.post(BULK_URL, {"cases": [item("1", text="changed"), item("2")]}, format="json")
+
+    assert response.json() == {"created": 0, "duplicates": 2, "rejected": 0, "rejected_rows": []}
+    assert Case.objects.get(external_id="1").text == "@Parcelly parcel 1 is late"
+
+
+def test_bulk_is_allowed_to_staff_admins(api_client, staff_admin):
+    api_client.force_authenticate(staff_admin)
+
+    response = api_client.post(BULK_URL, {"cases": [item("1")]}, format="json")
+
+    assert response.json()["created"] == 1
+
+
+def test_bulk_refuses_an_executive(api_client, executive):
+    api_client.force_authenticate(executive)
+
+    response = api_client.post(BULK_URL, {"cases": [item("1")]}, format="json")
+
+    assert response.status_code == 403
+    assert Case.objects.count() == 0
+
+
+def test_bulk_refuses_an_anonymous_caller(api_client, db):
+    response = api_client.post(BULK_URL, {"cases": [item("1")]}, format="json")
+
+    assert response.status_code == 401
+
+
+def test_bulk_answers_413_for_more_than_5000_cases(lead_client):
+    response = lead_client.post(BULK_URL, {"cases": [item(str(number)) for number in range(5_001)]}, format="json")
+
+    assert response.status_code == 413
+    assert response.json() == {
+        "detail": "Too many cases: 5,001 in one request; the limit is 5,000. Split them into several requests.",
+    }
+    assert Case.objects.count() == 0
+
+
+def test_bulk_answers_413_for_a_body_over_the_upload_limit(lead_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
+
+    response = lead_client.post(BULK_URL, {"cases": [item(str(number)) for number in range(20)]}, format="json")
+
+    assert response.status_code == 413
+    assert response.json()["detail"].startswith("The request body is larger than 1,000 bytes")
+    assert Case.objects.count() == 0
+
+
+def test_bulk_answers_400_naming_cases_when_the_body_is_a_list(lead_client):
+    response = lead_client.post(BULK_URL, [item("1")], format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["cases"]
+
+
+def test_bulk_answers_400_naming_cases_when_cases_is_not_a_list(lead_client):
+    response = lead_client.post(BULK_URL, {"cases": "1,2,3"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"cases": ['Expected a list of items but got type "str".']}
+
+
+def test_bulk_answers_400_for_malformed_json(lead_client):
+    response = lead_client.post(BULK_URL, '{"cases": [', content_type="application/json")
+
+    assert response.status_code == 400
+
+
+def test_bulk_rejects_nul_and_lone_surrogates_and_keeps_rtl_text(lead_client):
+    body = (
+        '{"cases": ['
+        + json.dumps(item("nul", text="a\u0000b"))
+        + ", "
+        + json.dumps(item("surrogate")).replace("is late", "\\ud800 late")
+        + ", "
+        + json.dumps(item("rtl", text="\u200f\u202eطردي متأخر"), ensure_ascii=False)
+        + "]}"
+    )
+
+    response = lead_client.post(BULK_URL, body.encode("utf-8"), content_type="application/json")
+
+    assert response.status_code == 200
+    reason = "text contains a NUL character, a lone surrogate or bytes that are not valid UTF-8"
+    assert response.json() == {
+        "created": 1, "duplicates": 0, "rejected": 2,
+        "rejected_rows": [{"index": 0, "reason": reason}, {"index": 1, "reason": reason}],
+    }
+    assert Case.objects.get().text == "\u200f\u202eطردي متأخر"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_bulk_twenty_concurrent_requests_with_overlapping_ids_store_each_id_once(settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL (the SQLite test database is one in-memory connection)")
+    settings.CASES_EMBED_ON_INGEST = False
+    admin = StaffAdminFactory(username="concurrent-admin")
+    # Request n sends ids 10n .. 10n+49: neighbouring requests overlap on 40 ids.
+    payloads = [[item(str(number)) for number in range(10 * request, 10 * request + 50)] for request in range(20)]
+    results: list[dict] = []
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(payloads))
+
+    def send(cases: list[dict]) -> None:
+        try:
+            client = APIClient()
+            client.force_authenticate(admin)
+            barrier.wait()
+            response = client.post(BULK_URL, {"cases": cases}, format="json")
+            assert response.status_code == 200, response.content
+            results.append(response.json())
+        except BaseException as error:  # noqa: BLE001 - reported by the main thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send, args=(cases,)) for cases in payloads]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    distinct_ids = {case["external_id"] for cases in payloads for case in cases}
+    assert len(distinct_ids) == 240
+    assert Case.objects.count() == 240
+    assert sum(result["created"] for result in results) == 240
+    assert sum(result["duplicates"] for result in results) == 20 * 50 - 240
+
+
+@pytest.fixture
+def listed_cases(db):
+    def create(external_id: str, channel: str, brand: str, day: int) -> Case:
+        return Case.objects.create(
+            external_id=external_id, channel=channel, brand=brand, text=f"text {external_id}",
+            received_at=datetime.datetime(2026, 11, day, 12, tzinfo=datetime.UTC),
+        )
+
+    return [
+        create("a", "twitter", "Parcelly", 1),
+        create("b", "twitter", "Parcelly", 2),
+        create("c", "email", "Parcelly", 3),
+        create("d", "twitter", "Shopzy", 4),
+    ]
+
+
+def external_ids(response) -> list[str]:
+    return [case["external_id"] for case in response.json()["results"]]
+
+
+def test_list_is_readable_by_an_executive_newest_first(api_client, executive, listed_cases):
+    api_client.force_authenticate(executive)
+
+    response = api_client.get(LIST_URL)
+
+    assert response.status_code == 200
+    assert external_ids(response) == ["d", "c", "b", "a"]
+    assert set(response.json()["results"][0]) == {
+        "id", "channel", "external_id", "brand", "author_handle", "text", "analysis_text", "received_at",
+        "reply_to_external_id", "thread_external_id", "ingested_at", "is_embedded",
+    }
+
+
+def test_list_refuses_an_anonymous_caller(api_client, listed_cases):
+    assert api_client.get(LIST_URL).status_code == 401
+
+
+def test_list_filters_by_channel_brand_and_date_range(lead_client, listed_cases):
+    assert external_ids(lead_client.get(LIST_URL, {"channel": "twitter", "brand": "Parcelly"})) == ["b", "a"]
+    assert external_ids(lead_client.get(
+        LIST_URL, {"received_after": "2026-11-02T00:00:00Z", "received_before": "2026-11-04T00:00:00Z"},
+    )) == ["c", "b"]
+
+
+def test_list_answers_400_for_an_unknown_channel(lead_client, listed_cases):
+    response = lead_client.get(LIST_URL, {"channel": "pigeon"})
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["channel"]
+
+
+def test_list_pages_with_a_cursor(lead_client, listed_cases):
+    first = lead_client.get(LIST_URL, {"page_size": 3}).json()
+    second = lead_client.get(first["next"]).json()
+
+    assert [case["external_id"] for case in first["results"]] == ["d", "c", "b"]
+    assert [case["external_id"] for case in second["results"]] == ["a"]
+    assert second["next"] is None
+
+
+def test_team_lead_role_holds_the_case_permissions(team_lead, executive, department_owner):
+    assert team_lead.has_perm("cases.add_case") and team_lead.has_perm("cases.view_case")
+    assert not executive.has_perm("cases.add_case") and executive.has_perm("cases.view_case")
+    assert not department_owner.has_perm("cases.add_case") and department_owner.has_perm("cases.view_case")
+
+
+def test_schema_of_the_case_endpoints_is_valid(db):
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+
+    validate_schema(schema)
+    bulk = schema["paths"]["/api/cases/bulk/"]["post"]
+    assert set(bulk["responses"]) == {"200", "400", "413"}
+    assert {parameter["name"] for parameter in schema["paths"]["/api/cases/"]["get"]["parameters"]} == {
+        "brand", "channel", "cursor", "page_size", "received_after", "received_before",
+    }
