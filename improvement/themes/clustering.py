@@ -1,0 +1,190 @@
+"""Fit themes over stored embeddings with BERTopic (UMAP + HDBSCAN + c-TF-IDF), and assign new embeddings."""
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable, Sequence
+from importlib import metadata
+
+import numpy as np
+
+from improvement.themes.labelling import (
+    class_keywords,
+    label_from_keywords,
+    make_vectorizer,
+    stop_word_set,
+)
+from improvement.themes.results import FitResult, ThemeCluster
+
+# Cosine similarity to the nearest theme centroid at or above which a case joins that theme (see bench/cluster.py).
+DEFAULT_ASSIGN_THRESHOLD = 0.30
+# Above this many documents the clustering is fitted on a fixed random sample and the rest are assigned.
+FIT_SAMPLE_SIZE = 20_000
+MINIMUM_DOCUMENTS = 30
+REPRESENTATIVE_COUNT = 5
+UMAP_NEIGHBORS = 15
+UMAP_COMPONENTS = 5
+
+
+def minimum_cluster_size(document_count: int) -> int:
+    """HDBSCAN's smallest theme: half the square root of the document count, at least 10 (50 at 10,000 docs)."""
+    return max(10, int(round(math.sqrt(document_count) / 2)))
+
+
+def model_versions() -> dict:
+    from cases.embedding import EMBEDDING_MODEL_NAME
+
+    versions = {"embedding_model": EMBEDDING_MODEL_NAME}
+    for package in ("bertopic", "umap-learn", "hdbscan", "scikit-learn", "numpy"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    return versions
+
+
+def normalise_rows(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms == 0, 1, norms)
+
+
+def assign(*, embeddings: np.ndarray, centroids: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest centroid by cosine similarity per row: (its index, or -1 below `threshold`; the similarity)."""
+    embeddings = np.atleast_2d(np.asarray(embeddings, dtype=np.float32))
+    if len(centroids) == 0 or len(embeddings) == 0:
+        return np.full(len(embeddings), -1, dtype=np.int64), np.zeros(len(embeddings), dtype=np.float32)
+    similarities = normalise_rows(embeddings) @ normalise_rows(np.atleast_2d(centroids)).T
+    nearest = np.argmax(similarities, axis=1)
+    best = similarities[np.arange(len(embeddings)), nearest]
+    return np.where(best >= threshold, nearest, -1).astype(np.int64), best.astype(np.float32)
+
+
+def _cluster_sample(
+    *, texts: list[str], embeddings: np.ndarray, stop_words: frozenset[str], random_state: int, min_cluster_size: int
+) -> np.ndarray:
+    """BERTopic's topics (-1 = outlier) for the sample, from UMAP to 5-d and HDBSCAN."""
+    from bertopic import BERTopic
+    from hdbscan import HDBSCAN
+    from umap import UMAP
+
+    umap_model = UMAP(
+        n_neighbors=UMAP_NEIGHBORS, n_components=UMAP_COMPONENTS, min_dist=0.0, metric="cosine",
+        low_memory=True, random_state=random_state,
+    )
+    hdbscan_model = HDBSCAN(
+        min_cluster_size=min_cluster_size, min_samples=max(5, min_cluster_size // 5), metric="euclidean",
+        cluster_selection_method="eom", prediction_data=False, core_dist_n_jobs=1,
+    )
+    topic_model = BERTopic(
+        umap_model=umap_model,
+        hdbscan_model=hdbscan_model,
+        vectorizer_model=make_vectorizer(stop_words=stop_words, document_count=len(texts)),
+        calculate_probabilities=False,
+        low_memory=True,
+    )
+    topics, _ = topic_model.fit_transform(texts, embeddings)
+    return np.asarray(topics, dtype=np.int64)
+
+
+def _centroids(embeddings: np.ndarray, groups: np.ndarray, group_count: int) -> np.ndarray:
+    sums = np.zeros((group_count, embeddings.shape[1]), dtype=np.float64)
+    member = groups >= 0
+    np.add.at(sums, groups[member], embeddings[member])
+    return normalise_rows(sums)
+
+
+def fit(
+    *,
+    texts: Sequence[str],
+    embeddings: np.ndarray,
+    stop_words: Iterable[str] = (),
+    random_state: int = 42,
+    assign_threshold: float = DEFAULT_ASSIGN_THRESHOLD,
+) -> FitResult:
+    """Find themes among the documents; documents nearer no theme than `assign_threshold` stay unassigned (-1)."""
+    started = time.perf_counter()
+    texts = [str(text) for text in texts]
+    embeddings = normalise_rows(embeddings)
+    if len(texts) != len(embeddings):
+        raise ValueError(f"{len(texts)} texts but {len(embeddings)} embeddings")
+    document_count = len(texts)
+    stop_words = list(stop_words)
+    sample_size = min(document_count, FIT_SAMPLE_SIZE)
+    min_cluster_size = minimum_cluster_size(sample_size)
+    parameters = {
+        "document_count": document_count,
+        "fit_sample_size": sample_size,
+        "random_state": random_state,
+        "umap": {"n_neighbors": UMAP_NEIGHBORS, "n_components": UMAP_COMPONENTS, "min_dist": 0.0, "metric": "cosine"},
+        "hdbscan": {"min_cluster_size": min_cluster_size, "min_samples": max(5, min_cluster_size // 5)},
+        "assign_threshold": assign_threshold,
+        "vectorizer": {"ngram_range": [1, 2], "stop_words": "english+filler+brands"},
+        "ctfidf": {"reduce_frequent_words": True},
+    }
+    if document_count < MINIMUM_DOCUMENTS:
+        return FitResult(
+            clusters=[], assignments=np.full(document_count, -1, dtype=np.int64),
+            outlier_share=1.0 if document_count else 0.0,
+            parameters={**parameters, "skipped": f"fewer than {MINIMUM_DOCUMENTS} documents"},
+            model_versions=model_versions(),
+        )
+
+    generator = np.random.default_rng(random_state)
+    sample = (
+        np.sort(generator.choice(document_count, size=sample_size, replace=False))
+        if sample_size < document_count else np.arange(document_count)
+    )
+    topics = _cluster_sample(
+        texts=[texts[i] for i in sample], embeddings=embeddings[sample], stop_words=stop_word_set(stop_words),
+        random_state=random_state, min_cluster_size=min_cluster_size,
+    )
+    topic_ids = sorted(int(topic) for topic in set(topics.tolist()) if topic != -1)
+    if not topic_ids:
+        return FitResult(
+            clusters=[], assignments=np.full(document_count, -1, dtype=np.int64), outlier_share=1.0,
+            parameters={**parameters, "seconds": round(time.perf_counter() - started, 3)},
+            model_versions=model_versions(),
+        )
+    sample_groups = np.array([topic_ids.index(int(topic)) if topic != -1 else -1 for topic in topics])
+    centroids = _centroids(embeddings[sample], sample_groups, len(topic_ids))
+    # Every document, outliers and documents outside the sample alike, goes to its nearest core centroid if near enough.
+    assignments, similarities = assign(embeddings=embeddings, centroids=centroids, threshold=assign_threshold)
+    assignments[sample[sample_groups >= 0]] = sample_groups[sample_groups >= 0]
+    clusters, assignments = _build_clusters(
+        texts=texts, embeddings=embeddings, assignments=assignments, group_count=len(topic_ids),
+        stop_words=stop_words,
+    )
+    outlier_share = float(np.mean(assignments == -1))
+    parameters["seconds"] = round(time.perf_counter() - started, 3)
+    return FitResult(
+        clusters=clusters, assignments=assignments, outlier_share=outlier_share, parameters=parameters,
+        model_versions=model_versions(),
+    )
+
+
+def _build_clusters(
+    *, texts: list[str], embeddings: np.ndarray, assignments: np.ndarray, group_count: int,
+    stop_words: list[str],
+) -> tuple[list[ThemeCluster], np.ndarray]:
+    """Clusters ordered by size (largest first) with labels, keywords, centroids and representatives."""
+    sizes = np.bincount(assignments[assignments >= 0], minlength=group_count)
+    order = [group for group in np.argsort(-sizes, kind="stable") if sizes[group] > 0]
+    renumber = np.full(group_count, -1, dtype=np.int64)
+    renumber[order] = np.arange(len(order))
+    assignments = np.where(assignments >= 0, renumber[np.maximum(assignments, 0)], -1)
+    centroids = _centroids(embeddings, assignments, len(order))
+    keywords = class_keywords(texts=texts, groups=assignments, stop_words=stop_words)
+    clusters = []
+    for index in range(len(order)):
+        members = np.flatnonzero(assignments == index)
+        closeness = embeddings[members] @ centroids[index]
+        representatives = members[np.argsort(-closeness, kind="stable")[:REPRESENTATIVE_COUNT]]
+        clusters.append(ThemeCluster(
+            label=label_from_keywords(keywords.get(index, [])),
+            keywords=keywords.get(index, []),
+            member_indices=members,
+            representative_indices=[int(i) for i in representatives],
+            centroid=centroids[index].astype(np.float32),
+        ))
+    return clusters, assignments

@@ -1,0 +1,106 @@
+"""Theme labels and keywords from c-TF-IDF, with brand names and handles kept out."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+
+LABEL_WORD_COUNT = 3
+BRAND_FRAGMENT_LENGTH = 4
+KEYWORD_COUNT = 10
+TOKEN_PATTERN = r"(?u)\b[^\W\d_][\w']+\b"
+# Conversation filler that says nothing about the problem; it would otherwise top many tweet themes.
+FILLER_WORDS = frozenset({
+    "amp", "don't", "dont", "i'm", "im", "it's", "just", "like", "thanks", "thank", "got", "get", "would",
+    "can't", "cant", "u", "ur", "lol", "omg", "pls", "please", "hi", "hello", "hey", "yes", "really", "you're",
+    "i've", "i'll", "didn't", "doesn't", "isn't", "wasn't", "won't", "let", "know", "need", "want", "going",
+})
+
+
+def brand_words(stop_words: Iterable[str]) -> frozenset[str]:
+    """Every given brand name or handle, lower-cased, whole and split into its words."""
+    words: set[str] = set()
+    for entry in stop_words:
+        cleaned = entry.strip().lower().lstrip("@#")
+        if not cleaned:
+            continue
+        words.add(cleaned.replace(" ", ""))
+        words.update(re.findall(r"\w+", cleaned))
+    return frozenset(words)
+
+
+def stop_word_set(stop_words: Iterable[str]) -> frozenset[str]:
+    """English stop words, filler, and the brand words of `stop_words`."""
+    return frozenset(ENGLISH_STOP_WORDS | FILLER_WORDS | brand_words(stop_words))
+
+
+def names_a_brand(keyword: str, brands: frozenset[str]) -> bool:
+    """True when a word of the keyword is a brand word or contains one of 4+ letters ("#unitedsucks")."""
+    long_brands = [brand for brand in brands if len(brand) >= BRAND_FRAGMENT_LENGTH]
+    return any(word in brands or any(brand in word for brand in long_brands) for word in keyword.split())
+
+
+def make_vectorizer(*, stop_words: frozenset[str], document_count: int) -> CountVectorizer:
+    """Uni- and bigram counts without stop words; rare terms (under ~0.1% of documents, at least 2) are dropped."""
+    return CountVectorizer(
+        stop_words=sorted(stop_words),
+        ngram_range=(1, 2),
+        token_pattern=TOKEN_PATTERN,
+        min_df=max(2, min(10, document_count // 1000)) if document_count >= 20 else 1,
+        lowercase=True,
+    )
+
+
+def label_from_keywords(keywords: Sequence[str]) -> str:
+    """The first few keywords that add a new word, joined: "bag lost, luggage, baggage"."""
+    chosen: list[str] = []
+    seen_words: set[str] = set()
+    for keyword in keywords:
+        words = set(keyword.split())
+        if words <= seen_words:
+            continue
+        chosen.append(keyword)
+        seen_words |= words
+        if len(chosen) == LABEL_WORD_COUNT:
+            break
+    return ", ".join(chosen) if chosen else "unlabelled"
+
+
+def class_keywords(
+    *, texts: Sequence[str], groups: np.ndarray, stop_words: Iterable[str], keyword_count: int = KEYWORD_COUNT
+) -> dict[int, list[str]]:
+    """Top c-TF-IDF terms per group (BERTopic's class-based TF-IDF with frequent-word damping); -1 is ignored."""
+    from bertopic.vectorizers import ClassTfidfTransformer
+
+    brands = brand_words(stop_words)
+    all_stop_words = stop_word_set(stop_words)
+    group_ids = sorted(int(group) for group in set(groups.tolist()) if group != -1)
+    if not group_ids:
+        return {}
+    joined = [" ".join(texts[i] for i in np.flatnonzero(groups == group)) for group in group_ids]
+    vectorizer = make_vectorizer(stop_words=all_stop_words, document_count=len(texts))
+    vectorizer.set_params(min_df=1)
+    try:
+        counts = vectorizer.fit_transform(joined)
+    except ValueError:
+        return {group: [] for group in group_ids}
+    weights = ClassTfidfTransformer(reduce_frequent_words=True).fit_transform(counts).toarray()
+    vocabulary = vectorizer.get_feature_names_out()
+    result: dict[int, list[str]] = {}
+    for row, group in enumerate(group_ids):
+        order = np.argsort(-weights[row], kind="stable")
+        words = [str(vocabulary[i]) for i in order if weights[row, i] > 0]
+        result[group] = [word for word in words if not names_a_brand(word, brands)][:keyword_count]
+    return result
+
+
+def label_keywords(
+    *, texts: Sequence[str], stop_words: Iterable[str] = (), background_texts: Sequence[str] = ()
+) -> tuple[str, list[str]]:
+    """Label and keywords for one group of texts (e.g. a split or re-labelled theme), against optional background."""
+    all_texts = list(texts) + list(background_texts)
+    groups = np.array([0] * len(texts) + [1] * len(background_texts))
+    keywords = class_keywords(texts=all_texts, groups=groups, stop_words=stop_words).get(0, [])
+    return label_from_keywords(keywords), keywords
