@@ -1,0 +1,133 @@
+"""Simulated daily contact series with a known fix effect, for calibrating and testing impact.
+
+The simulator deliberately departs from the model in improvement/impact.py: gamma-Poisson
+(overdispersed) counts, AR(1) latent noise, multi-day bursts, busy weeks, marketing pushes,
+holidays, a slowly wandering total, theme-specific weekday deviations and, in the messy scenario,
+a random-walk drift of the theme's own level.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+import numpy as np
+
+SCENARIOS = ("steady", "moving_total", "trend", "bursts", "messy")
+SERIES_START = datetime.date(2025, 1, 6)
+WEEKDAY_RHYTHM = np.log(np.array([1.25, 1.15, 1.1, 1.05, 1.0, 0.7, 0.65]))
+
+
+@dataclass(frozen=True)
+class SimulatedSeries:
+    """One theme's simulated days with the fix effect that was put in."""
+
+    days: tuple[datetime.date, ...]
+    theme_counts: tuple[int, ...]
+    total_counts: tuple[int, ...]
+    ship_date: datetime.date
+    effect: float
+    daily_volume: float
+    scenario: str
+
+
+def simulate_series(
+    *,
+    generator: np.random.Generator,
+    daily_volume: float,
+    effect: float,
+    scenario: str = "messy",
+    pre_days: int = 120,
+    post_days: int = 28,
+) -> SimulatedSeries:
+    """Simulate one theme whose mean changes by `effect` (e.g. -0.3) from the ship date on."""
+    if scenario not in SCENARIOS:
+        raise ValueError(f"unknown scenario {scenario!r}; choose one of {', '.join(SCENARIOS)}.")
+    has_moving_total = scenario in ("moving_total", "messy")
+    has_trend = scenario in ("trend", "messy")
+    has_bursts = scenario in ("bursts", "messy")
+    length = pre_days + post_days
+    time_index = np.arange(length)
+    start = SERIES_START + datetime.timedelta(days=int(generator.integers(0, 7)))
+    days = tuple(start + datetime.timedelta(days=int(offset)) for offset in time_index)
+    weekday = np.array([day.weekday() for day in days])
+
+    common = WEEKDAY_RHYTHM[weekday] + _random_walk(generator=generator, length=length, step=0.01)
+    if has_moving_total:
+        common += _moving_total(generator=generator, length=length)
+    common -= common.mean()
+
+    theme_log_mean = np.log(daily_volume) + common
+    theme_log_mean += generator.normal(0.0, 0.05, size=7)[weekday]
+    theme_log_mean += _ar1(generator=generator, length=length)
+    if has_trend:
+        slope = generator.uniform(-0.006, 0.006)
+        theme_log_mean += slope * (time_index - pre_days)
+    if scenario == "messy":
+        theme_log_mean += _random_walk(generator=generator, length=length, step=0.005)
+    if has_bursts:
+        theme_log_mean += _bursts(generator=generator, length=length, rate=1 / 45, low=1.5, high=4.0)
+    theme_log_mean[pre_days:] += np.log1p(effect)
+    theme = _gamma_poisson(generator=generator, mean=np.exp(theme_log_mean), shape=generator.uniform(10.0, 50.0))
+
+    other_volume = daily_volume * generator.uniform(5.0, 30.0) + 200.0
+    other_log_mean = np.log(other_volume) + common + _ar1(generator=generator, length=length, scale=0.03)
+    if has_bursts:
+        other_log_mean += _bursts(generator=generator, length=length, rate=1 / 90, low=1.1, high=1.3)
+    other = _gamma_poisson(generator=generator, mean=np.exp(other_log_mean), shape=100.0)
+
+    return SimulatedSeries(
+        days=days,
+        theme_counts=tuple(int(value) for value in theme),
+        total_counts=tuple(int(value) for value in theme + other),
+        ship_date=days[pre_days],
+        effect=effect,
+        daily_volume=daily_volume,
+        scenario=scenario,
+    )
+
+
+def _random_walk(*, generator: np.random.Generator, length: int, step: float) -> np.ndarray:
+    return np.cumsum(generator.normal(0.0, step, size=length))
+
+
+def _ar1(*, generator: np.random.Generator, length: int, scale: float | None = None) -> np.ndarray:
+    correlation = generator.uniform(0.3, 0.7)
+    marginal = generator.uniform(0.05, 0.2) if scale is None else scale
+    innovation = marginal * np.sqrt(1.0 - correlation**2)
+    values = np.empty(length)
+    values[0] = generator.normal(0.0, marginal)
+    shocks = generator.normal(0.0, innovation, size=length)
+    for position in range(1, length):
+        values[position] = correlation * values[position - 1] + shocks[position]
+    return values
+
+
+def _moving_total(*, generator: np.random.Generator, length: int) -> np.ndarray:
+    """Busy weeks, marketing pushes and holidays that lift or drop every theme together."""
+    values = np.zeros(length)
+    for _ in range(generator.poisson(length / 60)):
+        start = int(generator.integers(0, length))
+        values[start : start + int(generator.integers(5, 10))] += np.log(generator.uniform(1.3, 2.0))
+    for _ in range(generator.poisson(length / 120)):
+        start = int(generator.integers(0, length))
+        values[start : start + int(generator.integers(14, 31))] += np.log(generator.uniform(1.2, 1.5))
+    for _ in range(generator.poisson(length / 90)):
+        values[int(generator.integers(0, length))] += np.log(generator.uniform(0.4, 0.6))
+    return values
+
+
+def _bursts(
+    *, generator: np.random.Generator, length: int, rate: float, low: float, high: float
+) -> np.ndarray:
+    """Outages: 2 to 5 days on which the series is multiplied by a factor in [low, high]."""
+    values = np.zeros(length)
+    for _ in range(generator.poisson(length * rate)):
+        start = int(generator.integers(0, length))
+        duration = int(generator.integers(2, 6))
+        values[start : start + duration] += np.log(generator.uniform(low, high))
+    return values
+
+
+def _gamma_poisson(*, generator: np.random.Generator, mean: np.ndarray, shape: float) -> np.ndarray:
+    return generator.poisson(generator.gamma(shape, mean / shape))
