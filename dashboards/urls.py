@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from dashboards import views
+from dashboards import views, views_workflow
 
 app_name = "dashboards"
 
@@ -12,4 +12,10 @@ urlpatterns = [
     path("dashboards/themes/", views.lead_dashboard, name="lead"),
     path("dashboards/queue/", views.owner_dashboard, name="owner"),
     path("no-role/", views.no_role, name="no_role"),
+    path("themes/<int:theme_id>/raise-issue/", views_workflow.theme_raise_issue, name="theme_raise_issue"),
+    path("issues/", views_workflow.issue_list, name="issue_list"),
+    path("issues/<int:issue_id>/", views_workflow.issue_detail, name="issue_detail"),
+    path("issues/<int:issue_id>/propose-fix/", views_workflow.issue_propose_fix, name="issue_propose_fix"),
+    path("issues/<int:issue_id>/close/", views_workflow.issue_close_page, name="issue_close"),
+    path("fixes/<int:fix_id>/<slug:action>/", views_workflow.fix_transition_page, name="fix_transition"),
 ]

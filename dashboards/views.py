@@ -7,6 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from dashboards.selectors import landing_url_name_for, owner_departments
+from dashboards.views_workflow import fixes_with_actions
+from improvement.selectors.issues import fix_queue_for_owner
 from improvement.roles import user_is_admin, user_is_department_owner, user_is_executive, user_is_team_lead
 
 
@@ -34,10 +36,14 @@ def lead_dashboard(request: HttpRequest) -> HttpResponse:
 def owner_dashboard(request: HttpRequest) -> HttpResponse:
     if not (user_is_department_owner(request.user) or user_is_admin(request.user)):
         raise PermissionDenied("The fix queue is for department owners.")
+    queue = {
+        name: fixes_with_actions(fixes=fixes, user=request.user)
+        for name, fixes in fix_queue_for_owner(user=request.user).items()
+    }
     return render(
         request,
         "dashboards/owner.html",
-        {"page_title": "Fix queue", "departments": owner_departments(user=request.user)},
+        {"page_title": "Fix queue", "departments": owner_departments(user=request.user), "queue": queue},
     )
 
 

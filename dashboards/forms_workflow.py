@@ -1,0 +1,35 @@
+"""Forms of the issue workflow pages; they validate input shape only, the services decide the rest."""
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+from improvement.models import Department, ImprovementIssue
+
+
+class IssueRaiseForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    problem_statement = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
+    root_cause_hypothesis = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    priority = forms.ChoiceField(choices=ImprovementIssue.Priority.choices)
+
+
+class FixProposeForm(forms.Form):
+    department = forms.ModelChoiceField(queryset=Department.objects.order_by("name"))
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    due_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    external_reference = forms.URLField(
+        required=False, max_length=500, assume_scheme="https", label="External reference (Jira URL)"
+    )
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(required=False, max_length=2000)
+
+
+class FixRejectForm(forms.Form):
+    reason = forms.CharField(max_length=2000)
+
+
+class FixShipForm(NoteForm):
+    shipped_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate)
