@@ -142,7 +142,7 @@ def estimate_structural(series) -> tuple[float, float, float, str]:
     post_length = len(theme) - ship_index
     simulated = result.simulate(
         post_length, repetitions=impact.BOOTSTRAP_DRAWS, anchor="end", exog=offset[ship_index:, None],
-        random_state=np.random.default_rng(1),
+        rng=np.random.default_rng(1),
     )
     simulated = np.asarray(simulated).reshape(post_length, -1).T
     counterfactual_draws = np.maximum(np.exp(simulated) - 0.5, 0.0)

@@ -1,14 +1,25 @@
 """Builds a running demo from an empty database: departments, users for every role, and data."""
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
-from improvement.models import Department
+from improvement.models import Department, ImprovementIssue, IssueEvent, Theme
 from improvement.roles import EXECUTIVE, TEAM_LEAD
 from improvement.services.departments import department_add_owner, department_create, user_create_with_role
+from improvement.services.fixes import (
+    fix_accept,
+    fix_propose,
+    fix_record_verdict,
+    fix_reject,
+    fix_ship,
+    fix_start,
+)
+from improvement.services.issues import issue_raise
 
 DEMO_PASSWORD = "demo"
 DEMO_DEPARTMENTS = ("Logistics", "Billing", "Digital", "Stores", "Customer Care")
@@ -47,4 +58,83 @@ def demo_seed_people() -> DemoResult:
         department_add_owner(department=department, user=owner)
         result.logins.append((owner.username, f"Department owner, {department.name}"))
         result.departments.append(department.name)
+    return result
+
+
+@dataclass
+class DemoWorkflowResult:
+    """What seeding the issue workflow created, and a line saying so."""
+
+    issues: int = 0
+    fixes: int = 0
+    message: str = ""
+
+
+# Each demo issue: its title, problem, and the fixes it gets as (department index, path of statuses, note).
+DEMO_WORKFLOW_ISSUES = (
+    ("Customers cannot tell where their parcel is", "Tracking links go stale after hand-over to the courier.",
+     [(0, ["proposed"], ""), (1, ["rejected"], "Billing does not own tracking links")]),
+    ("Refunds take weeks to show", "Customers chase refunds that were approved days ago.",
+     [(1, ["accepted"], ""), (2, ["accepted", "in_progress"], "")]),
+    ("App logs customers out at checkout", "Sessions expire while paying; carts are lost.",
+     [(2, ["accepted", "in_progress", "shipped"], "")]),
+    ("Delivery slots vanish after booking", "Booked slots disappear from the account page.",
+     [(0, ["accepted", "in_progress", "shipped", "working"], "contacts on this theme down 41% in 28 days")]),
+    ("Store stock shown online is wrong", "Items shown in stock are not on the shelf.",
+     [(3, ["accepted", "in_progress", "shipped", "no_clear_effect"], "change within normal variation"),
+      (3, ["accepted", "in_progress", "shipped", "worse"], "contacts up 12% after the change")]),
+    ("Promo codes rejected at checkout", "Valid codes fail for returning customers.",
+     [(2, ["accepted", "in_progress", "shipped", "working", "regressed"], "volume back to its old level")]),
+)
+
+
+@transaction.atomic
+def demo_seed_workflow() -> DemoWorkflowResult:
+    """Seed issues and fixes in every state from the largest active themes, through the real services.
+
+    Needs the demo people (demo_seed_people) and active themes; creates nothing and says why when either is
+    missing or when issues exist already. Its events are marked notified: demo history sends no email.
+    """
+    themes = list(Theme.objects.filter(status=Theme.Status.ACTIVE).order_by("-size", "id")[:len(DEMO_WORKFLOW_ISSUES)])
+    if not themes:
+        return DemoWorkflowResult(message="No active themes yet: no issues or fixes seeded (cluster the cases first).")
+    if ImprovementIssue.objects.exists():
+        return DemoWorkflowResult(message="Issues exist already: no demo issues or fixes seeded.")
+    lead = get_user_model().objects.filter(username="lead").first()
+    departments = [
+        department for department in Department.objects.order_by("id").prefetch_related("owners")
+        if department.owners.exists()
+    ]
+    if lead is None or not departments:
+        return DemoWorkflowResult(message="No demo lead or department owners: no issues or fixes seeded.")
+    today = timezone.localdate()
+    result = DemoWorkflowResult()
+    for number, (title, problem, fixes) in enumerate(DEMO_WORKFLOW_ISSUES):
+        theme = themes[number % len(themes)]
+        issue = issue_raise(
+            by=lead, title=title, problem_statement=f"{problem} (Theme: {theme.label}.)", themes=[theme],
+            root_cause_hypothesis="To be confirmed with the owning department.",
+        )
+        result.issues += 1
+        for department_index, path, note in fixes:
+            department = departments[department_index % len(departments)]
+            owner = department.owners.order_by("id").first()
+            fix = fix_propose(
+                issue=issue, department=department, by=lead, description=f"{department.name}: remove the cause of “{title}”",
+                due_date=today + datetime.timedelta(days=30),
+            )
+            result.fixes += 1
+            for status in path[path[0] == "proposed":]:
+                if status == "accepted":
+                    fix = fix_accept(fix=fix, by=owner)
+                elif status == "rejected":
+                    fix = fix_reject(fix=fix, by=owner, reason=note)
+                elif status == "in_progress":
+                    fix = fix_start(fix=fix, by=owner)
+                elif status == "shipped":
+                    fix = fix_ship(fix=fix, by=owner, shipped_on=today - datetime.timedelta(days=35))
+                else:
+                    fix = fix_record_verdict(fix=fix, verdict=status, note=note)
+    IssueEvent.objects.filter(notified_at__isnull=True).update(notified_at=timezone.now())
+    result.message = f"Seeded {result.issues} issues and {result.fixes} fixes from {len(themes)} active themes."
     return result
