@@ -2,12 +2,19 @@
 from __future__ import annotations
 
 import datetime
+import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from cases.services.embedding import case_embed_pending
+from cases.services.file_import import case_import_file
+from cases.services.ingest import case_ingest_many
+from cases.simulation import DEFAULT_DAYS, simulate_contacts
 from improvement.models import Department, ImprovementIssue, IssueEvent, Theme
 from improvement.roles import EXECUTIVE, TEAM_LEAD
 from improvement.services.departments import department_add_owner, department_create, user_create_with_role
@@ -19,10 +26,13 @@ from improvement.services.fixes import (
     fix_ship,
     fix_start,
 )
-from improvement.services.issues import issue_raise
+from improvement.services.issues import issue_close, issue_raise
 
 DEMO_PASSWORD = "demo"
 DEMO_DEPARTMENTS = ("Logistics", "Billing", "Digital", "Stores", "Customer Care")
+# Sized so that ingesting and embedding take about a minute on two cores (bench/embed.py; the report has figures).
+DEMO_SIMULATED_CASES = 8000
+DEMO_INGEST_BATCH_SIZE = 2000
 
 
 @dataclass
@@ -62,6 +72,51 @@ def demo_seed_people() -> DemoResult:
 
 
 @dataclass
+class DemoCasesResult:
+    """What loading the demo's cases did."""
+
+    source: str
+    created: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    embedded: int = 0
+    first_rejections: list[tuple[int, str]] = field(default_factory=list)
+
+
+def demo_load_cases(
+    *,
+    cases_file: Path | str | None = None,
+    file_format: str = "generic",
+    total: int = DEMO_SIMULATED_CASES,
+    days: int = DEFAULT_DAYS,
+    end: datetime.date | None = None,
+    on_embedding_progress: Callable[[int, int], None] | None = None,
+) -> DemoCasesResult:
+    """Ingest the demo's cases, then embed them all in this process.
+
+    Without `cases_file`, the SIMULATED stream (cases/simulation.py, about `total` contacts over `days` days
+    ending on `end`) goes through `case_ingest_many`; with it, the file is imported like `import_cases` does.
+    Embedding runs here rather than on a worker, so the demo is ready to cluster when this returns.
+    """
+    if cases_file is not None:
+        summary = case_import_file(path=cases_file, file_format=file_format, embed=False)
+        result = DemoCasesResult(
+            source=str(cases_file), created=summary.created, duplicates=summary.duplicates,
+            rejected=summary.rejected, first_rejections=summary.first_rejections,
+        )
+    else:
+        result = DemoCasesResult(source="simulated stream")
+        contacts = simulate_contacts(total=total, days=days, end=end)
+        while batch := [contact.as_row() for contact in itertools.islice(contacts, DEMO_INGEST_BATCH_SIZE)]:
+            ingested = case_ingest_many(rows=batch, embed=False)
+            result.created += ingested.created
+            result.duplicates += ingested.duplicates
+            result.rejected += ingested.rejected_count
+    result.embedded = case_embed_pending(on_progress=on_embedding_progress)
+    return result
+
+
+@dataclass
 class DemoWorkflowResult:
     """What seeding the issue workflow created, and a line saying so."""
 
@@ -70,21 +125,24 @@ class DemoWorkflowResult:
     message: str = ""
 
 
-# Each demo issue: its title, problem, and the fixes it gets as (department index, path of statuses, note).
+# Each demo issue: title, problem, its fixes as (department index, path of statuses, note), and a closing note
+# (closed by the lead when not empty).
 DEMO_WORKFLOW_ISSUES = (
     ("Customers cannot tell where their parcel is", "Tracking links go stale after hand-over to the courier.",
-     [(0, ["proposed"], ""), (1, ["rejected"], "Billing does not own tracking links")]),
+     [(0, ["proposed"], ""), (1, ["rejected"], "Billing does not own tracking links")], ""),
     ("Refunds take weeks to show", "Customers chase refunds that were approved days ago.",
-     [(1, ["accepted"], ""), (2, ["accepted", "in_progress"], "")]),
+     [(1, ["accepted"], ""), (2, ["accepted", "in_progress"], "")], ""),
     ("App logs customers out at checkout", "Sessions expire while paying; carts are lost.",
-     [(2, ["accepted", "in_progress", "shipped"], "")]),
+     [(2, ["accepted", "in_progress", "shipped"], "")], ""),
     ("Delivery slots vanish after booking", "Booked slots disappear from the account page.",
-     [(0, ["accepted", "in_progress", "shipped", "working"], "contacts on this theme down 41% in 28 days")]),
+     [(0, ["accepted", "in_progress", "shipped", "working"], "contacts on this theme down 41% in 28 days")], ""),
     ("Store stock shown online is wrong", "Items shown in stock are not on the shelf.",
      [(3, ["accepted", "in_progress", "shipped", "no_clear_effect"], "change within normal variation"),
-      (3, ["accepted", "in_progress", "shipped", "worse"], "contacts up 12% after the change")]),
+      (3, ["accepted", "in_progress", "shipped", "worse"], "contacts up 12% after the change")], ""),
     ("Promo codes rejected at checkout", "Valid codes fail for returning customers.",
-     [(2, ["accepted", "in_progress", "shipped", "working", "regressed"], "volume back to its old level")]),
+     [(2, ["accepted", "in_progress", "shipped", "working", "regressed"], "volume back to its old level")], ""),
+    ("Password reset emails arrive late", "Reset links expire before they arrive.",
+     [(4, ["accepted", "in_progress", "shipped", "working"], "contacts down 55%")], "Fixed and verified; closing."),
 )
 
 
@@ -109,7 +167,7 @@ def demo_seed_workflow() -> DemoWorkflowResult:
         return DemoWorkflowResult(message="No demo lead or department owners: no issues or fixes seeded.")
     today = timezone.localdate()
     result = DemoWorkflowResult()
-    for number, (title, problem, fixes) in enumerate(DEMO_WORKFLOW_ISSUES):
+    for number, (title, problem, fixes, closing_note) in enumerate(DEMO_WORKFLOW_ISSUES):
         theme = themes[number % len(themes)]
         issue = issue_raise(
             by=lead, title=title, problem_statement=f"{problem} (Theme: {theme.label}.)", themes=[theme],
@@ -135,6 +193,8 @@ def demo_seed_workflow() -> DemoWorkflowResult:
                     fix = fix_ship(fix=fix, by=owner, shipped_on=today - datetime.timedelta(days=35))
                 else:
                     fix = fix_record_verdict(fix=fix, verdict=status, note=note)
+        if closing_note:
+            issue_close(issue=issue, by=lead, note=closing_note)
     IssueEvent.objects.filter(notified_at__isnull=True).update(notified_at=timezone.now())
     result.message = f"Seeded {result.issues} issues and {result.fixes} fixes from {len(themes)} active themes."
     return result

@@ -1,9 +1,21 @@
 """`manage.py demo`: a running demo from nothing."""
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+import time
+from pathlib import Path
 
-from improvement.demo import DEMO_PASSWORD, demo_database_is_empty, demo_seed_people
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from tqdm import tqdm
+
+from cases.services.file_import import FORMATS, ImportFileError
+from improvement.demo import (
+    DEMO_PASSWORD,
+    DEMO_SIMULATED_CASES,
+    demo_database_is_empty,
+    demo_load_cases,
+    demo_seed_people,
+)
 
 
 class Command(BaseCommand):
@@ -13,6 +25,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-empty", action="store_true", help="Do nothing (and succeed) when the database already has data."
         )
+        parser.add_argument("--cases-file", help="Load this CSV file instead of the simulated stream.")
+        parser.add_argument("--format", choices=FORMATS, default="generic", help="Format of --cases-file.")
+        parser.add_argument(
+            "--cases", type=int, default=DEMO_SIMULATED_CASES, help="About how many simulated cases to load."
+        )
 
     def handle(self, *args, **options):
         if not demo_database_is_empty():
@@ -20,7 +37,27 @@ class Command(BaseCommand):
                 self.stdout.write("Database already has data; demo not seeded.")
                 return
             raise CommandError("The demo only seeds an empty database; this one already has users or departments.")
-        result = demo_seed_people()
+        if options["cases_file"] is not None and not Path(options["cases_file"]).is_file():
+            raise CommandError(f"--cases-file {options['cases_file']} is not a readable file")
+        if options["cases_file"] is None and options["cases"] < 1:
+            raise CommandError("--cases must be at least 1")
+        started = time.perf_counter()
+        # One transaction: a file that turns out unreadable leaves the database empty, so the demo can be rerun.
+        try:
+            with transaction.atomic(), tqdm(unit="case", desc="embedding", disable=options["verbosity"] == 0) as bar:
+                result = demo_seed_people()
+                cases = demo_load_cases(
+                    cases_file=options["cases_file"], file_format=options["format"], total=options["cases"],
+                    on_embedding_progress=lambda checked, _embedded: bar.update(checked),
+                )
+        except ImportFileError as error:
+            raise CommandError(f"--cases-file {options['cases_file']}: {error}") from error
+        self.stdout.write(
+            f"Cases from the {cases.source}: {cases.created} created, {cases.duplicates} duplicates, "
+            f"{cases.rejected} rejected; {cases.embedded} embedded in {time.perf_counter() - started:.0f}s."
+        )
+        for line, reason in cases.first_rejections:
+            self.stdout.write(f"  line {line}: {reason}")
         self.stdout.write(self.style.SUCCESS(f"Demo ready: departments {', '.join(result.departments)}."))
         self.stdout.write(f"Logins (password '{DEMO_PASSWORD}' for each):")
         for username, role in result.logins:
