@@ -1,8 +1,10 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 
-from improvement.models import Department
+from improvement.models import ClusteringRun, Department, Theme, ThemeEvent
+from improvement.services.themes import ThemeStateError, clustering_run_request
 
 
 @admin.register(Department)
@@ -11,3 +13,88 @@ class DepartmentAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["owners"]
     search_fields = ["name", "slug"]
+
+
+@admin.register(ClusteringRun)
+class ClusteringRunAdmin(admin.ModelAdmin):
+    """Runs are written by the clustering task only; the "Run clustering now" action requests a new one."""
+
+    list_display = [
+        "id", "status", "trigger", "requested_by", "case_count", "theme_count", "new_theme_count",
+        "dormant_theme_count", "outlier_share", "created_at", "duration_seconds",
+    ]
+    list_filter = ["status", "trigger"]
+    actions = ["run_clustering_now"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        # "Run clustering now" needs no selected rows; Django refuses an action without any, so give it a dummy.
+        if request.method == "POST" and request.POST.get("action") == "run_clustering_now":
+            if not request.POST.getlist(ACTION_CHECKBOX_NAME):
+                post = request.POST.copy()
+                post.setlist(ACTION_CHECKBOX_NAME, ["0"])
+                request.POST = post
+        return super().changelist_view(request, extra_context)
+
+    @admin.action(description="Run clustering now (no selection needed)")
+    def run_clustering_now(self, request, queryset):
+        try:
+            run = clustering_run_request(trigger=ClusteringRun.Trigger.ADMIN, requested_by=request.user)
+        except ThemeStateError as error:
+            self.message_user(request, str(error), level=messages.WARNING)
+            return
+        self.message_user(request, f"Clustering run {run.pk} requested; it runs in the background.")
+
+
+class ThemeEventInline(admin.TabularInline):
+    model = ThemeEvent
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "kind", "actor", "run", "data"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Theme)
+class ThemeAdmin(admin.ModelAdmin):
+    """Read-mostly: curation goes through the API's services so history is kept."""
+
+    list_display = ["id", "label", "status", "size", "is_label_custom", "merged_into", "last_seen_run", "updated_at"]
+    list_filter = ["status", "is_label_custom"]
+    search_fields = ["label", "model_label"]
+    readonly_fields = [
+        "label", "is_label_custom", "model_label", "keywords", "representative_case_ids", "status", "merged_into",
+        "size", "first_run", "last_seen_run", "created_at", "updated_at",
+    ]
+    exclude = ["centroid"]
+    inlines = [ThemeEventInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ThemeEvent)
+class ThemeEventAdmin(admin.ModelAdmin):
+    list_display = ["id", "theme", "kind", "actor", "run", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["theme__label"]
+    list_select_related = ["theme", "actor", "run"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

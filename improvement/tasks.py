@@ -6,7 +6,14 @@ import smtplib
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from improvement.models import ClusteringRun
 from improvement.notifications import issue_event_notify
+from improvement.services.themes import (
+    ThemeStateError,
+    clustering_run_execute,
+    clustering_run_request,
+    theme_assign_new_cases,
+)
 
 # Transient: the database or the mail server went away; anything else is a bug and must not be retried.
 TRANSIENT_NOTIFY_ERRORS = (OperationalError, InterfaceError, smtplib.SMTPException, ConnectionError, TimeoutError)
@@ -24,3 +31,33 @@ TRANSIENT_NOTIFY_ERRORS = (OperationalError, InterfaceError, smtplib.SMTPExcepti
 def issue_event_notify_task(event_id: int) -> int:
     """Email the people an issue or fix audit event concerns (once per event); returns how many emails."""
     return issue_event_notify(event_id=event_id)
+
+
+@shared_task(name="improvement.clustering_run_task", soft_time_limit=50 * 60, time_limit=55 * 60)
+def clustering_run_task(run_id: int) -> str | None:
+    """Execute a pending clustering run (a second delivery finds it claimed and does nothing); returns its status."""
+    run = clustering_run_execute(run_id=run_id)
+    return run.status if run is not None else None
+
+
+@shared_task(name="improvement.clustering_run_nightly_task", soft_time_limit=60, time_limit=120)
+def clustering_run_nightly_task() -> int | None:
+    """Request the nightly clustering run (skipped while another is pending or running); returns its id."""
+    try:
+        return clustering_run_request(trigger=ClusteringRun.Trigger.NIGHTLY).pk
+    except ThemeStateError:
+        return None
+
+
+@shared_task(
+    name="improvement.theme_assign_new_cases_task",
+    autoretry_for=(OperationalError, InterfaceError),
+    max_retries=3,
+    retry_backoff=5,
+    retry_jitter=True,
+    soft_time_limit=10 * 60,
+    time_limit=12 * 60,
+)
+def theme_assign_new_cases_task(case_ids: list[int]) -> int:
+    """Let newly embedded cases join their nearest active theme; returns how many joined one."""
+    return theme_assign_new_cases(case_ids=case_ids).assigned
