@@ -164,6 +164,8 @@ SPECTACULAR_SETTINGS = {
         "IssueStatusEnum": "improvement.models.issues.ImprovementIssue.Status",
         "IssuePriorityEnum": "improvement.models.issues.ImprovementIssue.Priority",
         "FixStatusEnum": "improvement.models.issues.FixTicket.Status",
+        "ThemeStatusEnum": "improvement.models.themes.Theme.Status",
+        "ClusteringRunStatusEnum": "improvement.models.themes.ClusteringRun.Status",
     },
 }
 
