@@ -17,9 +17,8 @@ def issue_event_recipients(*, event: IssueEvent) -> list[str]:
     if event.fix is None:
         return []
     if event.kind == IssueEvent.Kind.FIX_PROPOSED:
-        return sorted(
-            {email for email in event.fix.department.owners.filter(is_active=True).values_list("email", flat=True) if email}
-        )
+        owners = event.fix.department.owners.filter(is_active=True)
+        return sorted({email for email in owners.values_list("email", flat=True) if email})
     notified = (FixTicket.Status.ACCEPTED, FixTicket.Status.REJECTED, FixTicket.Status.SHIPPED)
     if event.kind == IssueEvent.Kind.FIX_STATUS and event.to_status in notified:
         raised_by = event.issue.raised_by

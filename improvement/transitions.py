@@ -10,7 +10,7 @@ improvement.services.fixes perform them one by one. Nothing here touches the dat
 from __future__ import annotations
 
 from collections.abc import Iterable
-from enum import Enum
+from enum import StrEnum
 
 from improvement.models.issues import FixTicket, ImprovementIssue
 
@@ -18,7 +18,7 @@ Fix = FixTicket.Status
 Issue = ImprovementIssue.Status
 
 
-class Performer(str, Enum):
+class Performer(StrEnum):
     """Who performs a transition."""
 
     DEPARTMENT_OWNER = "department_owner"  # an owner of the fix's department (or a staff admin)

@@ -197,7 +197,8 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     def _detail(self, issue: ImprovementIssue, status_code: int = status.HTTP_200_OK) -> Response:
         issue = self.get_queryset().get(pk=issue.pk)
-        return Response(IssueDetailOutputSerializer(issue, context=self.get_serializer_context()).data, status=status_code)
+        data = IssueDetailOutputSerializer(issue, context=self.get_serializer_context()).data
+        return Response(data, status=status_code)
 
     @extend_schema(request=IssueRaiseInputSerializer, responses={201: IssueDetailOutputSerializer, **REFUSALS})
     def create(self, request):

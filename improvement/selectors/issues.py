@@ -56,7 +56,12 @@ def theme_evidence(*, themes: Iterable[Theme], window_end: datetime | None = Non
         "share": round(volume / total, 4) if total else 0.0,
         "trend_percent": round(100 * (volume - previous_volume) / previous_volume, 1) if previous_volume else None,
         "sample_cases": [
-            {"id": case.pk, "channel": case.channel, "received_at": case.received_at.isoformat(), "text": case.text[:500]}
+            {
+                "id": case.pk,
+                "channel": case.channel,
+                "received_at": case.received_at.isoformat(),
+                "text": case.text[:500],
+            }
             for case in samples
         ],
     }

@@ -48,7 +48,7 @@ def test_lead_raises_an_issue_and_owner_accepts_and_ships_it_while_exec_only_rea
     }, follow=True)
     issue = ImprovementIssue.objects.get()
     assert raised.redirect_chain == [(f"/issues/{issue.pk}/", 302)]
-    assert "Issue #%d raised." % issue.pk in raised.content.decode()
+    assert f"Issue #{issue.pk} raised." in raised.content.decode()
 
     # ...and proposes a fix to Logistics from the issue page.
     with django_capture_on_commit_callbacks(execute=True):

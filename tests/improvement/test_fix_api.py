@@ -1,12 +1,16 @@
 from __future__ import annotations
 
-import datetime
-
 import pytest
 
 from improvement.models import FixTicket, ImprovementIssue
 from improvement.services.fixes import fix_record_verdict
-from tests.factories import DepartmentFactory, DepartmentOwnerFactory, ExecutiveFactory, StaffAdminFactory, TeamLeadFactory
+from tests.factories import (
+    DepartmentFactory,
+    DepartmentOwnerFactory,
+    ExecutiveFactory,
+    StaffAdminFactory,
+    TeamLeadFactory,
+)
 from tests.improvement.workflow_factories import FixFactory, IssueFactory, ThemeFactory
 
 pytestmark = pytest.mark.django_db
