@@ -91,3 +91,15 @@ def test_a_failed_send_releases_the_claim_so_a_retry_sends(team_lead, logistics,
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     assert issue_event_notify_task.delay(event.pk).get() == 2
+
+
+@pytest.mark.worker
+def test_the_notify_task_runs_in_a_real_celery_worker_and_claims_the_event(celery_worker_process):
+    from tests.utils import wait_until
+
+    fix = FixFactory(issue=IssueFactory(), department=DepartmentFactory(name="Logistics"))
+    event = IssueEvent.objects.create(issue=fix.issue, fix=fix, kind=IssueEvent.Kind.FIX_PROPOSED, to_status="proposed")
+
+    celery_worker_process("improvement.issue_event_notify_task", event.pk)
+
+    assert wait_until(lambda: IssueEvent.objects.get(pk=event.pk).notified_at is not None, timeout=60)
