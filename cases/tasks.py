@@ -1,8 +1,9 @@
 """Celery tasks of the cases app: thin, take ids, safe to run twice."""
 from __future__ import annotations
 
-from celery import shared_task
-from django.db import InterfaceError, OperationalError
+from celery import current_app, shared_task
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, transaction
 
 from cases.services.embedding import case_embed_many, case_embed_pending
 
@@ -20,8 +21,17 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError)
     time_limit=25 * 60,
 )
 def case_embed_task(case_ids: list[int]) -> int:
-    """Embed the given cases (those whose analysis text changed since their last embedding); returns how many."""
-    return case_embed_many(case_ids=case_ids)
+    """Embed the given cases (those whose analysis text changed since their last embedding); returns how many.
+
+    When any were embedded, the tasks named in settings.CASES_AFTER_EMBED_TASKS follow with the same ids
+    (e.g. new cases joining themes), sent by name so that cases imports nothing of the apps that build on it.
+    """
+    embedded = case_embed_many(case_ids=case_ids)
+    if embedded:
+        for task_name in getattr(settings, "CASES_AFTER_EMBED_TASKS", ()):
+            follow_up = current_app.tasks[task_name]
+            transaction.on_commit(lambda follow_up=follow_up: follow_up.delay(list(case_ids)))
+    return embedded
 
 
 @shared_task(
