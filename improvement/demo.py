@@ -192,7 +192,8 @@ def demo_seed_workflow() -> DemoWorkflowResult:
                 elif status == "shipped":
                     fix = fix_ship(fix=fix, by=owner, shipped_on=today - datetime.timedelta(days=35))
                 else:
-                    fix = fix_record_verdict(fix=fix, verdict=status, note=note)
+                    verdict_note = note if status == path[-1] else "contacts on this theme down after the change"
+                    fix = fix_record_verdict(fix=fix, verdict=status, note=verdict_note)
         if closing_note:
             issue_close(issue=issue, by=lead, note=closing_note)
     IssueEvent.objects.filter(notified_at__isnull=True).update(notified_at=timezone.now())

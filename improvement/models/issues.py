@@ -124,3 +124,16 @@ class IssueEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.from_status}→{self.to_status}"
+
+    def _status_label(self, status: str) -> str:
+        is_fix_event = self.kind in (self.Kind.FIX_PROPOSED, self.Kind.FIX_STATUS)
+        choices = FixTicket.Status if is_fix_event else ImprovementIssue.Status
+        return choices(status).label if status in choices.values else status
+
+    @property
+    def from_status_label(self) -> str:
+        return self._status_label(self.from_status)
+
+    @property
+    def to_status_label(self) -> str:
+        return self._status_label(self.to_status)

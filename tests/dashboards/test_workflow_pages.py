@@ -90,6 +90,8 @@ def test_lead_raises_an_issue_and_owner_accepts_and_ships_it_while_exec_only_rea
         ("", "open"), ("", "proposed"), ("proposed", "accepted"), ("open", "in_progress"),
         ("accepted", "in_progress"), ("in_progress", "shipped"), ("in_progress", "fix_shipped"),
     ]
+    assert "proposed → accepted" in detail.content.decode()
+    assert "in progress → fix shipped" in detail.content.decode()
     assert detail.context["propose_form"] is None
     assert detail.context["fixes"][0].actions == []
     refused = [
