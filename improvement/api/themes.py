@@ -210,7 +210,7 @@ def _as_of(request):
     if parsed is None:
         day = parse_date(value)
         if day is None:
-            raise exceptions.ValidationError({"as_of": f"{value!r} is not a date or datetime (e.g. 2015-02-24)."})
+            raise exceptions.ValidationError({"as_of": [f"{value!r} is not a date or datetime (e.g. 2015-02-24)."]})
         parsed = timezone.datetime.combine(day, timezone.datetime.max.time())
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed)
