@@ -131,9 +131,26 @@ def _read_records(text_file: io.TextIOBase) -> tuple[list[str], Iterator[_Record
     return header, records()
 
 
+MONTHS = {name: number for number, name in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1,
+)}
+
+
 def _parse_date(value: str, date_format: str, column: str) -> datetime.datetime:
+    text = value.strip()
+    # strptime dominates the import time at millions of rows; rewrite the two known layouts for fromisoformat.
     try:
-        return datetime.datetime.strptime(value.strip(), date_format)
+        if date_format == AIRLINE_DATE_FORMAT and len(text) == 25 and text[19] == " ":
+            return datetime.datetime.fromisoformat(text[:19] + text[20:])
+        parts = text.split(" ")
+        if date_format == TWCS_DATE_FORMAT and len(parts) == 6 and parts[1] in MONTHS and parts[4][:1] in "+-":
+            return datetime.datetime.fromisoformat(
+                f"{parts[5]}-{MONTHS[parts[1]]:02d}-{int(parts[2]):02d}T{parts[3]}{parts[4]}",
+            )
+    except ValueError:
+        pass
+    try:
+        return datetime.datetime.strptime(text, date_format)
     except ValueError:
         raise RowError(f"{column} is not a date like {date_format!r}: {value[:40]!r}") from None
 

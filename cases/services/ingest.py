@@ -6,18 +6,21 @@ One code path serves the bulk API and the `import_cases` command. A row is a dic
 index and a reason; the good rows of the same call are still stored. A duplicate (already stored, or repeated
 inside the call) is counted and never changes the stored case.
 
-Inserts use `INSERT ... ON CONFLICT (channel, external_id) DO NOTHING RETURNING id` on PostgreSQL and SQLite
-alike: the rows the database returns are exactly the ones this call created, also when concurrent calls race
-on the same ids (the loser of a race waits for the winner's commit and then inserts nothing).
+Inserts use `INSERT ... ON CONFLICT (channel, external_id) DO NOTHING RETURNING id`, on PostgreSQL with the rows
+unnested from one array per column, on SQLite as multi-row VALUES: the rows the database returns are exactly the
+ones this call created, also when concurrent calls race on the same ids (the loser of a race waits for the
+winner's commit and then inserts nothing).
 """
 from __future__ import annotations
 
 import datetime
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -33,7 +36,12 @@ CHANNELS = frozenset(Channel.values)
 # PostgreSQL text and jsonb cannot hold NUL, and UTF-8 cannot encode lone surrogates (nor undecodable bytes
 # that a reader kept as surrogate escapes): such values are rejected, not silently altered.
 UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
-INSERT_FIELDS = [model_field for model_field in Case._meta.concrete_fields if not model_field.primary_key]
+INSERT_COLUMNS = [
+    "channel", "external_id", "brand", "author_handle", "text", "received_at", "reply_to_external_id",
+    "thread_external_id", "raw_payload", "ingested_at", "analysis_text", "embedding_model", "embedded_text_hash",
+]
+# Not null, empty until the case is embedded; `embedding` and `embedded_at` stay NULL.
+EMPTY_STRING_COLUMNS = frozenset({"embedding_model", "embedded_text_hash"})
 
 
 class RowError(ValueError):
@@ -113,8 +121,28 @@ def _first_unstorable_path(value: Any, path: str) -> str | None:
     return None
 
 
-def case_build_from_row(*, row: Any, default_channel: str = "", default_brand: str = "") -> Case:
-    """An unsaved Case from one input row, with its analysis text; raises RowError naming the bad field."""
+def _payload_json(raw_payload: Any) -> str:
+    if raw_payload is None:
+        raw_payload = {}
+    if not isinstance(raw_payload, Mapping):
+        raise RowError(f"raw_payload must be an object, got {type(raw_payload).__name__}")
+    try:
+        payload = json.dumps(raw_payload, ensure_ascii=False, default=str)
+    except (TypeError, ValueError) as error:
+        raise RowError(f"raw_payload cannot be stored as JSON: {error}") from None
+    # Fast check on the serialised text; the walk that names the bad key only runs when something looks wrong.
+    if "\\u0000" in payload or UNSTORABLE.search(payload):
+        bad_path = _first_unstorable_path(raw_payload, "raw_payload")
+        if bad_path:
+            raise RowError(f"{bad_path} contains a NUL character, a lone surrogate or bytes that are not valid UTF-8")
+    return payload
+
+
+def case_values_from_row(*, row: Any, default_channel: str = "", default_brand: str = "") -> dict[str, Any]:
+    """The column values of a new case from one input row, analysis text included; raises RowError naming the field.
+
+    `raw_payload` comes back serialised as JSON text.
+    """
     if not isinstance(row, Mapping):
         raise RowError(f"a case must be an object, got {type(row).__name__}")
     channel = _string(row, "channel", required=False, max_length=20) or default_channel
@@ -122,62 +150,88 @@ def case_build_from_row(*, row: Any, default_channel: str = "", default_brand: s
         raise RowError("channel is required")
     if channel not in CHANNELS:
         raise RowError(f"channel {channel!r} is not one of {', '.join(sorted(CHANNELS))}")
-    brand = _string(row, "brand", required=False, max_length=100) or default_brand
-    if not brand.strip():
+    brand = (_string(row, "brand", required=False, max_length=100) or default_brand).strip()
+    if not brand:
         raise RowError("brand is required")
     external_id = _string(row, "external_id", required=True, max_length=200).strip()
     text = _string(row, "text", required=True, max_length=MAX_TEXT_LENGTH)
-    received_at = _received_at(row)
-    raw_payload = row.get("raw_payload")
-    if raw_payload is None:
-        raw_payload = {}
-    if not isinstance(raw_payload, Mapping):
-        raise RowError(f"raw_payload must be an object, got {type(raw_payload).__name__}")
-    bad_path = _first_unstorable_path(raw_payload, "raw_payload")
-    if bad_path:
-        raise RowError(f"{bad_path} contains a NUL character, a lone surrogate or bytes that are not valid UTF-8")
-    return Case(
-        channel=channel,
-        external_id=external_id,
-        brand=brand.strip(),
-        author_handle=_string(row, "author_handle", required=False, max_length=200),
-        text=text,
-        received_at=received_at,
-        reply_to_external_id=_string(row, "reply_to_external_id", required=False, max_length=200),
-        thread_external_id=_string(row, "thread_external_id", required=False, max_length=200),
-        raw_payload=dict(raw_payload),
-        analysis_text=analysis_text(text, brand_names=[brand]),
-    )
+    return {
+        "channel": channel,
+        "external_id": external_id,
+        "brand": brand,
+        "author_handle": _string(row, "author_handle", required=False, max_length=200),
+        "text": text,
+        "received_at": _received_at(row),
+        "reply_to_external_id": _string(row, "reply_to_external_id", required=False, max_length=200),
+        "thread_external_id": _string(row, "thread_external_id", required=False, max_length=200),
+        "raw_payload": _payload_json(row.get("raw_payload")),
+        "analysis_text": analysis_text(text, brand_names=[brand]),
+    }
 
 
-def _insert_ignoring_conflicts(cases: list[Case]) -> list[int]:
+def _column_lists(cases: list[dict[str, Any]]) -> list[list[Any]]:
+    ingested_at = timezone.now()
+    adapt_datetime = connection.ops.adapt_datetimefield_value
+    columns: list[list[Any]] = []
+    for name in INSERT_COLUMNS:
+        if name == "ingested_at":
+            columns.append([adapt_datetime(ingested_at)] * len(cases))
+        elif name == "received_at":
+            columns.append([adapt_datetime(case["received_at"]) for case in cases])
+        elif name in EMPTY_STRING_COLUMNS:
+            columns.append([""] * len(cases))
+        else:
+            columns.append([case[name] for case in cases])
+    return columns
+
+
+def _insert_ignoring_conflicts(cases: list[dict[str, Any]]) -> list[int]:
     """Insert the cases, skipping those whose (channel, external_id) is stored; returns the new ids."""
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(model_field.column) for model_field in INSERT_FIELDS)
-    row_placeholder = "(" + ", ".join(["%s"] * len(INSERT_FIELDS)) + ")"
-    created_ids: list[int] = []
-    with connection.cursor() as cursor:
-        for start in range(0, len(cases), INSERT_CHUNK_SIZE):
-            chunk = cases[start:start + INSERT_CHUNK_SIZE]
-            parameters: list[Any] = []
-            for case in chunk:
-                for model_field in INSERT_FIELDS:
-                    value = model_field.pre_save(case, add=True)
-                    parameters.append(model_field.get_db_prep_save(value, connection))
+    table = quote(Case._meta.db_table)
+    column_names = ", ".join(quote(Case._meta.get_field(name).column) for name in INSERT_COLUMNS)
+    conflict = f"ON CONFLICT ({quote('channel')}, {quote('external_id')}) DO NOTHING RETURNING {quote('id')}"
+    columns = _column_lists(cases)
+    if connection.vendor == "postgresql":
+        # One binary array parameter per column, unnested into rows by PostgreSQL: a short statement, and no
+        # client-side quoting of every value (Django's default client-side binding cursor would do that).
+        arrays = ", ".join(
+            f"%b::{Case._meta.get_field(name).db_type(connection)}[]" if name != "raw_payload" else "%b::text[]"
+            for name in INSERT_COLUMNS
+        )
+        selected = ", ".join(
+            f"{quote('column_' + name)}::jsonb" if name == "raw_payload" else quote("column_" + name)
+            for name in INSERT_COLUMNS
+        )
+        aliases = ", ".join(quote("column_" + name) for name in INSERT_COLUMNS)
+        connection.ensure_connection()
+        with psycopg.Cursor(connection.connection) as cursor:
             cursor.execute(
-                f"INSERT INTO {quote(Case._meta.db_table)} ({columns}) VALUES "
-                f"{', '.join([row_placeholder] * len(chunk))} "
-                f"ON CONFLICT ({quote('channel')}, {quote('external_id')}) DO NOTHING RETURNING {quote('id')}",
-                parameters,
+                f"INSERT INTO {table} ({column_names}) SELECT {selected} FROM unnest({arrays}) AS new ({aliases}) "
+                f"{conflict}",
+                columns,
+            )
+            return [row[0] for row in cursor.fetchall()]
+    with connection.cursor() as cursor:
+        created_ids: list[int] = []
+        rows = list(zip(*columns))
+        row_placeholder = "(" + ", ".join(["%s"] * len(INSERT_COLUMNS)) + ")"
+        for start in range(0, len(rows), INSERT_CHUNK_SIZE):
+            chunk = rows[start:start + INSERT_CHUNK_SIZE]
+            cursor.execute(
+                f"INSERT INTO {table} ({column_names}) VALUES {', '.join([row_placeholder] * len(chunk))} {conflict}",
+                [value for row in chunk for value in row],
             )
             created_ids.extend(row[0] for row in cursor.fetchall())
-    return created_ids
+        return created_ids
 
 
 def _enqueue_embedding(case_ids: list[int]) -> None:
     from cases.tasks import case_embed_task
 
-    transaction.on_commit(lambda: case_embed_task.delay(case_ids))
+    # Robust: the cases are committed whatever happens to the queue; a failed enqueue is logged and
+    # `case_embed_pending_task` backfills, so the caller never gets an error for cases that were stored.
+    transaction.on_commit(lambda: case_embed_task.delay(case_ids), robust=True)
 
 
 def case_ingest_many(
@@ -193,14 +247,14 @@ def case_ingest_many(
     queued for embedding, unless `embed` is False (None follows settings.CASES_EMBED_ON_INGEST).
     """
     result = IngestResult()
-    candidates: dict[tuple[str, str], Case] = {}
+    candidates: dict[tuple[str, str], dict[str, Any]] = {}
     for index, row in enumerate(rows):
         try:
-            case = case_build_from_row(row=row, default_channel=default_channel, default_brand=default_brand)
+            case = case_values_from_row(row=row, default_channel=default_channel, default_brand=default_brand)
         except RowError as error:
             result.rejected.append(RowRejection(index=index, reason=str(error)))
             continue
-        key = (case.channel, case.external_id)
+        key = (case["channel"], case["external_id"])
         if key in candidates:
             result.duplicates += 1
             continue
