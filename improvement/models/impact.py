@@ -1,0 +1,88 @@
+"""Stored results of the impact evaluation of shipped fixes, and alerts on spiking or emerging themes."""
+from __future__ import annotations
+
+from django.db import models
+
+
+class FixImpact(models.Model):
+    """The latest impact estimate of one shipped fix on its issue's themes (improvement.impact.estimate_impact).
+
+    Series are JSON lists aligned with `dates` (ISO days of the post window, from the ship date) and
+    `pre_dates` (the pre period used, for charts). Replaced in place by each evaluation.
+    """
+
+    class Verdict(models.TextChoices):
+        WORKING = "working", "Working"
+        NO_CLEAR_EFFECT = "no_clear_effect", "No clear effect"
+        WORSE = "worse", "Worse"
+        TOO_EARLY = "too_early", "Too early to tell"
+
+    fix = models.OneToOneField("improvement.FixTicket", on_delete=models.CASCADE, related_name="impact")
+    computed_at = models.DateTimeField()
+    # The ship date and themes (merged ones followed to their survivor) the estimate was computed for.
+    ship_date = models.DateField()
+    theme_ids = models.JSONField(default=list, blank=True)
+    verdict = models.CharField(max_length=20, choices=Verdict.choices)
+    is_provisional = models.BooleanField()
+    post_days_observed = models.PositiveIntegerField()
+    pre_days_used = models.PositiveIntegerField(default=0)
+    relative_effect = models.FloatField()
+    ci_low = models.FloatField()
+    ci_high = models.FloatField()
+    p_value = models.FloatField()
+    contacts_avoided = models.FloatField()
+    contacts_avoided_low = models.FloatField()
+    contacts_avoided_high = models.FloatField()
+    actual_total = models.PositiveIntegerField()
+    counterfactual_total = models.FloatField()
+    dates = models.JSONField(default=list, blank=True)
+    actual = models.JSONField(default=list, blank=True)
+    counterfactual = models.JSONField(default=list, blank=True)
+    low = models.JSONField(default=list, blank=True)
+    high = models.JSONField(default=list, blank=True)
+    pre_dates = models.JSONField(default=list, blank=True)
+    pre_actual = models.JSONField(default=list, blank=True)
+    # The regression check on a working fix: the most recent 28 days against the same pre period
+    # (see improvement.services.impact.fix_regression_check); empty until first checked.
+    recent_checked_at = models.DateTimeField(null=True, blank=True)
+    recent_start = models.DateField(null=True, blank=True)
+    recent_end = models.DateField(null=True, blank=True)
+    recent_relative_effect = models.FloatField(null=True, blank=True)
+    recent_ci_low = models.FloatField(null=True, blank=True)
+    recent_ci_high = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-computed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Impact of fix {self.fix_id}: {self.verdict} ({self.relative_effect:+.0%})"
+
+
+class ThemeAlert(models.Model):
+    """A theme flagged on one day as spiking (far above its expected level) or emerging (new and growing)."""
+
+    class Kind(models.TextChoices):
+        SPIKING = "spiking", "Spiking"
+        EMERGING = "emerging", "Emerging"
+
+    theme = models.ForeignKey("improvement.Theme", on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # The last counted day of the window that was checked.
+    detected_on = models.DateField()
+    window_start = models.DateField()
+    observed = models.PositiveIntegerField()
+    expected = models.FloatField()
+    upper_bound = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Set when the team leads' email was claimed for sending, so a task run twice sends once.
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-detected_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["theme", "kind", "detected_on"], name="themealert_unique_per_day"),
+        ]
+        indexes = [models.Index(fields=["detected_on", "kind"], name="themealert_day_kind")]
+
+    def __str__(self) -> str:
+        return f"theme {self.theme_id} {self.kind} on {self.detected_on}"
