@@ -40,6 +40,9 @@ INSERT_COLUMNS = [
     "channel", "external_id", "brand", "author_handle", "text", "received_at", "reply_to_external_id",
     "thread_external_id", "raw_payload", "ingested_at", "analysis_text", "embedding_model", "embedded_text_hash",
 ]
+TEXT_FIELDS_IN_ORDER = (
+    "channel", "external_id", "brand", "author_handle", "text", "reply_to_external_id", "thread_external_id",
+)
 # Not null, empty until the case is embedded; `embedding` and `embedded_at` stay NULL.
 EMPTY_STRING_COLUMNS = frozenset({"embedding_model", "embedded_text_hash"})
 
@@ -79,9 +82,16 @@ def _string(row: Mapping[str, Any], key: str, *, required: bool, max_length: int
         raise RowError(f"{key} is blank")
     if max_length is not None and len(value) > max_length:
         raise RowError(f"{key} is {len(value):,} characters long; the limit is {max_length:,}")
-    if UNSTORABLE.search(value):
-        raise RowError(f"{key} contains a NUL character, a lone surrogate or bytes that are not valid UTF-8")
     return value
+
+
+def _check_storable(values: Mapping[str, Any]) -> None:
+    # One search over all text fields at once; the per-field search only runs to name the culprit.
+    if not UNSTORABLE.search("".join(value for value in values.values() if isinstance(value, str))):
+        return
+    for key in TEXT_FIELDS_IN_ORDER:
+        if UNSTORABLE.search(values[key]):
+            raise RowError(f"{key} contains a NUL character, a lone surrogate or bytes that are not valid UTF-8")
 
 
 def _received_at(row: Mapping[str, Any]) -> datetime.datetime:
@@ -155,7 +165,7 @@ def case_values_from_row(*, row: Any, default_channel: str = "", default_brand: 
         raise RowError("brand is required")
     external_id = _string(row, "external_id", required=True, max_length=200).strip()
     text = _string(row, "text", required=True, max_length=MAX_TEXT_LENGTH)
-    return {
+    values = {
         "channel": channel,
         "external_id": external_id,
         "brand": brand,
@@ -164,9 +174,11 @@ def case_values_from_row(*, row: Any, default_channel: str = "", default_brand: 
         "received_at": _received_at(row),
         "reply_to_external_id": _string(row, "reply_to_external_id", required=False, max_length=200),
         "thread_external_id": _string(row, "thread_external_id", required=False, max_length=200),
-        "raw_payload": _payload_json(row.get("raw_payload")),
-        "analysis_text": analysis_text(text, brand_names=[brand]),
     }
+    _check_storable(values)
+    values["raw_payload"] = _payload_json(row.get("raw_payload"))
+    values["analysis_text"] = analysis_text(text, brand_names=[brand])
+    return values
 
 
 def _column_lists(cases: list[dict[str, Any]]) -> list[list[Any]]:
