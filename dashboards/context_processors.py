@@ -19,6 +19,8 @@ def navigation(request: HttpRequest) -> dict:
         items.append({"label": "Themes", "url": reverse("dashboards:lead")})
     if user_is_department_owner(user) or is_admin:
         items.append({"label": "Fix queue", "url": reverse("dashboards:owner")})
+    if items:
+        items.append({"label": "Issues", "url": reverse("dashboards:issue_list")})
     if is_admin:
         items.append({"label": "Admin", "url": reverse("admin:index")})
     return {"nav_items": items}

@@ -3,7 +3,10 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 
-from improvement.models import ClusteringRun, Department, Theme, ThemeEvent
+from improvement.models import (
+    CaseTheme, ClusteringRun, DailyThemeVolume, DailyTotalVolume, Department, FixTicket, ImprovementIssue, IssueEvent, Theme,
+    ThemeEvent,
+)
 from improvement.services.themes import ThemeStateError, clustering_run_request
 
 
@@ -97,4 +100,78 @@ class ThemeEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class IssueEventInline(admin.TabularInline):
+    model = IssueEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["created_at", "actor", "fix", "kind", "from_status", "to_status", "note"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ImprovementIssue)
+class ImprovementIssueAdmin(admin.ModelAdmin):
+    """Read-mostly: status moves only through the workflow services (pages and API), which write the audit trail."""
+
+    list_display = ["id", "title", "status", "priority", "raised_by", "created_at"]
+    list_filter = ["status", "priority"]
+    search_fields = ["title", "problem_statement"]
+    readonly_fields = ["status", "suggested_priority", "evidence", "raised_by", "created_at", "updated_at", "closed_at"]
+    filter_horizontal = ["themes"]
+    inlines = [IssueEventInline]
+
+
+@admin.register(FixTicket)
+class FixTicketAdmin(admin.ModelAdmin):
+    """Read-only status: accept, reject, start and ship go through the workflow so they are audited."""
+
+    list_display = ["id", "issue", "department", "status", "shipped_on", "due_date", "created_at"]
+    list_filter = ["status", "department"]
+    search_fields = ["description", "issue__title"]
+    readonly_fields = ["status", "rejection_reason", "shipped_on", "verdict_note", "proposed_by", "created_at", "updated_at"]
+
+
+@admin.register(IssueEvent)
+class IssueEventAdmin(admin.ModelAdmin):
+    list_display = ["id", "issue", "fix", "kind", "from_status", "to_status", "actor", "created_at"]
+    list_filter = ["kind"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(DailyTotalVolume)
+class DailyTotalVolumeAdmin(admin.ModelAdmin):
+    list_display = ["day", "brand", "channel", "count"]
+    list_filter = ["brand", "channel"]
+    date_hierarchy = "day"
+
+
+@admin.register(DailyThemeVolume)
+class DailyThemeVolumeAdmin(admin.ModelAdmin):
+    list_display = ["day", "theme", "brand", "channel", "count"]
+    list_filter = ["brand", "channel"]
+    date_hierarchy = "day"
+
+
+@admin.register(CaseTheme)
+class CaseThemeAdmin(admin.ModelAdmin):
+    """Assignments change through clustering runs and the curation services, never by hand here."""
+
+    list_display = ["case", "theme", "source", "similarity", "assigned_at"]
+    list_filter = ["source"]
+    raw_id_fields = ["case", "theme", "run"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
