@@ -114,7 +114,8 @@ def main() -> None:
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
-        print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
+        print(f"database: {connection.vendor} {connection.settings_dict['NAME']}; "
+              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         api_rows = _airline_rows(arguments.csv, arguments.copies, "api-")
         created, duplicates, elapsed = bench_api(api_rows)
         api_rate = len(api_rows) / elapsed

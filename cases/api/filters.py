@@ -7,6 +7,9 @@ from cases.models import Case, Channel
 
 
 class CaseFilter(django_filters.FilterSet):
+    """Channel, brand and a received-at range. The theme filter belongs to the improvement app, which owns
+    themes (cases never imports it): it subclasses this FilterSet and serves the case list with it."""
+
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
     brand = django_filters.CharFilter(field_name="brand", lookup_expr="iexact")
     received_after = django_filters.IsoDateTimeFilter(
