@@ -23,6 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 import statsmodels.api as sm
 from scipy.signal import lfilter
+from scipy.stats import norm as normal
+from scipy.stats import t as student_t
 
 VERDICT_WORKING = "working"
 VERDICT_WORSE = "worse"
@@ -35,10 +37,20 @@ MINIMUM_POST_VOLUME = 30.0
 MAXIMUM_PRE_DAYS = 364
 BOOTSTRAP_DRAWS = 1000
 BLOCK_LENGTH = 7
-HUBER_THRESHOLD = 2.0
+HUBER_THRESHOLD = 2.5
+BIWEIGHT_THRESHOLD = 4.685
+REDESCENDING_ITERATIONS = 3
 ROBUST_ITERATIONS = 4
 INTERVAL_LEVEL = 0.95
 RANDOM_SEED = 20_240_601
+# Persistence assumed for excess week-to-week variation when the day-to-day lags show none.
+DEFAULT_PERSISTENCE = 0.5
+MINIMUM_DEGREES_OF_FREEDOM = 4.0
+# Intercept and trend: the parameters that the slow, persistent noise competes with.
+LOW_FREQUENCY_PARAMETERS = 2
+# Down-weight post days far off the level (outage bursts) as the pre fit does; False gives the
+# plain ratio of sums (kept for the calibration bench's comparison).
+DOWN_WEIGHTS_POST_OUTLIERS = True
 
 
 @dataclass(frozen=True)
@@ -101,41 +113,42 @@ def estimate_impact(
     pre = slice(pre_start, ship_index)
     post = slice(ship_index, post_end)
 
-    coefficients, robust_weights, fitted_pre, information = _robust_poisson_fit(
+    coefficients, fitted_pre = _robust_poisson_fit(
         counts=theme[pre], design=design[pre], offset=log_other[pre]
     )
     fitted_post = np.exp(design[post] @ coefficients + log_other[post])
 
-    generator = np.random.default_rng(RANDOM_SEED)
+    actual_post = theme[post]
+    relative_scale = _relative_scale(counts=theme[pre], fitted=fitted_pre)
+    observed_level = float(
+        _post_level(actual=actual_post[None, :], expected=fitted_post[None, :], relative_scale=relative_scale)[0]
+    )
     null_ratio, counterfactual_draws = _simulate_null_ratio(
         counts_pre=theme[pre],
         fitted_pre=fitted_pre,
         design_pre=design[pre],
         design_post=design[post],
         fitted_post=fitted_post,
-        actual_post=theme[post],
-        generator=generator,
+        observed_level=observed_level,
+        relative_scale=relative_scale,
+        generator=np.random.default_rng(RANDOM_SEED),
     )
+    # Robust fits are biased alike before and after the ship date; the null draws only give the
+    # spread of actual over counterfactual, centred on one.
+    null_ratio = null_ratio / float(np.median(null_ratio))
 
-    actual_post = theme[post]
-    actual_total = int(actual_post.sum())
-    fitted_total = float(fitted_post.sum())
-    observed_ratio = actual_total / fitted_total if fitted_total > 0 else float("nan")
     tail = (1.0 - INTERVAL_LEVEL) / 2.0
-    ratio_low, ratio_median, ratio_high = np.quantile(null_ratio, [tail, 0.5, 1.0 - tail])
-
-    relative_effect = observed_ratio / ratio_median - 1.0
-    ci_low = observed_ratio / ratio_high - 1.0
-    ci_high = observed_ratio / ratio_low - 1.0
-    share_below = float(np.mean(null_ratio <= observed_ratio))
-    share_above = float(np.mean(null_ratio >= observed_ratio))
+    ratio_low, ratio_high = np.quantile(null_ratio, [tail, 1.0 - tail])
+    relative_effect = observed_level - 1.0
+    ci_low = observed_level / ratio_high - 1.0
+    ci_high = observed_level / ratio_low - 1.0
+    share_below = float(np.mean(null_ratio <= observed_level))
+    share_above = float(np.mean(null_ratio >= observed_level))
     p_value = min(1.0, 2.0 * min(share_below, share_above) + 1.0 / len(null_ratio))
 
-    counterfactual_scale = ratio_median
-    counterfactual = fitted_post * counterfactual_scale
-    counterfactual_total = fitted_total * counterfactual_scale
-    avoided_draws = fitted_total * null_ratio - actual_total
-    avoided_low, avoided_high = np.quantile(avoided_draws, [tail, 1.0 - tail])
+    actual_total = int(actual_post.sum())
+    counterfactual = fitted_post
+    counterfactual_total = float(fitted_post.sum())
     band_low, band_high = np.quantile(counterfactual_draws, [tail, 1.0 - tail], axis=0)
 
     verdict = _verdict(
@@ -160,9 +173,9 @@ def estimate_impact(
         counterfactual_high=tuple(float(value) for value in band_high),
         actual_total=actual_total,
         counterfactual_total=float(counterfactual_total),
-        contacts_avoided=float(counterfactual_total - actual_total),
-        contacts_avoided_low=float(avoided_low),
-        contacts_avoided_high=float(avoided_high),
+        contacts_avoided=float(-relative_effect * counterfactual_total),
+        contacts_avoided_low=float(-ci_high * counterfactual_total),
+        contacts_avoided_high=float(-ci_low * counterfactual_total),
     )
 
 
@@ -225,31 +238,56 @@ def _design_matrix(
 
 def _robust_poisson_fit(
     *, counts: np.ndarray, design: np.ndarray, offset: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Fit a Huber-weighted Poisson GLM; return coefficients, weights, fitted values, information."""
-    design = _without_empty_columns(design)
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fit a Poisson GLM robustly (Huber, then Tukey's biweight); return coefficients and fits."""
     weights = np.ones(len(counts))
-    result = None
-    for _ in range(ROBUST_ITERATIONS):
+    iterations = ROBUST_ITERATIONS + REDESCENDING_ITERATIONS
+    for iteration in range(iterations + 1):
         result = sm.GLM(counts, design, family=sm.families.Poisson(), offset=offset, var_weights=weights).fit()
+        if iteration == iterations:
+            break
         fitted = result.fittedvalues
         pearson = (counts - fitted) / np.sqrt(np.maximum(fitted, 1e-9))
         # The median absolute deviation keeps the scale itself from being inflated by a burst.
         scale = max(1.4826 * float(np.median(np.abs(pearson - np.median(pearson)))), 1.0)
         standardised = np.abs(pearson) / scale
+        if iteration < ROBUST_ITERATIONS:
+            weights = np.minimum(1.0, HUBER_THRESHOLD / np.maximum(standardised, 1e-12))
+        else:
+            weights = np.clip(1.0 - (standardised / BIWEIGHT_THRESHOLD) ** 2, 0.0, None) ** 2
+    return np.asarray(result.params), np.asarray(result.fittedvalues)
+
+
+def _relative_scale(*, counts: np.ndarray, fitted: np.ndarray) -> float:
+    """Robust standard deviation of counts / fitted - 1 (Poisson sampling included)."""
+    relative = counts / fitted - 1.0
+    return max(1.4826 * float(np.median(np.abs(relative - np.median(relative)))), 1e-3)
+
+
+def _post_level(*, actual: np.ndarray, expected: np.ndarray, relative_scale: float) -> np.ndarray:
+    """Huber estimate, per row, of the level of actual over expected counts.
+
+    Days far above or below the level (an outage burst) weigh less, as they did in the pre fit.
+    """
+    level = actual.sum(axis=1) / np.maximum(expected.sum(axis=1), 1e-9)
+    if not DOWN_WEIGHTS_POST_OUTLIERS:
+        return level
+    poisson_share = float(np.mean(1.0 / np.maximum(expected, 1e-9)))
+    latent_variance = max(relative_scale**2 - poisson_share, 0.0)
+    for _ in range(ROBUST_ITERATIONS):
+        mean = np.maximum(level[:, None] * expected, 1e-9)
+        scale = np.sqrt(latent_variance + 1.0 / mean)
+        standardised = np.abs(actual / mean - 1.0) / scale
         weights = np.minimum(1.0, HUBER_THRESHOLD / np.maximum(standardised, 1e-12))
-    assert result is not None
-    fitted = result.fittedvalues
-    coefficients = np.asarray(result.params)
-    information = design.T @ (design * (weights * fitted)[:, None])
-    return coefficients, weights, fitted, information
-
-
-def _without_empty_columns(design: np.ndarray) -> np.ndarray:
-    # A weekday that never occurs in a very short pre period has an all-zero column.
-    if np.all(design.any(axis=0)):
-        return design
-    raise ValueError("every weekday must occur before ship_date.")
+        level = (weights * actual).sum(axis=1) / np.maximum((weights * expected).sum(axis=1), 1e-9)
+    for _ in range(REDESCENDING_ITERATIONS):
+        # Tukey's biweight, started from the Huber level, gives a clear burst no weight at all.
+        mean = np.maximum(level[:, None] * expected, 1e-9)
+        scale = np.sqrt(latent_variance + 1.0 / mean)
+        standardised = np.abs(actual / mean - 1.0) / scale
+        weights = np.clip(1.0 - (standardised / BIWEIGHT_THRESHOLD) ** 2, 0.0, None) ** 2
+        level = (weights * actual).sum(axis=1) / np.maximum((weights * expected).sum(axis=1), 1e-9)
+    return level
 
 
 def _simulate_null_ratio(
@@ -259,65 +297,137 @@ def _simulate_null_ratio(
     design_pre: np.ndarray,
     design_post: np.ndarray,
     fitted_post: np.ndarray,
-    actual_post: np.ndarray,
+    observed_level: float,
+    relative_scale: float,
     generator: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Draw actual/counterfactual over the post window as it would be with no effect.
+    """Draw the post level over the counterfactual as it would be with no effect.
 
-    The noise beyond Poisson is taken from the pre-period residuals as white noise plus an AR(1)
-    process (their autocovariances at lags 1 and 2 separate the two); whole pre + post series
-    are simulated from it, the model is re-estimated on each simulated pre period (one Newton
-    step) and projected. Returns the ratio draws and per draw and post day a predictive draw of
-    the counterfactual.
+    The noise beyond Poisson is taken from the (Huber-clipped) pre-period residuals as white
+    noise plus an AR(1) process; whole pre + post series are simulated from it, the model is
+    re-estimated on each simulated pre period (one Newton step) and projected, and the post
+    level is estimated as on the real series. Returns the ratio draws and, per draw and post
+    day, a predictive draw of the counterfactual.
     """
     pre_length = len(counts_pre)
     post_length = len(fitted_post)
-    parameter_count = design_pre.shape[1]
     relative = counts_pre / fitted_pre - 1.0
-    # The robust fit leaves bursts out of the level; their average mass is put back so the
-    # counterfactual expects bursts as often as the pre period had them.
-    burst_share = float(relative.mean())
-    residual = (counts_pre / (fitted_pre * (1.0 + burst_share)) - 1.0)
-    residual_variance = float(np.mean(residual**2)) * pre_length / max(pre_length - parameter_count, 1)
-    poisson_variance = float(np.mean(1.0 / (fitted_pre * (1.0 + burst_share))))
+    if DOWN_WEIGHTS_POST_OUTLIERS:
+        # What a robust estimate's spread depends on: the influence of each residual over the
+        # mean slope of that influence (the sandwich form of its variance).
+        standardised = relative / relative_scale
+        if REDESCENDING_ITERATIONS:
+            ratio = (standardised / BIWEIGHT_THRESHOLD) ** 2
+            influence = np.where(ratio < 1.0, standardised * (1.0 - ratio) ** 2, 0.0)
+            slope = np.where(ratio < 1.0, (1.0 - ratio) * (1.0 - 5.0 * ratio), 0.0)
+        else:
+            influence = np.clip(standardised, -HUBER_THRESHOLD, HUBER_THRESHOLD)
+            slope = (np.abs(standardised) <= HUBER_THRESHOLD).astype(float)
+        relative = influence * relative_scale / max(float(np.mean(slope)), 0.5)
+    residual = relative - relative.mean()
+    poisson_variance = float(np.mean(1.0 / fitted_pre))
+    noise = _noise_components(
+        residual=residual, poisson_variance=poisson_variance, parameter_count=design_pre.shape[1]
+    )
+
+    length = pre_length + post_length
+    innovations = generator.standard_normal((BOOTSTRAP_DRAWS, length)) * np.sqrt(
+        noise.persistent_variance * (1.0 - noise.persistence**2)
+    )
+    innovations[:, 0] = generator.standard_normal(BOOTSTRAP_DRAWS) * np.sqrt(noise.persistent_variance)
+    persistent = lfilter([1.0], [1.0, -noise.persistence], innovations, axis=1)
+    white = generator.standard_normal((BOOTSTRAP_DRAWS, length)) * np.sqrt(noise.white_variance)
+    latent_variance = noise.white_variance + noise.persistent_variance
+    log_variance = np.log1p(latent_variance)
+    # Lognormal multipliers with mean one and the relative variance estimated above.
+    scale_to_log = np.sqrt(log_variance / latent_variance) if latent_variance > 0 else 1.0
+    latent = np.exp((persistent + white) * scale_to_log - log_variance / 2.0)
+
+    # Poisson sampling of the pre period by its normal approximation (only its sums matter here).
+    mean_pre = fitted_pre[None, :] * latent[:, :pre_length]
+    simulated_pre = mean_pre + np.sqrt(mean_pre) * generator.standard_normal(mean_pre.shape)
+    information = design_pre.T @ (design_pre * fitted_pre[:, None])
+    coefficient_shift = np.linalg.solve(information, ((simulated_pre - fitted_pre[None, :]) @ design_pre).T).T
+    fitted_post_draws = fitted_post[None, :] * np.exp(coefficient_shift @ design_post.T)
+
+    # Poisson sampling at the observed post volume, which a fix may have lowered.
+    post_level = max(observed_level, 1e-3)
+    simulated_actual = generator.poisson(fitted_post[None, :] * post_level * latent[:, pre_length:]) / post_level
+    null_level = _post_level(
+        actual=simulated_actual, expected=np.broadcast_to(fitted_post, simulated_actual.shape),
+        relative_scale=relative_scale,
+    )
+    null_ratio = null_level * fitted_post.sum() / fitted_post_draws.sum(axis=1)
+    counterfactual_draws = generator.poisson(fitted_post_draws * latent[:, pre_length:])
+
+    # The noise variance is itself estimated from a pre period worth only a few independent
+    # observations when the noise is persistent; widening by Student's t on that effective
+    # count (as a t interval does for an estimated variance) keeps the coverage honest.
+    daily_variance = noise.white_variance + noise.persistent_variance + poisson_variance
+    long_run_variance = daily_variance + noise.persistent_variance * (
+        (1.0 + noise.persistence) / (1.0 - noise.persistence) - 1.0
+    )
+    effective_count = pre_length * daily_variance / max(long_run_variance, 1e-12)
+    degrees_of_freedom = max(effective_count - LOW_FREQUENCY_PARAMETERS, MINIMUM_DEGREES_OF_FREEDOM)
+    widening = student_t.ppf(0.975, degrees_of_freedom) / normal.ppf(0.975)
+    log_ratio = np.log(np.maximum(null_ratio, 1e-12))
+    centre = float(np.median(log_ratio))
+    null_ratio = np.exp(centre + (log_ratio - centre) * widening)
+    return null_ratio, counterfactual_draws
+
+
+@dataclass(frozen=True)
+class _NoiseComponents:
+    white_variance: float
+    persistent_variance: float
+    persistence: float
+
+
+def _noise_components(*, residual: np.ndarray, poisson_variance: float, parameter_count: int) -> _NoiseComponents:
+    """Split the relative residual variance beyond Poisson into white noise and an AR(1) process.
+
+    The lag-one and lag-two autocovariances give a first split; where the weekly means of the
+    residuals vary more than that split implies (autocovariances of fitted residuals are biased
+    low and noisy), the persistent part is raised to match them.
+    """
+    count = len(residual)
+    residual_variance = float(np.mean(residual**2)) * count / max(count - parameter_count, 1)
     latent_variance = max(residual_variance - poisson_variance, 0.0)
     lag_one = float(np.mean(residual[1:] * residual[:-1]))
     lag_two = float(np.mean(residual[2:] * residual[:-2]))
-    # Autocovariances of fitted residuals are biased low; the larger of two estimates of the
-    # persistence errs on the side of a wider interval.
     persistence = 0.0
     if lag_one > 0 and latent_variance > 0:
         persistence = lag_one / latent_variance
         if lag_two > 0:
             persistence = max(persistence, lag_two / lag_one)
     persistence = float(np.clip(persistence, 0.0, 0.95))
-    persistent_variance = (
-        float(np.clip(lag_one / persistence, 0.0, latent_variance)) if persistence > 0 else 0.0
+    persistent_variance = float(np.clip(lag_one / persistence, 0.0, latent_variance)) if persistence > 0 else 0.0
+
+    week_count = count // 7
+    week_means = residual[count - 7 * week_count :].reshape(week_count, 7).mean(axis=1)
+    # Intercept and trend take two degrees of freedom from the weekly means.
+    observed_week_variance = float(np.mean(week_means**2)) * week_count / max(week_count - 2, 1)
+    latent_week_variance = 7.0 * observed_week_variance - poisson_variance
+    if persistence == 0.0:
+        persistence = DEFAULT_PERSISTENCE
+    aggregation = _ar1_aggregation_factor(persistence=persistence, length=7)
+    implied = latent_variance + persistent_variance * (aggregation - 1.0)
+    if latent_week_variance > implied:
+        persistent_variance = (latent_week_variance - latent_variance) / (aggregation - 1.0)
+        if persistent_variance > latent_variance:
+            persistent_variance = latent_week_variance / aggregation
+            latent_variance = persistent_variance
+    return _NoiseComponents(
+        white_variance=latent_variance - persistent_variance,
+        persistent_variance=persistent_variance,
+        persistence=persistence,
     )
-    white_variance = latent_variance - persistent_variance
 
-    length = pre_length + post_length
-    innovations = generator.standard_normal((BOOTSTRAP_DRAWS, length)) * np.sqrt(
-        persistent_variance * (1.0 - persistence**2)
-    )
-    innovations[:, 0] = generator.standard_normal(BOOTSTRAP_DRAWS) * np.sqrt(persistent_variance)
-    persistent = lfilter([1.0], [1.0, -persistence], innovations, axis=1)
-    white = generator.standard_normal((BOOTSTRAP_DRAWS, length)) * np.sqrt(white_variance)
-    log_variance = np.log1p(latent_variance)
-    # Lognormal multipliers with mean one on the relative scale estimated above.
-    scale_to_log = np.sqrt(log_variance / latent_variance) if latent_variance > 0 else 1.0
-    latent = np.exp((persistent + white) * scale_to_log - log_variance / 2.0) * (1.0 + burst_share)
 
-    simulated_pre = generator.poisson(fitted_pre[None, :] * latent[:, :pre_length])
-    information = design_pre.T @ (design_pre * fitted_pre[:, None])
-    coefficient_shift = np.linalg.solve(information, ((simulated_pre - fitted_pre[None, :]) @ design_pre).T).T
-    fitted_post_draws = fitted_post[None, :] * np.exp(coefficient_shift @ design_post.T)
-
-    post_level = max(float(actual_post.sum()) / max(float(fitted_post.sum()), 1e-9), 1e-3)
-    simulated_actual = generator.poisson(fitted_post[None, :] * post_level * latent[:, pre_length:]) / post_level
-    null_ratio = simulated_actual.sum(axis=1) / fitted_post_draws.sum(axis=1)
-    counterfactual_draws = generator.poisson(fitted_post_draws * latent[:, pre_length:])
-    return null_ratio, counterfactual_draws
+def _ar1_aggregation_factor(*, persistence: float, length: int) -> float:
+    """Variance of the sum of `length` AR(1) values over `length` times their variance."""
+    lags = np.arange(1, length)
+    return 1.0 + 2.0 * float(np.sum((length - lags) * persistence**lags)) / length
 
 
 def _verdict(*, ci_low: float, ci_high: float, post_days_observed: int, counterfactual_total: float) -> str:
