@@ -185,6 +185,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "improvement.clustering_run_nightly_task",
         "schedule": crontab(hour=env_int("THEMES_NIGHTLY_HOUR", 2), minute=30),
     },
+    # Measure shipped fixes (verdicts, regressions) once the night's counts are in.
+    "impact-daily-evaluation": {
+        "task": "improvement.impact_daily_task",
+        "schedule": crontab(hour=env_int("IMPACT_DAILY_HOUR", 5), minute=0),
+    },
+    "themes-daily-spike-check": {
+        "task": "improvement.theme_spike_check_task",
+        "schedule": crontab(hour=env_int("IMPACT_DAILY_HOUR", 5), minute=30),
+    },
 }
 # Tasks sent by name, with the case ids, after cases are embedded (cases never imports improvement).
 CASES_AFTER_EMBED_TASKS = ["improvement.theme_assign_new_cases_task"]

@@ -1,15 +1,18 @@
 """Email notifications for the issue workflow, sent once per audit event.
 
 Owners of the department hear of a new proposal; the lead who raised the issue hears when a fix is
-accepted, rejected or shipped. Sent through Django's email backend (the console in the demo).
+accepted, rejected or shipped; both hear when a working fix regresses. Team leads hear of spiking and
+emerging themes (one email per ThemeAlert). Sent through Django's email backend (the console in the demo).
 """
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.utils import timezone
 
-from improvement.models import FixTicket, IssueEvent
+from improvement.models import FixTicket, IssueEvent, ThemeAlert
+from improvement.roles import TEAM_LEAD
 
 
 def issue_event_recipients(*, event: IssueEvent) -> list[str]:
@@ -19,6 +22,9 @@ def issue_event_recipients(*, event: IssueEvent) -> list[str]:
     if event.kind == IssueEvent.Kind.FIX_PROPOSED:
         owners = event.fix.department.owners.filter(is_active=True)
         return sorted({email for email in owners.values_list("email", flat=True) if email})
+    if event.kind == IssueEvent.Kind.FIX_STATUS and event.to_status == FixTicket.Status.REGRESSED:
+        people = [event.issue.raised_by, *event.fix.department.owners.all()]
+        return sorted({person.email for person in people if person is not None and person.is_active and person.email})
     notified = (FixTicket.Status.ACCEPTED, FixTicket.Status.REJECTED, FixTicket.Status.SHIPPED)
     if event.kind == IssueEvent.Kind.FIX_STATUS and event.to_status in notified:
         raised_by = event.issue.raised_by
@@ -49,6 +55,8 @@ def issue_event_message(*, event: IssueEvent) -> tuple[str, str]:
             lines += ["", f"Reason: {fix.rejection_reason}"]
         if event.to_status == FixTicket.Status.SHIPPED and fix.shipped_on:
             lines += ["", f"Shipped on {fix.shipped_on.isoformat()}; its impact on contact volume will be measured."]
+        if event.to_status == FixTicket.Status.REGRESSED:
+            lines += ["", event.note, "", f"Issue #{issue.pk} is reopened."]
         lines += ["", f"Fix: {fix.description}"]
     return subject, "\n".join(lines) + "\n"
 
@@ -72,4 +80,36 @@ def issue_event_notify(*, event_id: int) -> int:
         return get_connection().send_messages(messages) or 0
     except Exception:
         IssueEvent.objects.filter(pk=event_id).update(notified_at=None)
+        raise
+
+
+def theme_alert_notify(*, alert_id: int) -> int:
+    """Email the team leads about a spiking or emerging theme, at most once per alert; returns how many emails."""
+    claimed = ThemeAlert.objects.filter(pk=alert_id, notified_at__isnull=True).update(notified_at=timezone.now())
+    if not claimed:
+        return 0
+    alert = ThemeAlert.objects.select_related("theme").get(pk=alert_id)
+    leads = get_user_model().objects.filter(groups__name=TEAM_LEAD, is_active=True).exclude(email="")
+    recipients = sorted(set(leads.values_list("email", flat=True)))
+    if not recipients:
+        return 0
+    theme = alert.theme
+    if alert.kind == ThemeAlert.Kind.SPIKING:
+        subject = f"[Fixloop] Theme spiking: {theme.label}"
+        finding = (
+            f"{alert.observed} contacts from {alert.window_start.isoformat()} to {alert.detected_on.isoformat()}, "
+            f"where about {alert.expected:.0f} were expected (99.9% upper bound {alert.upper_bound:.0f})."
+        )
+    else:
+        subject = f"[Fixloop] New theme growing: {theme.label}"
+        finding = (
+            f"{alert.observed} contacts from {alert.window_start.isoformat()} to {alert.detected_on.isoformat()}, "
+            f"after about {alert.expected:.0f} in a typical week of the month before."
+        )
+    body = f"Theme #{theme.pk} \"{theme.label}\": {finding}\n\nLook at the theme and raise an issue if needed.\n"
+    messages = [EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [address]) for address in recipients]
+    try:
+        return get_connection().send_messages(messages) or 0
+    except Exception:
+        ThemeAlert.objects.filter(pk=alert_id).update(notified_at=None)
         raise

@@ -19,8 +19,9 @@ from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from improvement.api.impact import FixImpactOutputSerializer
 from improvement.api.permissions import CanDecideOnFix, CanWriteIssues
-from improvement.models import Department, FixTicket, ImprovementIssue, IssueEvent, Theme
+from improvement.models import Department, FixImpact, FixTicket, ImprovementIssue, IssueEvent, Theme
 from improvement.selectors.issues import (
     fix_list_visible,
     issue_events_visible,
@@ -28,8 +29,15 @@ from improvement.selectors.issues import (
     issue_list_visible,
 )
 from improvement.services.fixes import fix_accept, fix_propose, fix_reject, fix_ship, fix_start
+from improvement.services.impact import ImpactUnavailable, fix_impact_evaluate
 from improvement.services.issues import issue_close, issue_raise, issue_update
 from improvement.transitions import TransitionNotAllowed
+
+
+class ImpactConflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The fix's impact cannot be measured yet."
+    default_code = "impact_unavailable"
 
 
 class TransitionConflict(APIException):
@@ -295,3 +303,21 @@ class FixViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     def ship(self, request, pk=None):
         """Record the day a fix in progress shipped; the lead who raised the issue is emailed."""
         return self._transition(request, fix_ship, FixShipInputSerializer)
+
+    @extend_schema(
+        responses={
+            200: FixImpactOutputSerializer,
+            409: OpenApiResponse(description="The fix is not shipped, or there are too few counted days to measure it."),
+        }
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def impact(self, request, pk=None):
+        """The fix's stored impact estimate (computed now when none is stored yet); 409 when it cannot be measured."""
+        fix = self.get_object()
+        impact = FixImpact.objects.filter(fix=fix).first()
+        if impact is None:
+            try:
+                impact = fix_impact_evaluate(fix=fix)
+            except ImpactUnavailable as error:
+                raise ImpactConflict(str(error)) from error
+        return Response(FixImpactOutputSerializer(impact).data)

@@ -16,7 +16,7 @@ from improvement.transitions import VERDICTS, Performer, TransitionNotAllowed, f
 Status = FixTicket.Status
 
 # Statuses whose audit event emails someone (see improvement.notifications).
-NOTIFIED_STATUSES = (Status.PROPOSED, Status.ACCEPTED, Status.REJECTED, Status.SHIPPED)
+NOTIFIED_STATUSES = (Status.PROPOSED, Status.ACCEPTED, Status.REJECTED, Status.SHIPPED, Status.REGRESSED)
 
 
 def user_owns_fix_department(*, user: AbstractBaseUser, fix: FixTicket) -> bool:
@@ -135,10 +135,18 @@ def fix_ship(*, fix: FixTicket, by: AbstractBaseUser, shipped_on: datetime.date 
         raise ValidationError({"shipped_on": "the day the fix shipped is required (YYYY-MM-DD)"})
     if shipped_on > timezone.localdate():
         raise ValidationError({"shipped_on": f"{shipped_on.isoformat()} is in the future"})
-    return _fix_transition(
+    fix = _fix_transition(
         fix=fix, to_status=Status.SHIPPED, by=by, performer=Performer.DEPARTMENT_OWNER, note=note.strip(),
         changes={"shipped_on": shipped_on},
     )
+    _evaluate_impact_on_commit(fix)
+    return fix
+
+
+def _evaluate_impact_on_commit(fix: FixTicket) -> None:
+    from improvement.tasks import impact_evaluate_fix_task
+
+    transaction.on_commit(lambda: impact_evaluate_fix_task.delay(fix.pk))
 
 
 def fix_record_verdict(*, fix: FixTicket, verdict: str, note: str = "") -> FixTicket:
