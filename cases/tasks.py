@@ -11,6 +11,16 @@ from cases.services.embedding import case_embed_many, case_embed_pending
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
 
+def _registered_task(task_name: str):
+    """The task of that name, importing every app's tasks first if it is not registered yet.
+
+    A worker imports them all on start; a process running tasks eagerly (tests, `manage.py` commands) may not have.
+    """
+    if task_name not in current_app.tasks:
+        current_app.loader.import_default_modules()
+    return current_app.tasks[task_name]
+
+
 @shared_task(
     name="cases.case_embed_task",
     autoretry_for=TRANSIENT_ERRORS,
@@ -29,7 +39,7 @@ def case_embed_task(case_ids: list[int]) -> int:
     embedded = case_embed_many(case_ids=case_ids)
     if embedded:
         for task_name in getattr(settings, "CASES_AFTER_EMBED_TASKS", ()):
-            follow_up = current_app.tasks[task_name]
+            follow_up = _registered_task(task_name)
             transaction.on_commit(lambda follow_up=follow_up: follow_up.delay(list(case_ids)))
     return embedded
 
