@@ -2,16 +2,23 @@ from __future__ import annotations
 
 from django.urls import path
 
-from dashboards import views, views_workflow
+from dashboards import views, views_export, views_workflow
 
 app_name = "dashboards"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("dashboards/", views.executive_dashboard, name="executive"),
+    path("dashboards/", views.executive_dashboard_page, name="executive"),
     path("dashboards/themes/", views.lead_dashboard, name="lead"),
     path("dashboards/queue/", views.owner_dashboard, name="owner"),
+    path("dashboards/export/themes.csv", views_export.themes_csv, name="export_themes"),
+    path("dashboards/export/issues.csv", views_export.issues_csv, name="export_issues"),
+    path("dashboards/export/fixes.csv", views_export.fixes_csv, name="export_fixes"),
     path("no-role/", views.no_role, name="no_role"),
+    path("themes/<int:theme_id>/", views.theme_detail, name="theme_detail"),
+    path("themes/<int:theme_id>/rename/", views.theme_rename_page, name="theme_rename"),
+    path("themes/<int:theme_id>/merge/", views.theme_merge_page, name="theme_merge"),
+    path("themes/<int:theme_id>/split/", views.theme_split_page, name="theme_split"),
     path("themes/<int:theme_id>/raise-issue/", views_workflow.theme_raise_issue, name="theme_raise_issue"),
     path("issues/", views_workflow.issue_list, name="issue_list"),
     path("issues/<int:issue_id>/", views_workflow.issue_detail, name="issue_detail"),

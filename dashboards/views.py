@@ -1,15 +1,41 @@
 """Pages for each role: executives, social team leads and department owners."""
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from collections.abc import Callable
 
-from dashboards.selectors import landing_url_name_for, owner_departments
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from dashboards import charts
+from dashboards.forms import (
+    DashboardFilterForm,
+    ThemeMergeForm,
+    ThemeRenameForm,
+    ThemeSplitForm,
+    dashboard_filters_problem,
+)
+from dashboards.selectors import (
+    DashboardFilters,
+    dashboard_filter_choices,
+    dashboard_filters_resolve,
+    executive_dashboard,
+    fix_impact_series,
+    landing_url_name_for,
+    lead_theme_overview,
+    owner_departments,
+    owner_impacts,
+    theme_page_data,
+)
 from dashboards.views_workflow import fixes_with_actions
-from improvement.selectors.issues import fix_queue_for_owner
+from improvement.models import Theme
 from improvement.roles import user_is_admin, user_is_department_owner, user_is_executive, user_is_team_lead
+from improvement.selectors.issues import fix_queue_for_owner
+from improvement.selectors.themes import user_can_curate_themes, user_can_read_themes
+from improvement.services.themes import ThemeStateError, theme_merge, theme_rename, theme_split
 
 
 @login_required
@@ -18,28 +44,174 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect(landing_url_name_for(request.user))
 
 
+def user_may_see_executive_dashboard(user) -> bool:
+    return user_is_executive(user) or user_is_admin(user)
+
+
+def dashboard_filters_from_query(query: QueryDict) -> tuple[DashboardFilterForm, DashboardFilters | None, list[str]]:
+    """The bound filter form, the resolved filters (None when invalid) and the problems to show."""
+    form = DashboardFilterForm(query)
+    if not form.is_valid():
+        problems = [f"{field}: {' '.join(errors)}" if field != "__all__" else " ".join(errors)
+                    for field, errors in form.errors.items()]
+        return form, None, problems
+    filters = dashboard_filters_resolve(**form.cleaned_data)
+    problem = dashboard_filters_problem(start=filters.start, end=filters.end)
+    return form, (None if problem else filters), ([problem] if problem else [])
+
+
+def executive_charts(data: dict) -> dict:
+    """The executive dashboard's chart divs, built from `executive_dashboard`'s values."""
+    dates = data["dates"]
+
+    def sparklines(rows: list[dict]) -> list[dict]:
+        return [{**row, "sparkline": charts.chart_html(
+            charts.sparkline_figure(dates=dates, counts=row["series"], label=row["label"]), static=True
+        )} for row in rows]
+
+    return {
+        "total": charts.chart_html(charts.total_volume_figure(dates=dates, counts=data["total"]["series"])),
+        "by_volume": sparklines(data["top_themes_by_volume"]),
+        "by_growth": sparklines(data["top_themes_by_growth"]),
+        "share": charts.chart_html(charts.theme_share_figure(**data["theme_share"])),
+        "theme_lines": [charts.chart_html(charts.theme_line_figure(
+            dates=dates, counts=line["series"], label=line["label"], fixes=line["fixes"]
+        )) for line in data["theme_lines"]],
+        "fix_impacts": [{**impact, "chart": charts.chart_html(charts.fix_impact_figure(
+            impact=impact, title=f"Fix #{impact['fix_id']} ({impact['department']}): actual vs expected",
+        ))} for impact in data["fix_impacts"]],
+        "avoided": charts.chart_html(charts.contacts_avoided_figure(**{
+            key: data["contacts_avoided"][key] for key in ("overall", "by_department")
+        })) if data["contacts_avoided"]["fix_count"] else "",
+    }
+
+
 @login_required
-def executive_dashboard(request: HttpRequest) -> HttpResponse:
-    if not (user_is_executive(request.user) or user_is_admin(request.user)):
+def executive_dashboard_page(request: HttpRequest) -> HttpResponse:
+    """Contact volume, top and growing themes, theme share, fixes on their themes' lines, impact and scorecard."""
+    if not user_may_see_executive_dashboard(request.user):
         raise PermissionDenied("The executive dashboard is for executives.")
-    return render(request, "dashboards/executive.html", {"page_title": "Executive dashboard"})
+    form, filters, problems = dashboard_filters_from_query(request.GET)
+    context = {"page_title": "Executive dashboard", "form": form, "problems": problems,
+               "choices": dashboard_filter_choices()}
+    if filters is None:
+        return render(request, "dashboards/executive.html", context, status=400)
+    data = executive_dashboard(filters=filters, user=request.user)
+    context.update({"filters": filters, "data": data, "charts": executive_charts(data)})
+    return render(request, "dashboards/executive.html", context)
 
 
 @login_required
 def lead_dashboard(request: HttpRequest) -> HttpResponse:
+    """Active themes with volume, trend, sparkline, badges and the unassigned share."""
     if not (user_is_team_lead(request.user) or user_is_admin(request.user)):
         raise PermissionDenied("The themes page is for social team leads.")
-    return render(request, "dashboards/lead.html", {"page_title": "Themes"})
+    form, filters, problems = dashboard_filters_from_query(request.GET)
+    context = {"page_title": "Themes", "form": form, "problems": problems, "choices": dashboard_filter_choices()}
+    if filters is None:
+        return render(request, "dashboards/lead.html", context, status=400)
+    overview = lead_theme_overview(filters=filters)
+    for row in overview["themes"]:
+        row["sparkline"] = charts.chart_html(charts.sparkline_figure(
+            dates=overview["dates"], counts=row["series"], label=row["theme"].label
+        ), static=True)
+    context.update({"filters": filters, "overview": overview})
+    return render(request, "dashboards/lead.html", context)
+
+
+def _theme_page(request: HttpRequest, theme: Theme, *, status: int = 200, **forms) -> HttpResponse:
+    filters = dashboard_filters_resolve()
+    data = theme_page_data(theme=theme, filters=filters)
+    can_curate = user_can_curate_themes(request.user)
+    context = {
+        "page_title": theme.label, "theme": theme, "data": data, "filters": filters, "can_curate": can_curate,
+        "chart": charts.chart_html(charts.theme_line_figure(
+            dates=data["dates"], counts=data["series"], label=theme.label, fixes=data["fixes"], height=340,
+        )),
+    }
+    if can_curate and theme.status == Theme.Status.ACTIVE:
+        context.update({
+            "rename_form": forms.get("rename_form") or ThemeRenameForm(initial={"label": theme.label}),
+            "merge_form": forms.get("merge_form") or ThemeMergeForm(theme=theme),
+            "split_form": forms.get("split_form") or ThemeSplitForm(),
+        })
+    return render(request, "dashboards/theme_detail.html", context, status=status)
+
+
+@login_required
+def theme_detail(request: HttpRequest, theme_id: int) -> HttpResponse:
+    """A theme: label, keywords, sample cases, volume with its fixes, issues, history and curation forms."""
+    if not user_can_read_themes(request.user):
+        raise PermissionDenied("Reading themes needs a Fixloop role.")
+    theme = get_object_or_404(Theme.objects.defer("centroid"), pk=theme_id)
+    return _theme_page(request, theme)
+
+
+def _curate(
+    request: HttpRequest, theme_id: int, *, form_name: str, form, service, success: Callable[[Theme, object], str]
+) -> HttpResponse:
+    if not user_can_curate_themes(request.user):
+        raise PermissionDenied("Only social team leads and staff admins curate themes.")
+    theme = get_object_or_404(Theme.objects.defer("centroid"), pk=theme_id)
+    if not form.is_valid():
+        messages.error(request, "Not changed: " + "; ".join(" ".join(errors) for errors in form.errors.values()))
+        return _theme_page(request, theme, status=400, **{form_name: form})
+    try:
+        result = service(theme=theme, by=request.user, **form.cleaned_data)
+    except ValidationError as error:
+        messages.error(request, "Not changed: " + " ".join(error.messages))
+        return _theme_page(request, theme, status=400, **{form_name: form})
+    except ThemeStateError as error:
+        messages.error(request, f"Not changed: {error}")
+        return _theme_page(request, theme, status=409, **{form_name: form})
+    target = result[0] if isinstance(result, list) else result
+    messages.success(request, success(theme, result))
+    return redirect("dashboards:theme_detail", theme_id=target.pk)
+
+
+@login_required
+@require_POST
+def theme_rename_page(request: HttpRequest, theme_id: int) -> HttpResponse:
+    """Rename the theme (team leads and admins), through the same service as the API."""
+    return _curate(request, theme_id, form_name="rename_form", form=ThemeRenameForm(request.POST),
+                   service=theme_rename, success=lambda theme, result: f"Renamed to “{result.label}”.")
+
+
+@login_required
+@require_POST
+def theme_merge_page(request: HttpRequest, theme_id: int) -> HttpResponse:
+    """Merge the theme into another active theme (team leads and admins); shows the survivor."""
+    theme = get_object_or_404(Theme.objects.only("id"), pk=theme_id)
+    return _curate(request, theme_id, form_name="merge_form", form=ThemeMergeForm(request.POST, theme=theme),
+                   service=theme_merge, success=lambda theme, result: f"Merged “{theme.label}” into this theme.")
+
+
+@login_required
+@require_POST
+def theme_split_page(request: HttpRequest, theme_id: int) -> HttpResponse:
+    """Split the theme into 2–10 parts by re-clustering its cases (team leads and admins)."""
+    return _curate(request, theme_id, form_name="split_form", form=ThemeSplitForm(request.POST),
+                   service=theme_split, success=lambda theme, result: f"Split into {len(result)} themes.")
 
 
 @login_required
 def owner_dashboard(request: HttpRequest) -> HttpResponse:
+    """The owner's queue: waiting for a decision, in progress, and shipped with verdicts and impact charts."""
     if not (user_is_department_owner(request.user) or user_is_admin(request.user)):
         raise PermissionDenied("The fix queue is for department owners.")
     queue = {
         name: fixes_with_actions(fixes=fixes, user=request.user)
         for name, fixes in fix_queue_for_owner(user=request.user).items()
     }
+    impacts = owner_impacts(fix_ids=[fix.pk for fix in queue["shipped"]])
+    for fix in queue["shipped"]:
+        impact = impacts.get(fix.pk)
+        fix.impact_row = impact
+        if impact is not None and impact.dates:
+            fix.impact_chart = charts.chart_html(charts.fix_impact_figure(
+                impact={**fix_impact_series(impact), "shipped_on": fix.shipped_on.isoformat()},
+                title=f"Fix #{fix.pk}: actual vs expected", height=220, compact=True,
+            ))
     return render(
         request,
         "dashboards/owner.html",

@@ -1,0 +1,42 @@
+"""`GET /api/dashboard/executive/`: the executive dashboard's aggregates as JSON (same filters as the page)."""
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, viewsets
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from dashboards.selectors import executive_dashboard
+from dashboards.views import dashboard_filters_from_query, user_may_see_executive_dashboard
+
+
+class CanSeeExecutiveDashboard(BasePermission):
+    message = "The executive dashboard is for executives and staff admins."
+
+    def has_permission(self, request, view) -> bool:
+        return user_may_see_executive_dashboard(request.user)
+
+
+class ExecutiveDashboardViewSet(viewsets.ViewSet):
+    """Volumes, top and growing themes, theme share, fixes on their themes, impacts, contacts avoided, scorecard."""
+
+    permission_classes = [IsAuthenticated, CanSeeExecutiveDashboard]
+
+    @extend_schema(
+        operation_id="dashboard_executive",
+        parameters=[
+            OpenApiParameter("start", OpenApiTypes.DATE, description="First day (default: 180 days before end)"),
+            OpenApiParameter("end", OpenApiTypes.DATE, description="Last day (default: the last counted day)"),
+            OpenApiParameter("brand", OpenApiTypes.STR, description="Only this brand"),
+            OpenApiParameter("channel", OpenApiTypes.STR, description="Only this channel"),
+        ],
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="The dashboard's aggregates"),
+                   400: OpenApiResponse(description="A filter is invalid")},
+    )
+    def list(self, request: Request) -> Response:
+        _, filters, problems = dashboard_filters_from_query(request.query_params)
+        if filters is None:
+            raise exceptions.ValidationError({"filters": problems})
+        return Response(executive_dashboard(filters=filters, user=request.user))

@@ -1,0 +1,56 @@
+"""Forms of the dashboard pages: the filter form and the theme curation forms (shape only; services decide)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+
+from improvement.models import Theme
+
+MAXIMUM_RANGE_DAYS = 731
+
+
+class DashboardFilterForm(forms.Form):
+    """Period (inclusive days), brand and channel; every field is optional."""
+
+    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    brand = forms.CharField(required=False, max_length=100)
+    channel = forms.CharField(required=False, max_length=20)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            problem = dashboard_filters_problem(start=start, end=end)
+            if problem:
+                raise forms.ValidationError(problem)
+        return cleaned
+
+
+def dashboard_filters_problem(*, start: dt.date, end: dt.date) -> str | None:
+    """Why a resolved period cannot be shown (None when it can)."""
+    if start > end:
+        return f"The start date {start} is after the end date {end}."
+    if (end - start).days + 1 > MAXIMUM_RANGE_DAYS:
+        return f"Choose a period of at most {MAXIMUM_RANGE_DAYS} days."
+    return None
+
+
+class ThemeRenameForm(forms.Form):
+    label = forms.CharField(max_length=200)
+
+
+class ThemeMergeForm(forms.Form):
+    into = forms.ModelChoiceField(
+        queryset=Theme.objects.filter(status=Theme.Status.ACTIVE).only("id", "label").order_by("label"),
+        label="Merge into",
+    )
+
+    def __init__(self, *args, theme: Theme, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["into"].queryset = self.fields["into"].queryset.exclude(pk=theme.pk)
+
+
+class ThemeSplitForm(forms.Form):
+    parts = forms.IntegerField(min_value=2, max_value=10, initial=2)

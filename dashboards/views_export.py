@@ -1,0 +1,48 @@
+"""CSV exports of themes, issues and fixes (with their verdicts and impact), limited to what the user may see."""
+from __future__ import annotations
+
+import csv
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+from dashboards.selectors import export_fix_rows, export_issue_rows, export_theme_rows
+from improvement.roles import user_is_department_owner
+from improvement.selectors.issues import user_sees_all_issues
+from improvement.selectors.themes import user_can_read_themes
+
+
+def _csv_response(filename: str, rows: list[list]) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerows(rows)
+    return response
+
+
+def _require_role(user) -> None:
+    if not (user_sees_all_issues(user) or user_is_department_owner(user)):
+        raise PermissionDenied("Exports need a Fixloop role.")
+
+
+@login_required
+def themes_csv(request: HttpRequest) -> HttpResponse:
+    """Every theme with its status, size, keywords and volume over the last 28 counted days."""
+    if not user_can_read_themes(request.user):
+        raise PermissionDenied("Reading themes needs a Fixloop role.")
+    return _csv_response("themes.csv", export_theme_rows())
+
+
+@login_required
+def issues_csv(request: HttpRequest) -> HttpResponse:
+    """The issues the user may see, with their themes and fix counts."""
+    _require_role(request.user)
+    return _csv_response("issues.csv", export_issue_rows(user=request.user))
+
+
+@login_required
+def fixes_csv(request: HttpRequest) -> HttpResponse:
+    """The fixes the user may see, with their verdicts and measured impact."""
+    _require_role(request.user)
+    return _csv_response("fixes.csv", export_fix_rows(user=request.user))

@@ -1,0 +1,154 @@
+"""The dashboards in a real browser (Debian's chromium, driven by Playwright against the live test server).
+
+Each role logs in, opens its pages, and the plotly charts are checked to hold data; the lead raises an issue and
+proposes a fix, the owner accepts and ships it. Screenshots go to test-artifacts/screenshots/.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from improvement.models import FixTicket, ImprovementIssue
+from tests.dashboards.seed import dashboard_seed
+
+# Playwright's sync API runs an event loop in this thread; Django would otherwise refuse the ORM calls of the test.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"),
+]
+
+CHARTS_WITH_DATA = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(
+    plot => (plot.data || []).some(trace => trace.x && trace.x.length > 0))"""
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": str(CHROMIUM),
+        "headless": True,
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": {"width": 1440, "height": 900}}
+
+
+@pytest.fixture
+def seed(transactional_db):
+    return dashboard_seed()
+
+
+def log_in(page, live_server, username: str) -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "demo")
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    page.wait_for_load_state("load")
+
+
+def screenshot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def submit(page, selector: str) -> None:
+    """Click a button that posts or gets a page and wait until the next page has loaded."""
+    with page.expect_navigation():
+        page.click(selector)
+    page.wait_for_load_state("load")
+
+
+def charts_with_data(page) -> list[bool]:
+    """For each plotly chart on the page, once all are drawn, whether a trace holds data."""
+    page.wait_for_load_state("load")
+    page.wait_for_function(
+        "() => document.querySelectorAll('.js-plotly-plot').length"
+        " === document.querySelectorAll('.plotly-graph-div').length"
+    )
+    return page.evaluate(CHARTS_WITH_DATA)
+
+
+def test_executive_sees_every_chart_with_data(page, live_server, seed):
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    log_in(page, live_server, "exec")
+
+    assert page.url == f"{live_server.url}/dashboards/"
+    charts = charts_with_data(page)
+    screenshot(page, "executive")
+
+    # Total volume, 6 + 5 sparklines, theme share, one theme line with its fix, one fix impact, contacts avoided.
+    assert len(charts) == 1 + 6 + 5 + 1 + 1 + 1 + 1
+    assert all(charts)
+    assert page.locator("#scorecard").inner_text().count("Logistics") == 1
+    assert errors == []
+
+
+def test_executive_filters_by_brand_and_channel(page, live_server, seed):
+    log_in(page, live_server, "exec")
+
+    page.select_option("select[name=brand]", "globex")
+    page.select_option("select[name=channel]", "email")
+    submit(page, ".filters button[type=submit]")
+
+    assert "brand=globex" in page.url and "channel=email" in page.url
+    assert all(charts_with_data(page))
+    screenshot(page, "executive-filtered")
+
+
+def test_lead_sees_themes_with_badges_and_a_theme_page(page, live_server, seed):
+    log_in(page, live_server, "lead")
+
+    assert page.url == f"{live_server.url}/dashboards/themes/"
+    charts = charts_with_data(page)
+    assert len(charts) == 6 and all(charts)
+    assert page.locator(f"#theme-{seed.themes[4].pk} .badge-spiking").count() == 1
+    assert page.locator(f"#theme-{seed.themes[5].pk} .badge-new").count() == 1
+    screenshot(page, "lead-themes")
+
+    submit(page, f"text={seed.themes[0].label}")
+    assert all(charts_with_data(page))
+    page.fill("#rename-form input[name=label]", "Parcels delivered to the wrong door")
+    submit(page, "#rename-form button")
+    assert page.locator("h1").inner_text() == "Parcels delivered to the wrong door"
+    screenshot(page, "theme-detail")
+
+
+def test_lead_raises_an_issue_and_the_owner_accepts_and_ships_its_fix(page, live_server, seed):
+    theme = seed.themes[2]
+    log_in(page, live_server, "lead")
+    page.goto(f"{live_server.url}/themes/{theme.pk}/")
+    submit(page, "text=Raise issue")
+    page.fill("textarea[name=problem_statement]", "The app logs users out after every update.")
+    screenshot(page, "raise-issue")
+    submit(page, "form.card button[type=submit]")
+    issue = ImprovementIssue.objects.get(themes=theme)
+    assert page.url == f"{live_server.url}/issues/{issue.pk}/"
+
+    page.select_option("select[name=department]", label="Logistics")
+    page.fill("textarea[name=description]", "Keep the session token across updates.")
+    submit(page, "text=Propose fix")
+    fix = FixTicket.objects.get(issue=issue)
+    submit(page, "button:has-text('Log out')")
+
+    log_in(page, live_server, "owner-logistics")
+    assert page.url == f"{live_server.url}/dashboards/queue/"
+    submit(page, f"#fix-{fix.pk} button:has-text('Accept')")
+    submit(page, f"#fix-{fix.pk} button:has-text('Start work')")
+    submit(page, f"#fix-{fix.pk} button:has-text('Mark shipped')")
+    fix.refresh_from_db()
+    assert fix.status == FixTicket.Status.SHIPPED
+    assert all(charts_with_data(page))
+    screenshot(page, "owner-queue")
