@@ -11,7 +11,7 @@ Formats:
   tweet it answers (`in_response_to_tweet_id`: the brand's author, or the brand already found for a customer
   tweet), then the brand found for one of its responses, then the first @mention that is not an anonymised
   customer (customers are integers), then `--brand`. Without any of them the row is rejected. Tweet ids are
-  remembered in a bounded map (the most recent 300,000), so a 3-million-row file streams in bounded memory.
+  remembered in a bounded map (the most recent 200,000; at most 20,000 tweets wait), so a 3-million-row file streams in bounded memory.
 - `generic`: columns external_id, text, received_at (ISO 8601 with offset), channel, brand, author_handle,
   reply_to, thread_id; every name can be overridden with a column map (`text=body`).
 
@@ -36,9 +36,9 @@ FORMATS = ("airline", "twcs", "generic")
 DEFAULT_BATCH_SIZE = 2_000
 DEFAULT_REPORTED_REJECTIONS = 20
 # An inbound twcs tweet waits at most this long (in tweets) for its brand's response before falling back.
-TWCS_MAX_PENDING = 50_000
+TWCS_MAX_PENDING = 20_000
 # How many tweet ids (and their authors, for brand tweets) are remembered to link replies.
-TWCS_MAX_REMEMBERED = 300_000
+TWCS_MAX_REMEMBERED = 200_000
 
 DEFAULT_COLUMNS: dict[str, dict[str, str]] = {
     "airline": {
