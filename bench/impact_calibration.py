@@ -29,7 +29,7 @@ from improvement.impact_simulation import SCENARIOS, simulate_series  # noqa: E4
 EFFECTS = (0.0, -0.1, -0.3, -0.6)
 VOLUME_BANDS = ((5.0, 20.0), (20.0, 100.0), (100.0, 500.0))
 BASE_SEED = 7_000
-DESIGNS = ("chosen", "nb_glm", "poisson_hac", "structural")
+DESIGNS = ("chosen", "plain_post", "nb_glm", "poisson_hac", "structural")
 
 
 def series_for(index: int):
@@ -52,6 +52,15 @@ def estimate_chosen(series) -> tuple[float, float, float, str]:
         ship_date=series.ship_date,
     )
     return result.relative_effect, result.ci_low, result.ci_high, result.verdict
+
+
+def estimate_plain_post(series) -> tuple[float, float, float, str]:
+    """The chosen design, but the post level is the plain ratio of sums (bursts count fully)."""
+    impact.DOWN_WEIGHTS_POST_OUTLIERS = False
+    try:
+        return estimate_chosen(series)
+    finally:
+        impact.DOWN_WEIGHTS_POST_OUTLIERS = True
 
 
 def _arrays(series):
@@ -159,6 +168,7 @@ def estimate_structural(series) -> tuple[float, float, float, str]:
 
 ESTIMATORS = {
     "chosen": estimate_chosen,
+    "plain_post": estimate_plain_post,
     "nb_glm": estimate_nb_glm,
     "poisson_hac": estimate_poisson_hac,
     "structural": estimate_structural,
@@ -203,7 +213,7 @@ def _figures(rows: list[dict]) -> tuple[int, float, float, float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--series", type=int, default=1000)
-    parser.add_argument("--designs", default="chosen,nb_glm,poisson_hac")
+    parser.add_argument("--designs", default="chosen,plain_post,nb_glm,poisson_hac")
     parser.add_argument("--structural-series", type=int, default=0,
                         help="run the slow structural design on only the first N series")
     parser.add_argument("--workers", type=int, default=2)

@@ -4,14 +4,19 @@ The model (chosen by bench/impact_calibration.py, which compares it with alterna
 
 * Pre period: a Poisson log-linear model of the theme's daily count with log(other contacts) as
   offset (other = total minus the theme, so a fix's drop does not depress its own control),
-  weekday effects and a linear trend. It is fitted robustly (Huber weights on the Pearson
-  residuals) so a multi-day burst (an outage) does not tilt the trend or lift the level.
-* Post period: the fitted model projected with the observed other contacts is the counterfactual.
-* Uncertainty: a circular block bootstrap (one-week blocks) of the pre-period multiplicative
-  residuals. It carries overdispersion, autocorrelation and bursts as they were seen before the
-  fix into both the parameter uncertainty (a one-step re-estimation on resampled pre periods) and
-  the post-period noise (the latent part resampled, Poisson sampling redrawn at the post volume).
-  The effect interval inverts the resulting null distribution of actual / counterfactual.
+  weekday effects and a linear trend in time. It is fitted robustly (Huber, then Tukey's
+  biweight on the Pearson residuals) so a multi-day burst (an outage) neither tilts the trend
+  nor lifts the level.
+* Post period: the fitted model projected with the observed other contacts is the
+  counterfactual; the effect is the robust (biweight) level of actual over counterfactual, so an
+  unrelated outage after the ship date does not count as the fix's doing.
+* Uncertainty: the pre-period residuals beyond Poisson are summarised as white noise plus an
+  AR(1) process (overdispersion and autocorrelation, matched at the daily and weekly scales).
+  Whole series are simulated from it: the model is re-estimated on each simulated pre period
+  (one Newton step) and projected, and the post level is estimated as on the real series with
+  the Poisson sampling redrawn at the post volume. The spread is widened by Student's t on the
+  effective number of independent pre days, and the effect interval inverts that null
+  distribution of actual over counterfactual.
 """
 
 from __future__ import annotations
@@ -36,7 +41,6 @@ MINIMUM_POST_DAYS = 7
 MINIMUM_POST_VOLUME = 30.0
 MAXIMUM_PRE_DAYS = 364
 BOOTSTRAP_DRAWS = 1000
-BLOCK_LENGTH = 7
 HUBER_THRESHOLD = 2.5
 BIWEIGHT_THRESHOLD = 4.685
 REDESCENDING_ITERATIONS = 3
@@ -55,7 +59,14 @@ DOWN_WEIGHTS_POST_OUTLIERS = True
 
 @dataclass(frozen=True)
 class ImpactEstimate:
-    """The estimated effect of a fix on its theme over the post window (up to post_days)."""
+    """The estimated effect of a fix on its theme over the post window (up to post_days).
+
+    relative_effect is actual over counterfactual minus one (-0.3: 30% fewer contacts), with its
+    95% interval [ci_low, ci_high]; counterfactual is the expected count per post day with a 95%
+    predictive band; contacts_avoided is -relative_effect times the counterfactual total, with
+    the interval that follows from the effect's. verdict is one of working, worse,
+    no_clear_effect or too_early; is_provisional says fewer than post_days post days exist.
+    """
 
     relative_effect: float
     ci_low: float
@@ -369,7 +380,8 @@ def _simulate_null_ratio(
     )
     effective_count = pre_length * daily_variance / max(long_run_variance, 1e-12)
     degrees_of_freedom = max(effective_count - LOW_FREQUENCY_PARAMETERS, MINIMUM_DEGREES_OF_FREEDOM)
-    widening = student_t.ppf(0.975, degrees_of_freedom) / normal.ppf(0.975)
+    upper = (1.0 + INTERVAL_LEVEL) / 2.0
+    widening = student_t.ppf(upper, degrees_of_freedom) / normal.ppf(upper)
     log_ratio = np.log(np.maximum(null_ratio, 1e-12))
     centre = float(np.median(log_ratio))
     null_ratio = np.exp(centre + (log_ratio - centre) * widening)
