@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime
 
 import numpy as np
+from django.db.models import F
 
 from improvement.models import DailyThemeVolume, DailyTotalVolume, Theme
 
@@ -23,7 +24,8 @@ def volume_rows_create(
 ) -> list[datetime.date]:
     """Write one day per level: the theme's Poisson count around its level and the total with the other contacts.
 
-    Both follow the same weekday rhythm. Returns the days written.
+    Both follow the same weekday rhythm; a later call for another theme on the same days adds that theme
+    to the existing total. Returns the days written.
     """
     generator = np.random.default_rng(seed)
     days = []
@@ -33,9 +35,12 @@ def volume_rows_create(
         theme_count = int(generator.poisson(level * factor))
         other_count = int(generator.poisson(other_level * factor))
         DailyThemeVolume.objects.create(day=day, theme=theme, brand="acme", channel="twitter", count=theme_count)
-        DailyTotalVolume.objects.update_or_create(
+        # A second theme on the same days adds its contacts to the total (the other contacts are shared).
+        total, created = DailyTotalVolume.objects.get_or_create(
             day=day, brand="acme", channel="twitter", defaults={"count": theme_count + other_count}
         )
+        if not created:
+            DailyTotalVolume.objects.filter(pk=total.pk).update(count=F("count") + theme_count)
         days.append(day)
     return days
 
