@@ -104,3 +104,4 @@ def test_cases_embedded_with_nothing_new_enqueue_no_follow_up(airline_tweets, dj
         case_embed_task([cases[0].pk])
 
     assert callbacks == []
+
