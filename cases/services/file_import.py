@@ -317,9 +317,11 @@ def _rows(
         if file_format == "twcs" else None
     )
 
-    def convert(line: int, build: Callable[[], dict[str, Any]]) -> tuple[int, dict[str, Any] | None, str | None]:
+    def convert(line: int, build: Callable[..., dict[str, Any]], *arguments: Any) -> tuple[
+        int, dict[str, Any] | None, str | None,
+    ]:
         try:
-            return line, build(), None
+            return line, build(*arguments), None
         except RowError as error:
             return line, None, str(error)
 
@@ -329,14 +331,14 @@ def _rows(
             yield record.line, None, record.error
         elif brands is not None:
             for line, values, brand in brands.feed(record.line, record.values):
-                yield convert(line, lambda: _twcs_row(values, columns, brand))
+                yield convert(line, _twcs_row, values, columns, brand)
         elif file_format == "airline":
-            yield convert(record.line, lambda: _airline_row(record.values, columns))
+            yield convert(record.line, _airline_row, record.values, columns)
         else:
-            yield convert(record.line, lambda: _generic_row(record.values, columns))
+            yield convert(record.line, _generic_row, record.values, columns)
     if brands is not None:
         for line, values, brand in brands.finish():
-            yield convert(line, lambda: _twcs_row(values, columns, brand))
+            yield convert(line, _twcs_row, values, columns, brand)
         summary.skipped = brands.skipped
 
 
