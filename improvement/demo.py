@@ -9,13 +9,15 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from cases.services.embedding import case_embed_pending
 from cases.services.file_import import case_import_file
 from cases.services.ingest import case_ingest_many
-from cases.simulation import DEFAULT_DAYS, simulate_contacts
-from improvement.models import Department, ImprovementIssue, IssueEvent, Theme
+from cases.simulation import CONTROL_PROBLEM, DEFAULT_DAYS, FIX_DAY, FIXED_PROBLEM, PROBLEMS_BY_KEY, simulate_contacts
+from improvement.models import CaseTheme, Department, ImprovementIssue, IssueEvent, Theme
+from improvement.selectors.volumes import volume_date_range
 from improvement.roles import EXECUTIVE, TEAM_LEAD
 from improvement.services.departments import department_add_owner, department_create, user_create_with_role
 from improvement.services.fixes import (
@@ -26,7 +28,9 @@ from improvement.services.fixes import (
     fix_ship,
     fix_start,
 )
+from improvement.services.impact import fix_impact_evaluate
 from improvement.services.issues import issue_close, issue_raise
+from improvement.services.volumes import daily_volumes_refresh
 
 DEMO_PASSWORD = "demo"
 DEMO_DEPARTMENTS = ("Logistics", "Billing", "Digital", "Stores", "Customer Care")
@@ -190,7 +194,9 @@ def demo_seed_workflow() -> DemoWorkflowResult:
                 elif status == "in_progress":
                     fix = fix_start(fix=fix, by=owner)
                 elif status == "shipped":
-                    fix = fix_ship(fix=fix, by=owner, shipped_on=today - datetime.timedelta(days=35))
+                    # A fix left at `shipped` ships recently: its impact, measured once committed, stays provisional.
+                    days_ago = 10 if path[-1] == "shipped" else 35
+                    fix = fix_ship(fix=fix, by=owner, shipped_on=today - datetime.timedelta(days=days_ago))
                 else:
                     verdict_note = note if status == path[-1] else "contacts on this theme down after the change"
                     fix = fix_record_verdict(fix=fix, verdict=status, note=verdict_note)
@@ -198,4 +204,100 @@ def demo_seed_workflow() -> DemoWorkflowResult:
             issue_close(issue=issue, by=lead, note=closing_note)
     IssueEvent.objects.filter(notified_at__isnull=True).update(notified_at=timezone.now())
     result.message = f"Seeded {result.issues} issues and {result.fixes} fixes from {len(themes)} active themes."
+    return result
+
+
+@dataclass
+class DemoImpactResult:
+    """What seeding the measured demo fixes did, one line per fix (or why nothing was seeded)."""
+
+    fixes: int = 0
+    lines: list[str] = field(default_factory=list)
+    message: str = ""
+
+
+# The simulated problems whose fixes are measured: (problem key, issue title, fix description).
+DEMO_IMPACT_FIXES = (
+    (FIXED_PROBLEM, "Parcels marked delivered but never received",
+     "Couriers photograph every doorstep delivery; no 'delivered' scan without the photo."),
+    (CONTROL_PROBLEM, "Refunds not received", "Refund confirmation emails now give the expected bank date."),
+)
+# A theme stands for a simulated problem when at least this share of its cases came from it.
+DEMO_THEME_MINIMUM_SHARE = 0.5
+
+
+def demo_problem_themes(*, problem: str) -> list[Theme]:
+    """Active themes whose cases mostly (DEMO_THEME_MINIMUM_SHARE) come from one simulated problem, largest first.
+
+    The simulation records each case's problem in raw_payload["problem"]: the ground truth the clustering never sees.
+    """
+    counts: dict[int, list[int]] = {}
+    links = (
+        CaseTheme.objects.filter(theme__status=Theme.Status.ACTIVE)
+        .values("theme_id", "case__raw_payload__problem")
+        .annotate(cases=Count("case_id"))
+    )
+    for row in links:
+        theme_counts = counts.setdefault(row["theme_id"], [0, 0])
+        theme_counts[1] += row["cases"]
+        if row["case__raw_payload__problem"] == problem:
+            theme_counts[0] += row["cases"]
+    chosen = sorted(
+        (theme_id for theme_id, (matching, total) in counts.items()
+         if matching and matching >= DEMO_THEME_MINIMUM_SHARE * total),
+        key=lambda theme_id: -counts[theme_id][0],
+    )
+    themes = Theme.objects.in_bulk(chosen)
+    return [themes[theme_id] for theme_id in chosen]
+
+
+@transaction.atomic
+def demo_seed_impact() -> DemoImpactResult:
+    """Ship and measure two demo fixes on the simulated stream: one that works, one with no clear effect.
+
+    The fix for `FIXED_PROBLEM` ships on the day its simulated volume falls (the stream's first day +
+    FIX_DAY); the fix for `CONTROL_PROBLEM`, whose volume never changes, ships on the same day. Both go
+    through the real services, then the impact evaluation records their verdicts. Run after the cases are
+    clustered and after demo_seed_workflow (which seeds only while no issue exists). Safe to run twice.
+    """
+    lead = get_user_model().objects.filter(username="lead").first()
+    if lead is None:
+        return DemoImpactResult(message="No demo lead: no measured fixes seeded (run demo_seed_people first).")
+    daily_volumes_refresh()
+    bounds = volume_date_range()
+    if bounds is None:
+        return DemoImpactResult(message="No cases counted: no measured fixes seeded.")
+    ship_date = bounds[0] + datetime.timedelta(days=FIX_DAY)
+    if ship_date > min(bounds[1], timezone.localdate()):
+        return DemoImpactResult(message=f"The stream ends before its fix date {ship_date.isoformat()}: nothing seeded.")
+    result = DemoImpactResult()
+    for problem_key, title, description in DEMO_IMPACT_FIXES:
+        problem = PROBLEMS_BY_KEY[problem_key]
+        if ImprovementIssue.objects.filter(title=title).exists():
+            result.lines.append(f"{title}: seeded already")
+            continue
+        themes = demo_problem_themes(problem=problem_key)
+        department = Department.objects.filter(name=problem.department).first()
+        owner = department.owners.order_by("id").first() if department else None
+        if not themes or owner is None:
+            result.lines.append(f"{title}: no theme stands for “{problem.name}” or no {problem.department} owner")
+            continue
+        issue = issue_raise(
+            by=lead, title=title, problem_statement=f"{problem.name} (simulated problem {problem_key}).",
+            themes=themes, root_cause_hypothesis="Measured in the demo: see the fix's impact.",
+        )
+        fix = fix_propose(issue=issue, department=department, description=description, by=lead)
+        fix = fix_accept(fix=fix, by=owner)
+        fix = fix_start(fix=fix, by=owner)
+        fix = fix_ship(fix=fix, by=owner, shipped_on=ship_date)
+        impact = fix_impact_evaluate(fix=fix)
+        fix.refresh_from_db()
+        result.fixes += 1
+        result.lines.append(
+            f"Fix {fix.pk} “{title}” (themes {', '.join(str(theme.pk) for theme in themes)}), shipped "
+            f"{ship_date.isoformat()}: {fix.get_status_display().lower()}; {impact.relative_effect:+.0%} "
+            f"(95% interval {impact.ci_low:+.0%} to {impact.ci_high:+.0%}), p = {impact.p_value:.3f}"
+        )
+    IssueEvent.objects.filter(notified_at__isnull=True).update(notified_at=timezone.now())
+    result.message = f"Seeded and measured {result.fixes} demo fixes."
     return result

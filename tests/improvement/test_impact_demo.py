@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import datetime
+import itertools
+
+import pytest
+
+from cases.models import Case
+from cases.services.ingest import case_ingest_many
+from cases.simulation import CONTROL_PROBLEM, FIXED_PROBLEM, fix_date, simulate_contacts
+from improvement.demo import demo_problem_themes, demo_seed_impact, demo_seed_people
+from improvement.models import CaseTheme, FixImpact, FixTicket, IssueEvent
+from tests.improvement.workflow_factories import ThemeFactory
+
+pytestmark = pytest.mark.django_db
+
+END = datetime.date(2026, 3, 31)
+
+
+@pytest.fixture
+def simulated_themes(db):
+    """A small simulated stream with one theme per problem, as clustering would find them (plus a mixed one)."""
+    contacts = simulate_contacts(total=8000, end=END)
+    while batch := [contact.as_row() for contact in itertools.islice(contacts, 1000)]:
+        case_ingest_many(rows=batch, embed=False)
+    themes = {}
+    for case_id, problem in Case.objects.values_list("id", "raw_payload__problem"):
+        theme = themes.setdefault(problem, ThemeFactory(label=problem))
+        CaseTheme.objects.create(case_id=case_id, theme=theme, source=CaseTheme.Source.FIT)
+    return themes
+
+
+def test_demo_problem_themes_finds_the_theme_made_mostly_of_one_problem(simulated_themes):
+    assert demo_problem_themes(problem=FIXED_PROBLEM) == [simulated_themes[FIXED_PROBLEM]]
+
+
+def test_demo_impact_ships_the_simulated_fixes_and_measures_working_and_no_clear_effect(
+    simulated_themes, mailoutbox, django_capture_on_commit_callbacks
+):
+    demo_seed_people()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = demo_seed_impact()
+
+    fixed = FixTicket.objects.get(issue__themes=simulated_themes[FIXED_PROBLEM])
+    control = FixTicket.objects.get(issue__themes=simulated_themes[CONTROL_PROBLEM])
+    assert (result.fixes, result.message) == (2, "Seeded and measured 2 demo fixes.")
+    assert (fixed.status, fixed.issue.status, fixed.department.name) == ("working", "verified", "Logistics")
+    assert (control.status, control.issue.status, control.department.name) == ("no_clear_effect", "fix_shipped", "Billing")
+    assert fixed.shipped_on == control.shipped_on == fix_date(end=END)
+    assert FixImpact.objects.get(fix=fixed).ci_high < 0
+    assert not IssueEvent.objects.filter(notified_at__isnull=True).exists()
+    assert mailoutbox == []
+
+
+def test_demo_impact_run_twice_seeds_once(simulated_themes):
+    demo_seed_people()
+    demo_seed_impact()
+
+    second = demo_seed_impact()
+
+    assert (second.fixes, FixTicket.objects.count()) == (0, 2)
