@@ -262,7 +262,7 @@ def _fill(template: str, random: np.random.Generator) -> str:
     return template.format(**values)
 
 
-def _word(text: str, random: np.random.Generator, probability: float) -> str:
+def _add_typos(text: str, random: np.random.Generator, probability: float) -> str:
     words = text.split(" ")
     return " ".join(_typo(word, random) if random.random() < probability else word for word in words)
 
@@ -273,7 +273,7 @@ def _compose(problem: Problem, channel: str, random: np.random.Generator, number
     if channel != "email":
         body = str(random.choice(OPENINGS)) + body
     if random.random() < 0.15:
-        body = _word(body, random, 0.12)
+        body = _add_typos(body, random, 0.12)
     if random.random() < 0.25:
         body = body.lower()
     elif random.random() < 0.03:
