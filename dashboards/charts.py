@@ -160,6 +160,7 @@ def fix_impact_figure(*, impact: dict, title: str, height: int = 300, compact: b
                "y0": 0, "y1": 1, "line": {"color": "#16a34a", "dash": "dot", "width": 1.5}}] if dates else []
     layout = _layout(title=title, x_title="Day", y_title="Contacts per day", height=height, shapes=shapes)
     if compact:
+        layout["width"] = 380
         layout["margin"] = {"l": 45, "r": 10, "t": 36, "b": 36}
         layout["title"]["font"] = {"size": 12}
         layout["legend"] = {"orientation": "h", "y": -0.35, "x": 0, "font": {"size": 10}}
