@@ -1,6 +1,7 @@
 """The analysis text of a case: what the model reads, with handles, links and brand names taken out."""
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
@@ -12,7 +13,8 @@ CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200
 WHITESPACE = re.compile(r"\s+")
 
 
-def _brand_pattern(brand_names: Iterable[str]) -> re.Pattern[str] | None:
+@functools.lru_cache(maxsize=1024)
+def _brand_pattern(brand_names: tuple[str, ...]) -> re.Pattern[str] | None:
     variants: set[str] = set()
     for name in brand_names:
         name = name.strip()
@@ -32,7 +34,7 @@ def analysis_text(text: str, *, brand_names: Iterable[str] = ()) -> str:
     cleaned = CONTROL.sub(" ", cleaned)
     cleaned = URL.sub(" ", cleaned)
     cleaned = HANDLE.sub(" ", cleaned)
-    pattern = _brand_pattern(brand_names)
+    pattern = _brand_pattern(tuple(brand_names))
     if pattern is not None:
         cleaned = pattern.sub(" ", cleaned)
     return WHITESPACE.sub(" ", cleaned).strip()
