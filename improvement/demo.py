@@ -17,8 +17,8 @@ from cases.services.file_import import case_import_file
 from cases.services.ingest import case_ingest_many
 from cases.simulation import CONTROL_PROBLEM, DEFAULT_DAYS, FIX_DAY, FIXED_PROBLEM, PROBLEMS_BY_KEY, simulate_contacts
 from improvement.models import CaseTheme, Department, ImprovementIssue, IssueEvent, Theme
-from improvement.selectors.volumes import volume_date_range
 from improvement.roles import EXECUTIVE, TEAM_LEAD
+from improvement.selectors.volumes import volume_date_range
 from improvement.services.departments import department_add_owner, department_create, user_create_with_role
 from improvement.services.fixes import (
     fix_accept,

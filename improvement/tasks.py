@@ -76,7 +76,7 @@ def theme_assign_new_cases_task(case_ids: list[int]) -> int:
     time_limit=6 * 60,
 )
 def impact_evaluate_fix_task(fix_id: int) -> str | None:
-    """Estimate a shipped fix's impact and record its verdict when final; returns the verdict, None when unmeasurable."""
+    """Estimate a shipped fix's impact, recording its verdict when final; returns the verdict (None: unmeasurable)."""
     fix = FixTicket.objects.filter(pk=fix_id).first()
     if fix is None:
         return None

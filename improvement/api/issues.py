@@ -307,7 +307,7 @@ class FixViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     @extend_schema(
         responses={
             200: FixImpactOutputSerializer,
-            409: OpenApiResponse(description="The fix is not shipped, or there are too few counted days to measure it."),
+            409: OpenApiResponse(description="The fix is not shipped, or too few days are counted to measure it."),
         }
     )
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)

@@ -77,7 +77,8 @@ def _series(*, theme_ids: list[int], start: dt.date, end: dt.date) -> tuple[list
 
 def _estimate_for_fix(*, fix: FixTicket) -> tuple[ImpactEstimate, list[int], list[dt.date], list[int]]:
     if fix.status not in SHIPPED_STATUSES or not fix.shipped_on:
-        raise ImpactUnavailable(f"fix {fix.pk} is {fix.get_status_display().lower()}, not shipped: nothing to measure yet")
+        status = fix.get_status_display().lower()
+        raise ImpactUnavailable(f"fix {fix.pk} is {status}, not shipped: nothing to measure yet")
     ship_date = fix.shipped_on
     theme_ids = fix_theme_ids(fix=fix)
     if not theme_ids:
@@ -243,7 +244,7 @@ class DailyEvaluationResult:
 
 
 def fix_impact_evaluate_all_shipped() -> DailyEvaluationResult:
-    """The daily job: estimate every shipped or working fix, record verdicts, then check working fixes for regression."""
+    """The daily job: estimate every shipped or working fix, record verdicts, check working fixes for regression."""
     result = DailyEvaluationResult()
     fixes = FixTicket.objects.filter(status__in=EVALUATED_STATUSES).select_related("issue").order_by("id")
     for fix in fixes:

@@ -19,7 +19,8 @@ def people(db):
     billing_owner = DepartmentOwnerFactory(username="owner-billing")
     DepartmentFactory(name="Logistics", owners=[logistics_owner])
     DepartmentFactory(name="Billing", owners=[billing_owner])
-    return {"logistics_owner": logistics_owner, "billing_owner": billing_owner, "lead": TeamLeadFactory(username="lead")}
+    lead = TeamLeadFactory(username="lead")
+    return {"logistics_owner": logistics_owner, "billing_owner": billing_owner, "lead": lead}
 
 
 @pytest.fixture
@@ -103,7 +104,8 @@ def test_impact_report_prints_verdict_effect_and_the_post_window(working_fix):
 
     impact = FixImpact.objects.get(fix=working_fix)
     lines = output.getvalue().splitlines()
-    assert lines[0] == f"Fix {working_fix.pk} (Logistics) for issue #{working_fix.issue_id} \"Parcels marked delivered\""
+    issue_id = working_fix.issue_id
+    assert lines[0] == f"Fix {working_fix.pk} (Logistics) for issue #{issue_id} \"Parcels marked delivered\""
     assert lines[1].startswith(f"Status: Working; shipped on {SHIP_DATE.isoformat()}")
     assert lines[2].startswith("Verdict: Working, computed ")
     assert lines[3] == (

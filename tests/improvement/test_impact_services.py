@@ -46,7 +46,8 @@ def test_a_forty_percent_drop_at_the_ship_date_is_stored_as_working_and_verifies
     assert fix.verdict_note.startswith("Contacts on the theme -")
     assert impact.dates[0] == SHIP_DATE.isoformat() and len(impact.dates) == len(impact.actual) == 28
     assert len(impact.counterfactual) == len(impact.low) == len(impact.high) == 28
-    assert (len(impact.pre_dates), impact.pre_dates[-1]) == (PRE_DAYS, (SHIP_DATE - datetime.timedelta(days=1)).isoformat())
+    day_before = SHIP_DATE - datetime.timedelta(days=1)
+    assert (len(impact.pre_dates), impact.pre_dates[-1]) == (PRE_DAYS, day_before.isoformat())
     assert impact.actual_total == sum(impact.actual)
     assert impact.contacts_avoided > 0
 

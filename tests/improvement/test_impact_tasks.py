@@ -58,7 +58,9 @@ def test_the_daily_task_reports_what_it_did(logistics):
     assert impact_daily_task.delay().get() == {"evaluated": 1, "verdicts": 1, "regressed": 0, "unavailable": 0}
 
 
-def test_the_spike_task_counts_new_alerts_and_the_notify_task_sends_once(mailoutbox, django_capture_on_commit_callbacks):
+def test_the_spike_task_counts_new_alerts_and_the_notify_task_sends_once(
+    mailoutbox, django_capture_on_commit_callbacks
+):
     TeamLeadFactory(username="lead-one")
     theme = ThemeFactory()
     volume_rows_create(

@@ -33,7 +33,10 @@ class Command(BaseCommand):
             fix.refresh_from_db()
         write = self.stdout.write
         write(f"Fix {fix.pk} ({fix.department.name}) for issue #{fix.issue_id} \"{fix.issue.title}\"")
-        write(f"Status: {fix.get_status_display()}; shipped on {impact.ship_date.isoformat()}; themes {impact.theme_ids}")
+        write(
+            f"Status: {fix.get_status_display()}; shipped on {impact.ship_date.isoformat()}; "
+            f"themes {impact.theme_ids}"
+        )
         provisional = " (provisional)" if impact.is_provisional else ""
         write(f"Verdict: {impact.get_verdict_display()}{provisional}, computed {impact.computed_at:%Y-%m-%d %H:%M}")
         write(
