@@ -49,6 +49,8 @@ INTERVAL_LEVEL = 0.95
 RANDOM_SEED = 20_240_601
 # Persistence assumed for excess week-to-week variation when the day-to-day lags show none.
 DEFAULT_PERSISTENCE = 0.5
+# Spans (days) at which the residual means must vary no less than the noise model implies.
+AGGREGATION_SPANS = (7, 14)
 MINIMUM_DEGREES_OF_FREEDOM = 4.0
 # Intercept and trend: the parameters that the slow, persistent noise competes with.
 LOW_FREQUENCY_PARAMETERS = 2
@@ -398,9 +400,9 @@ class _NoiseComponents:
 def _noise_components(*, residual: np.ndarray, poisson_variance: float, parameter_count: int) -> _NoiseComponents:
     """Split the relative residual variance beyond Poisson into white noise and an AR(1) process.
 
-    The lag-one and lag-two autocovariances give a first split; where the weekly means of the
-    residuals vary more than that split implies (autocovariances of fitted residuals are biased
-    low and noisy), the persistent part is raised to match them.
+    The lag-one and lag-two autocovariances give a first split; where the one- and two-week
+    means of the residuals vary more than that split implies (autocovariances of fitted
+    residuals are biased low and noisy), the persistent part is raised to match them.
     """
     count = len(residual)
     residual_variance = float(np.mean(residual**2)) * count / max(count - parameter_count, 1)
@@ -415,20 +417,23 @@ def _noise_components(*, residual: np.ndarray, poisson_variance: float, paramete
     persistence = float(np.clip(persistence, 0.0, 0.95))
     persistent_variance = float(np.clip(lag_one / persistence, 0.0, latent_variance)) if persistence > 0 else 0.0
 
-    week_count = count // 7
-    week_means = residual[count - 7 * week_count :].reshape(week_count, 7).mean(axis=1)
-    # Intercept and trend take two degrees of freedom from the weekly means.
-    observed_week_variance = float(np.mean(week_means**2)) * week_count / max(week_count - 2, 1)
-    latent_week_variance = 7.0 * observed_week_variance - poisson_variance
     if persistence == 0.0:
         persistence = DEFAULT_PERSISTENCE
-    aggregation = _ar1_aggregation_factor(persistence=persistence, length=7)
-    implied = latent_variance + persistent_variance * (aggregation - 1.0)
-    if latent_week_variance > implied:
-        persistent_variance = (latent_week_variance - latent_variance) / (aggregation - 1.0)
-        if persistent_variance > latent_variance:
-            persistent_variance = latent_week_variance / aggregation
-            latent_variance = persistent_variance
+    for span in AGGREGATION_SPANS:
+        block_count = count // span
+        if block_count < 4:
+            continue
+        block_means = residual[count - span * block_count :].reshape(block_count, span).mean(axis=1)
+        # Intercept and trend take two degrees of freedom from the block means.
+        observed_block_variance = float(np.mean(block_means**2)) * block_count / (block_count - 2)
+        latent_block_variance = span * observed_block_variance - poisson_variance
+        aggregation = _ar1_aggregation_factor(persistence=persistence, length=span)
+        implied = latent_variance + persistent_variance * (aggregation - 1.0)
+        if latent_block_variance > implied:
+            persistent_variance = (latent_block_variance - latent_variance) / (aggregation - 1.0)
+            if persistent_variance > latent_variance:
+                persistent_variance = latent_block_variance / aggregation
+                latent_variance = persistent_variance
     return _NoiseComponents(
         white_variance=latent_variance - persistent_variance,
         persistent_variance=persistent_variance,
