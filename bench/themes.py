@@ -80,6 +80,9 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="use only the first N tweets (0: all)")
     parser.add_argument("--new-share", type=float, default=0.10)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--no-sticky", action="store_true", help="take the refit's assignments as they are (no STICKY_MARGIN)"
+    )
     arguments = parser.parse_args()
     _setup_django()
     sys.path.insert(0, str(REPOSITORY_ROOT / "bench"))
@@ -87,7 +90,11 @@ def main() -> None:
 
     from cases.models import Case
     from improvement.models import CaseTheme
+    from improvement.services import themes as theme_services
     from improvement.services.themes import theme_assign_new_cases
+
+    if arguments.no_sticky:
+        theme_services.STICKY_MARGIN = None
 
     if Case.objects.exists():
         raise SystemExit("The configured database already holds cases; run against an empty one.")
@@ -107,7 +114,9 @@ def main() -> None:
     unassigned_share = arrival.unassigned / max(1, arrival.assigned + arrival.unassigned)
     print(f"arrivals: assigned={arrival.assigned} unassigned={arrival.unassigned}")
 
-    _run("refit (old + new cases)")
+    refit = _run("refit (old + new cases)")
+    print(f"refit parameters: sticky_margin={refit.parameters.get('sticky_margin')} "
+          f"sticky_case_count={refit.parameters.get('sticky_case_count')}")
     after = dict(CaseTheme.objects.filter(case_id__in=old_ids).values_list("case_id", "theme_id"))
     assigned_before = [case_id for case_id, theme_id in before.items() if theme_id is not None]
     kept = sum(1 for case_id in assigned_before if after.get(case_id) == before[case_id])

@@ -5,6 +5,9 @@ by a one-to-one assignment (Hungarian) on a score mixing the Jaccard overlap of 
 similarity of their centroids, so a theme keeps its id, label and links. A cluster matched to nothing becomes a
 new theme; a theme matched by no cluster goes dormant (never deleted) unless a team lead moved cases into it.
 
+A case stays with its theme across a refit unless the new fit puts it clearly (STICKY_MARGIN) closer to another
+one, so borderline cases do not flip between neighbouring themes every night.
+
 Edits by team leads survive refits: custom labels are kept, and case links with source "manual" (moves, merges
 and splits) are never overwritten by a run.
 """
@@ -39,6 +42,8 @@ JACCARD_WEIGHT = 0.6
 CENTROID_WEIGHT = 0.4
 # A dormant theme has (almost) no cases left to overlap, so it comes back on its centroid alone, if that is close.
 CENTROID_ONLY_MINIMUM_SIMILARITY = 0.9
+# A case stays in its theme across a refit unless it became more than this much closer (cosine) to another theme.
+STICKY_MARGIN: float | None = 0.05
 # A run still pending or running after this long was abandoned (worker lost); it no longer blocks a new request.
 ABANDONED_RUN_AGE = timedelta(hours=2)
 SPLIT_MINIMUM_CASES_PER_PART = 2
@@ -303,11 +308,16 @@ def _swap_in(
         CaseTheme.objects.filter(source=CaseTheme.Source.MANUAL).values_list("case_id", flat=True)
     )
     centroids = result.centroids
+    final_assignments, sticky_count = theme_sticky_assignments(
+        assignments=result.assignments, embeddings=snapshot.embeddings, centroids=centroids,
+        previous_clusters=_previous_clusters(snapshot=snapshot, matches=matches, existing=existing),
+        margin=STICKY_MARGIN,
+    )
     links = []
     for position, case_id in enumerate(snapshot.case_ids.tolist()):
         if case_id in manual_case_ids:
             continue
-        cluster_index = int(result.assignments[position])
+        cluster_index = int(final_assignments[position])
         if cluster_index < 0:
             links.append(CaseTheme(case_id=case_id, theme=None, source=CaseTheme.Source.FIT, run=run))
             continue
@@ -348,7 +358,7 @@ def _swap_in(
     ThemeEvent.objects.bulk_create(events, batch_size=WRITE_BATCH_SIZE)
     _recount_theme_sizes()
     run.status = ClusteringRun.Status.SUCCEEDED
-    run.parameters = result.parameters
+    run.parameters = {**result.parameters, "sticky_margin": STICKY_MARGIN, "sticky_case_count": sticky_count}
     run.model_versions = result.model_versions
     run.case_count = len(snapshot.case_ids)
     run.theme_count = len(cluster_themes)
@@ -360,6 +370,58 @@ def _swap_in(
     run.duration_seconds = duration_seconds
     run.error = ""
     run.save()
+
+
+def _previous_clusters(
+    *, snapshot: _Snapshot, matches: dict[int, int], existing: Sequence[_ExistingTheme]
+) -> np.ndarray:
+    """For each snapshot case, the new cluster its previous theme was matched to (-1: none, or no theme before)."""
+    cluster_by_theme = {theme_id: cluster_index for cluster_index, theme_id in matches.items()}
+    cluster_by_case: dict[int, int] = {}
+    for theme in existing:
+        cluster_index = cluster_by_theme.get(theme.theme_id)
+        if cluster_index is not None:
+            for case_id in theme.case_ids:
+                cluster_by_case[case_id] = cluster_index
+    return np.array([cluster_by_case.get(case_id, -1) for case_id in snapshot.case_ids.tolist()], dtype=np.int64)
+
+
+def theme_sticky_assignments(
+    *,
+    assignments: np.ndarray,
+    embeddings: np.ndarray,
+    centroids: np.ndarray,
+    previous_clusters: np.ndarray,
+    threshold: float | None = None,
+    margin: float | None = STICKY_MARGIN,
+) -> tuple[np.ndarray, int]:
+    """The fit's assignments, except that a case stays with its previous theme's cluster while that one is as good.
+
+    A case keeps its previous theme when the refit still finds that theme, the case is at least `threshold`
+    (the seam's assign threshold) alike to its centroid, and no more than `margin` less alike to it than to
+    the cluster the fit chose (or the fit left it unassigned). Borderline cases then stop flipping between
+    neighbouring themes from one night to the next. A `margin` of None keeps the fit's assignments as they are.
+    Returns (assignments, how many cases were kept).
+    """
+    threshold = theme_model.DEFAULT_ASSIGN_THRESHOLD if threshold is None else threshold
+    assignments = np.asarray(assignments, dtype=np.int64)
+    if margin is None or len(assignments) == 0 or len(centroids) == 0:
+        return assignments.copy(), 0
+    has_previous = previous_clusters >= 0
+    previous_similarity = np.einsum(
+        "ij,ij->i", embeddings, centroids[np.where(has_previous, previous_clusters, 0)]
+    )
+    chosen_similarity = np.where(
+        assignments >= 0, np.einsum("ij,ij->i", embeddings, centroids[np.where(assignments >= 0, assignments, 0)]),
+        -np.inf,
+    )
+    keep = (
+        has_previous
+        & (previous_clusters != assignments)
+        & (previous_similarity >= threshold)
+        & (previous_similarity >= chosen_similarity - margin)
+    )
+    return np.where(keep, previous_clusters, assignments), int(keep.sum())
 
 
 def _recount_theme_sizes() -> None:

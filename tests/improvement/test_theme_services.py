@@ -19,6 +19,7 @@ from improvement.services.themes import (
     theme_move_cases,
     theme_rename,
     theme_split,
+    theme_sticky_assignments,
     theme_stop_words,
 )
 from tests.factories import UserFactory
@@ -414,3 +415,27 @@ def test_only_team_leads_and_staff_admins_curate(reason_themes, request, role_fa
             with pytest.raises(PermissionDenied):
                 curation()
     assert ThemeEvent.objects.exists() is is_allowed
+
+
+def test_sticky_assignments_keep_a_case_in_its_theme_unless_clearly_closer_to_another():
+    centroids = np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
+    borderline = np.array([0.70, 0.714], dtype=np.float32)
+    clearly_second = np.array([0.3, 0.954], dtype=np.float32)
+    embeddings = np.stack([borderline, clearly_second, borderline])
+
+    assignments, kept = theme_sticky_assignments(
+        assignments=np.array([1, 1, -1]), embeddings=embeddings, centroids=centroids,
+        previous_clusters=np.array([0, 0, 0]), threshold=0.3, margin=0.05,
+    )
+
+    assert assignments.tolist() == [0, 1, 0]
+    assert kept == 2
+
+
+def test_sticky_assignments_switched_off_keep_the_fit():
+    assignments, kept = theme_sticky_assignments(
+        assignments=np.array([1]), embeddings=np.array([[0.7, 0.714]], dtype=np.float32),
+        centroids=np.eye(2, dtype=np.float32), previous_clusters=np.array([0]), margin=None,
+    )
+
+    assert (assignments.tolist(), kept) == ([1], 0)
