@@ -5,6 +5,7 @@ import datetime
 import pytest
 
 from improvement.models import ThemeAlert
+from improvement.selectors.theme_alerts import theme_alert_badges, theme_alerts_latest
 from improvement.services.theme_alerts import emerging_test, spike_test, theme_spike_check
 from tests.factories import TeamLeadFactory
 from tests.improvement.impact_data import START, levels, volume_rows_create
@@ -69,3 +70,20 @@ def test_a_spike_below_the_minimum_count_is_not_flagged():
 
 def test_a_shrinking_new_theme_is_not_emerging():
     assert emerging_test(theme_counts=[0] * 28 + [6, 5, 4, 3, 1, 1, 0]) is False
+
+
+def test_badges_and_latest_alerts_come_from_the_stored_alerts():
+    spiking, emerging = ThemeFactory(), ThemeFactory()
+    ThemeAlert.objects.create(
+        theme=spiking, kind="spiking", detected_on=LAST_DAY - datetime.timedelta(days=1), window_start=START,
+        observed=60, expected=20.0, upper_bound=36.0,
+    )
+    latest = ThemeAlert.objects.create(
+        theme=emerging, kind="emerging", detected_on=LAST_DAY, window_start=START, observed=20, expected=1.0,
+    )
+
+    assert theme_alert_badges(since=LAST_DAY - datetime.timedelta(days=6)) == {
+        spiking.pk: {"spiking"}, emerging.pk: {"emerging"}
+    }
+    assert theme_alert_badges(since=LAST_DAY) == {emerging.pk: {"emerging"}}
+    assert list(theme_alerts_latest()) == [latest]
