@@ -57,6 +57,7 @@ LOW_FREQUENCY_PARAMETERS = 2
 # Down-weight post days far off the level (outage bursts) as the pre fit does; False gives the
 # plain ratio of sums (kept for the calibration bench's comparison).
 DOWN_WEIGHTS_POST_OUTLIERS = True
+ROBUST_MINIMUM_DAILY_COUNT = 3.0
 
 
 @dataclass(frozen=True)
@@ -126,15 +127,23 @@ def estimate_impact(
     pre = slice(pre_start, ship_index)
     post = slice(ship_index, post_end)
 
+    # Robust weighting needs counts large enough for an outlier to stand out; on a few
+    # contacts a day it would mistake ordinary ones and twos for bursts.
+    is_robust = float(theme[pre].mean()) >= ROBUST_MINIMUM_DAILY_COUNT
     coefficients, fitted_pre = _robust_poisson_fit(
-        counts=theme[pre], design=design[pre], offset=log_other[pre]
+        counts=theme[pre], design=design[pre], offset=log_other[pre], is_robust=is_robust
     )
     fitted_post = np.exp(design[post] @ coefficients + log_other[post])
 
     actual_post = theme[post]
     relative_scale = _relative_scale(counts=theme[pre], fitted=fitted_pre)
     observed_level = float(
-        _post_level(actual=actual_post[None, :], expected=fitted_post[None, :], relative_scale=relative_scale)[0]
+        _post_level(
+            actual=actual_post[None, :],
+            expected=fitted_post[None, :],
+            relative_scale=relative_scale,
+            is_robust=is_robust and DOWN_WEIGHTS_POST_OUTLIERS,
+        )[0]
     )
     null_ratio, counterfactual_draws = _simulate_null_ratio(
         counts_pre=theme[pre],
@@ -144,6 +153,7 @@ def estimate_impact(
         fitted_post=fitted_post,
         observed_level=observed_level,
         relative_scale=relative_scale,
+        is_robust=is_robust and DOWN_WEIGHTS_POST_OUTLIERS,
         generator=np.random.default_rng(RANDOM_SEED),
     )
     # Robust fits are biased alike before and after the ship date; the null draws only give the
@@ -250,11 +260,11 @@ def _design_matrix(
 
 
 def _robust_poisson_fit(
-    *, counts: np.ndarray, design: np.ndarray, offset: np.ndarray
+    *, counts: np.ndarray, design: np.ndarray, offset: np.ndarray, is_robust: bool
 ) -> tuple[np.ndarray, np.ndarray]:
     """Fit a Poisson GLM robustly (Huber, then Tukey's biweight); return coefficients and fits."""
     weights = np.ones(len(counts))
-    iterations = ROBUST_ITERATIONS + REDESCENDING_ITERATIONS
+    iterations = ROBUST_ITERATIONS + REDESCENDING_ITERATIONS if is_robust else 0
     for iteration in range(iterations + 1):
         result = sm.GLM(counts, design, family=sm.families.Poisson(), offset=offset, var_weights=weights).fit()
         if iteration == iterations:
@@ -277,26 +287,28 @@ def _relative_scale(*, counts: np.ndarray, fitted: np.ndarray) -> float:
     return max(1.4826 * float(np.median(np.abs(relative - np.median(relative)))), 1e-3)
 
 
-def _post_level(*, actual: np.ndarray, expected: np.ndarray, relative_scale: float) -> np.ndarray:
+def _post_level(
+    *, actual: np.ndarray, expected: np.ndarray, relative_scale: float, is_robust: bool
+) -> np.ndarray:
     """Huber estimate, per row, of the level of actual over expected counts.
 
     Days far above or below the level (an outage burst) weigh less, as they did in the pre fit.
     """
     level = actual.sum(axis=1) / np.maximum(expected.sum(axis=1), 1e-9)
-    if not DOWN_WEIGHTS_POST_OUTLIERS:
+    if not is_robust:
         return level
     poisson_share = float(np.mean(1.0 / np.maximum(expected, 1e-9)))
     latent_variance = max(relative_scale**2 - poisson_share, 0.0)
+    # The scale is fixed at the plain level so the weights cannot chase the level downwards.
+    scale = np.sqrt(latent_variance + 1.0 / np.maximum(level[:, None] * expected, 1e-9))
     for _ in range(ROBUST_ITERATIONS):
         mean = np.maximum(level[:, None] * expected, 1e-9)
-        scale = np.sqrt(latent_variance + 1.0 / mean)
         standardised = np.abs(actual / mean - 1.0) / scale
         weights = np.minimum(1.0, HUBER_THRESHOLD / np.maximum(standardised, 1e-12))
         level = (weights * actual).sum(axis=1) / np.maximum((weights * expected).sum(axis=1), 1e-9)
     for _ in range(REDESCENDING_ITERATIONS):
         # Tukey's biweight, started from the Huber level, gives a clear burst no weight at all.
         mean = np.maximum(level[:, None] * expected, 1e-9)
-        scale = np.sqrt(latent_variance + 1.0 / mean)
         standardised = np.abs(actual / mean - 1.0) / scale
         weights = np.clip(1.0 - (standardised / BIWEIGHT_THRESHOLD) ** 2, 0.0, None) ** 2
         level = (weights * actual).sum(axis=1) / np.maximum((weights * expected).sum(axis=1), 1e-9)
@@ -312,6 +324,7 @@ def _simulate_null_ratio(
     fitted_post: np.ndarray,
     observed_level: float,
     relative_scale: float,
+    is_robust: bool,
     generator: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Draw the post level over the counterfactual as it would be with no effect.
@@ -325,7 +338,7 @@ def _simulate_null_ratio(
     pre_length = len(counts_pre)
     post_length = len(fitted_post)
     relative = counts_pre / fitted_pre - 1.0
-    if DOWN_WEIGHTS_POST_OUTLIERS:
+    if is_robust:
         # What a robust estimate's spread depends on: the influence of each residual over the
         # mean slope of that influence (the sandwich form of its variance).
         standardised = relative / relative_scale
@@ -361,17 +374,21 @@ def _simulate_null_ratio(
     simulated_pre = mean_pre + np.sqrt(mean_pre) * generator.standard_normal(mean_pre.shape)
     information = design_pre.T @ (design_pre * fitted_pre[:, None])
     coefficient_shift = np.linalg.solve(information, ((simulated_pre - fitted_pre[None, :]) @ design_pre).T).T
-    fitted_post_draws = fitted_post[None, :] * np.exp(coefficient_shift @ design_post.T)
+    # The clip only guards degenerate fits (a handful of pre contacts) against overflow.
+    fitted_post_draws = fitted_post[None, :] * np.exp(np.clip(coefficient_shift @ design_post.T, -10.0, 10.0))
 
     # Poisson sampling at the observed post volume, which a fix may have lowered.
     post_level = max(observed_level, 1e-3)
-    simulated_actual = generator.poisson(fitted_post[None, :] * post_level * latent[:, pre_length:]) / post_level
+    simulated_actual = generator.poisson(np.minimum(fitted_post[None, :] * post_level * latent[:, pre_length:], 1e9))
+    simulated_actual = simulated_actual / post_level
     null_level = _post_level(
-        actual=simulated_actual, expected=np.broadcast_to(fitted_post, simulated_actual.shape),
+        actual=simulated_actual,
+        expected=np.broadcast_to(fitted_post, simulated_actual.shape),
         relative_scale=relative_scale,
+        is_robust=is_robust,
     )
     null_ratio = null_level * fitted_post.sum() / fitted_post_draws.sum(axis=1)
-    counterfactual_draws = generator.poisson(fitted_post_draws * latent[:, pre_length:])
+    counterfactual_draws = generator.poisson(np.minimum(fitted_post_draws * latent[:, pre_length:], 1e9))
 
     # The noise variance is itself estimated from a pre period worth only a few independent
     # observations when the noise is persistent; widening by Student's t on that effective
