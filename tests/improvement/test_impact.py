@@ -142,6 +142,30 @@ def test_estimate_impact_uses_only_post_days_after_the_ship_date():
     assert result.actual_total == sum(series.theme_counts[120:148])
 
 
+def test_estimate_impact_does_not_call_an_outage_after_the_ship_date_worse():
+    days = _days(148)
+    rhythm = _weekday_rhythm(days)
+    outage = np.ones(148)
+    outage[130:133] = 4.0
+    theme, total = _poisson_series(theme_mean=50.0 * rhythm * outage, other_mean=900.0 * rhythm, seed=12)
+
+    result = estimate_impact(days=days, theme_counts=theme, total_counts=total, ship_date=days[120])
+
+    assert result.verdict == "no_clear_effect"
+    assert result.relative_effect == pytest.approx(0.0, abs=0.1)
+
+
+def test_estimate_impact_is_too_early_when_a_theme_had_a_single_burst_and_nothing_else():
+    days = _days(60)
+    theme = [0] * 60
+    theme[10] = 5
+
+    result = estimate_impact(days=days, theme_counts=theme, total_counts=[100] * 60, ship_date=days[40])
+
+    assert result.verdict == "too_early"
+    assert result.post_days_observed == 20
+
+
 def _valid_inputs() -> dict:
     days = _days(60)
     return {
