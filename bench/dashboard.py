@@ -175,8 +175,10 @@ def seed(*, cases: int, days: int, theme_count: int) -> float:
         slots = _theme_slots([theme.pk for theme in themes])
         seeder = _seed_cases_postgresql if connection.vendor == "postgresql" else _seed_cases_sqlite
         seeder(cases=cases, start=start, seconds=days * 86_400, slots=slots)
-        sizes = dict(CaseTheme.objects.values("theme_id").annotate(size=Count("case_id")).values_list("theme_id", "size")
-                     .order_by())
+        sizes = dict(
+            CaseTheme.objects.values("theme_id").annotate(size=Count("case_id")).values_list("theme_id", "size")
+            .order_by()
+        )
         for theme in themes:
             theme.size = sizes.get(theme.pk, 0)
             theme.representative_case_ids = list(

@@ -163,7 +163,8 @@ def fix_impact_figure(*, impact: dict, title: str, height: int = 300, compact: b
         layout["width"] = 380
         layout["margin"] = {"l": 45, "r": 10, "t": 36, "b": 36}
         layout["title"]["font"] = {"size": 12}
-        layout["legend"] = {"orientation": "h", "y": -0.35, "x": 0, "font": {"size": 10}}
+        # Too narrow for a legend beside the plot: the row's text names the lines and hover labels each one.
+        layout["showlegend"] = False
     return {"data": data, "layout": layout}
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from improvement.models import Theme
 from tests.dashboards.seed import dashboard_seed
-from tests.factories import UserFactory
+from tests.factories import ExecutiveFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -226,7 +226,9 @@ def test_issues_and_themes_csv_for_an_executive(client, seed):
 
     assert [row[1] for row in issues[1:]] == ["Doorstep deliveries go missing"]
     assert issues[1][-1] == "4"
-    assert [row[1] for row in themes[1:3]] == ["Parcel marked delivered but never arrived", "App login fails after update"]
+    assert [row[1] for row in themes[1:3]] == [
+        "Parcel marked delivered but never arrived", "App login fails after update"
+    ]
     assert themes[1][themes[0].index("volume_last_28_days")] == "240"
 
 
@@ -246,3 +248,21 @@ def test_csv_cells_that_look_like_formulas_are_neutralised(client, seed):
     themes = csv_rows(client.get("/dashboards/export/themes.csv"))
 
     assert themes[1][1] == "'=HYPERLINK(\"http://evil\")"
+
+
+def test_executive_page_and_api_work_before_any_case_arrives(client, db):
+    ExecutiveFactory(username="first-exec")
+    client.login(username="first-exec", password="secret-password")
+
+    page = client.get("/dashboards/")
+    api = client.get("/api/dashboard/executive/")
+
+    assert page.status_code == 200 and "No theme volume in this period." in page.content.decode()
+    assert api.status_code == 200 and api.json()["total"]["sum"] == 0
+
+
+def test_owner_queue_runs_in_bounded_queries(client, seed, django_assert_max_num_queries):
+    log_in(client, "owner-logistics")
+
+    with django_assert_max_num_queries(MAXIMUM_QUERIES_PER_PAGE):
+        assert client.get("/dashboards/queue/").status_code == 200
