@@ -1,4 +1,4 @@
-"""Dashboard aggregates over the seeded daily counts, issues, fixes and impact (values from tests/dashboards/seed.py)."""
+"""Dashboard aggregates over the seeded counts, issues, fixes and impact (values from tests/dashboards/seed.py)."""
 from __future__ import annotations
 
 import datetime as dt
