@@ -1,11 +1,12 @@
-"""Embedding throughput: our path (cases in the database, through the embed task) against a raw encode call.
+"""Embedding throughput: our path (cases in the database, through the embed service) against a raw encode call.
 
 Reads analysis texts of airline tweets from ../shared/data/airline_tweets.csv, stores them as cases in
-the configured database (DATABASE_URL, or a throwaway SQLite file when unset), times `case_embed_task`
-(eager: read, hash, embed, write back) and a bare `SentenceTransformer.encode` on the same texts, and
-prints, last, `ours_docs_per_s=... raw_docs_per_s=... ratio=...`. The benchmark's cases are deleted after.
+the configured database (DATABASE_URL, or a throwaway SQLite file when unset), times `case_embed_many`
+(what case_embed_task runs: read, hash, embed, write back) and a bare `SentenceTransformer.encode` on
+the same texts, and prints, last, `ours_docs_per_s=... raw_docs_per_s=... ratio=...`. The benchmark's
+cases are deleted after. `--int8` also measures int8 dynamic quantization (speed and closeness to float32).
 
-    .venv/bin/python bench/embed.py --limit 3000 --repeats 2
+    .venv/bin/python bench/embed.py --limit 3000 --repeats 2 [--int8]
 """
 from __future__ import annotations
 
@@ -47,12 +48,46 @@ def _read_texts(path: Path, limit: int) -> list[tuple[str, str, str]]:
     return rows
 
 
+def _compare_int8(model, texts: list[str], float_vectors, *, batch_size: int, repeats: int, raw_seconds: float) -> None:
+    """Time int8 dynamic quantization of the Linear layers and print how close its vectors stay to float32."""
+    import copy
+
+    import numpy as np
+    import torch
+
+    quantized = torch.quantization.quantize_dynamic(copy.deepcopy(model), {torch.nn.Linear}, dtype=torch.qint8)
+    quantized.encode(texts[:64], batch_size=batch_size, show_progress_bar=False)
+    seconds = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        int8_vectors = quantized.encode(
+            texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False,
+        )
+        seconds.append(time.perf_counter() - started)
+    cosine = (int8_vectors * float_vectors).sum(axis=1)
+    neighbours = 10
+    float_similarity = float_vectors @ float_vectors.T
+    int8_similarity = int8_vectors @ int8_vectors.T
+    np.fill_diagonal(float_similarity, -2)
+    np.fill_diagonal(int8_similarity, -2)
+    float_top = np.argpartition(-float_similarity, neighbours, axis=1)[:, :neighbours]
+    int8_top = np.argpartition(-int8_similarity, neighbours, axis=1)[:, :neighbours]
+    overlap = np.mean([len(set(a) & set(b)) / neighbours for a, b in zip(float_top, int8_top, strict=True)])
+    print(f"int8_docs_per_s={len(texts) / min(seconds):.1f} int8_speedup_over_raw={raw_seconds / min(seconds):.2f} "
+          f"int8_cosine_to_float32_mean={cosine.mean():.4f} int8_cosine_min={cosine.min():.4f} "
+          f"int8_top{neighbours}_neighbour_overlap={overlap:.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--csv", type=Path, default=DEFAULT_CSV)
     parser.add_argument("--limit", type=int, default=3000)
     parser.add_argument("--repeats", type=int, default=2, help="Timed runs of each path; the best is reported.")
     parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument(
+        "--int8", action="store_true",
+        help="Also time a raw encode with int8 dynamic quantization and compare its vectors with float32.",
+    )
     arguments = parser.parse_args()
     _setup_django()
 
@@ -61,7 +96,7 @@ def main() -> None:
 
     from cases.embedding import embedding_model
     from cases.models import Case
-    from cases.tasks import case_embed_task
+    from cases.services.embedding import case_embed_many
     from cases.text import analysis_text
 
     rows = _read_texts(arguments.csv, arguments.limit)
@@ -81,13 +116,13 @@ def main() -> None:
     texts = [case.analysis_text for case in cases]
     distinct = len(set(texts))
     model = embedding_model()
-    model.encode(texts[:64], batch_size=arguments.batch_size)  # warm-up: first calls allocate
+    model.encode(texts[:64], batch_size=arguments.batch_size, show_progress_bar=False)  # warm-up: first calls allocate
 
     ours_seconds, raw_seconds = [], []
     try:
         for _ in range(arguments.repeats):
             started = time.perf_counter()
-            model.encode(
+            raw_vectors = model.encode(
                 texts, batch_size=arguments.batch_size, normalize_embeddings=True, convert_to_numpy=True,
                 show_progress_bar=False,
             )
@@ -97,12 +132,15 @@ def main() -> None:
                 embedding=None, embedding_model="", embedded_text_hash="", embedded_at=None
             )
             started = time.perf_counter()
-            embedded = case_embed_task.apply(args=[ids]).get()
+            embedded = case_embed_many(case_ids=ids)
             ours_seconds.append(time.perf_counter() - started)
             assert embedded == len(ids), (embedded, len(ids))
     finally:
         Case.objects.filter(id__in=ids).delete()
 
+    if arguments.int8:
+        _compare_int8(model, texts, raw_vectors, batch_size=arguments.batch_size, repeats=arguments.repeats,
+                      raw_seconds=min(raw_seconds))
     ours = len(texts) / min(ours_seconds)
     raw = len(texts) / min(raw_seconds)
     print(f"texts={len(texts)} distinct_texts={distinct} batch_size={arguments.batch_size} "
