@@ -42,15 +42,9 @@ def names_a_brand(keyword: str, brands: frozenset[str]) -> bool:
     return any(word in brands or any(brand in word for brand in long_brands) for word in keyword.split())
 
 
-def make_vectorizer(*, stop_words: frozenset[str], document_count: int) -> CountVectorizer:
-    """Uni- and bigram counts without stop words; rare terms (under ~0.1% of documents, at least 2) are dropped."""
-    return CountVectorizer(
-        stop_words=sorted(stop_words),
-        ngram_range=(1, 2),
-        token_pattern=TOKEN_PATTERN,
-        min_df=max(2, min(10, document_count // 1000)) if document_count >= 20 else 1,
-        lowercase=True,
-    )
+def make_vectorizer(*, stop_words: frozenset[str]) -> CountVectorizer:
+    """Uni- and bigram counts without stop words, for c-TF-IDF (one joined document per theme, so no min_df)."""
+    return CountVectorizer(stop_words=sorted(stop_words), ngram_range=(1, 2), token_pattern=TOKEN_PATTERN)
 
 
 def label_from_keywords(keywords: Sequence[str]) -> str:
@@ -80,8 +74,7 @@ def class_keywords(
     if not group_ids:
         return {}
     joined = [" ".join(texts[i] for i in np.flatnonzero(groups == group)) for group in group_ids]
-    vectorizer = make_vectorizer(stop_words=all_stop_words, document_count=len(texts))
-    vectorizer.set_params(min_df=1)
+    vectorizer = make_vectorizer(stop_words=all_stop_words)
     try:
         counts = vectorizer.fit_transform(joined)
     except ValueError:

@@ -162,6 +162,14 @@ def test_fit_on_too_few_documents_returns_no_themes_and_all_unassigned():
     assert result.outlier_share == 1.0
 
 
+def test_fit_on_one_reason_alone_finds_at_most_a_few_themes(airline_slice):
+    texts, reasons, embeddings = airline_slice
+    luggage = np.flatnonzero(np.array(reasons) == "Lost Luggage")[:60]
+    result = themes.fit(texts=[texts[i] for i in luggage], embeddings=embeddings[luggage], stop_words=BRAND_STOP_WORDS)
+    assert result.assignments.shape == (60,)
+    assert len(result.clusters) <= 3
+
+
 def test_fit_refuses_texts_and_embeddings_of_different_lengths():
     with pytest.raises(ValueError, match="2 texts but 1 embeddings"):
         themes.fit(texts=["a", "b"], embeddings=np.ones((1, 384), dtype=np.float32))
