@@ -6,7 +6,9 @@ similarity of their centroids, so a theme keeps its id, label and links. A clust
 new theme; a theme matched by no cluster goes dormant (never deleted) unless a team lead moved cases into it.
 
 A case stays with its theme across a refit unless the new fit puts it clearly (STICKY_MARGIN) closer to another
-one, so borderline cases do not flip between neighbouring themes every night.
+one, so borderline cases do not flip between neighbouring themes every night. Likewise an active theme the refit
+blended into a neighbour stays active while at least half of its cases (and RETAIN_MINIMUM_CASES) are still as
+close to it; otherwise it goes dormant.
 
 Edits by team leads survive refits: custom labels are kept, and case links with source "manual" (moves, merges
 and splits) are never overwritten by a run.
@@ -44,6 +46,10 @@ CENTROID_WEIGHT = 0.4
 CENTROID_ONLY_MINIMUM_SIMILARITY = 0.9
 # A case stays in its theme across a refit unless it became more than this much closer (cosine) to another theme.
 STICKY_MARGIN: float | None = 0.05
+# An active theme the refit did not find stays active when at least this many of its cases, and this share of them,
+# are still closer to it than (within STICKY_MARGIN) to the theme the fit chose; otherwise it goes dormant.
+RETAIN_MINIMUM_CASES = 10
+RETAIN_MINIMUM_SHARE = 0.5
 # A run still pending or running after this long was abandoned (worker lost); it no longer blocks a new request.
 ABANDONED_RUN_AGE = timedelta(hours=2)
 SPLIT_MINIMUM_CASES_PER_PART = 2
@@ -307,12 +313,45 @@ def _swap_in(
     manual_case_ids = set(
         CaseTheme.objects.filter(source=CaseTheme.Source.MANUAL).values_list("case_id", flat=True)
     )
-    centroids = result.centroids
+    # Active themes the fit did not find are candidates too, for their own previous cases only: a theme the
+    # refit merely blended into a neighbour keeps its cases (and stays active) while they remain close to it.
+    unmatched = [
+        previous for previous in existing
+        if previous.theme_id not in matches.values() and previous.centroid is not None and previous.case_ids
+        and previous.centroid.shape == (snapshot.embeddings.shape[1],)
+        and themes.get(previous.theme_id) is not None and themes[previous.theme_id].status == Theme.Status.ACTIVE
+    ]
+    cluster_count = len(result.clusters)
+    centroids = np.vstack([result.centroids, *[previous.centroid[np.newaxis, :] for previous in unmatched]]).astype(
+        np.float32
+    )
+    previous_clusters = _previous_clusters(
+        snapshot=snapshot,
+        matches={**matches, **{cluster_count + offset: previous.theme_id for offset, previous in enumerate(unmatched)}},
+        existing=existing,
+    )
     final_assignments, sticky_count = theme_sticky_assignments(
         assignments=result.assignments, embeddings=snapshot.embeddings, centroids=centroids,
-        previous_clusters=_previous_clusters(snapshot=snapshot, matches=matches, existing=existing),
-        margin=STICKY_MARGIN,
+        previous_clusters=previous_clusters, margin=STICKY_MARGIN,
     )
+    retained_count = 0
+    for offset, previous in enumerate(unmatched):
+        index = cluster_count + offset
+        kept = final_assignments == index
+        previous_members = int((previous_clusters == index).sum())
+        if previous_members and kept.sum() >= max(RETAIN_MINIMUM_CASES, RETAIN_MINIMUM_SHARE * previous_members):
+            theme = themes[previous.theme_id]
+            centroid = snapshot.embeddings[kept].mean(axis=0)
+            centroids[index] = centroid / (np.linalg.norm(centroid) or 1.0)
+            theme.centroid = embedding_to_bytes(centroids[index])
+            theme.last_seen_run = run
+            theme.save(update_fields=["centroid", "last_seen_run", "updated_at"])
+            retained_count += 1
+        else:
+            theme = None
+            final_assignments = np.where(kept, result.assignments, final_assignments)
+            sticky_count -= int(kept.sum())
+        cluster_themes.append(theme)
     links = []
     for position, case_id in enumerate(snapshot.case_ids.tolist()):
         if case_id in manual_case_ids:
@@ -331,7 +370,9 @@ def _swap_in(
         update_fields=["theme", "source", "similarity", "run", "assigned_at"],
     )
 
-    matched_ids = {theme.pk for theme in cluster_themes}
+    live_themes = [theme for theme in cluster_themes if theme is not None]
+    live_centroids = centroids[[index for index, theme in enumerate(cluster_themes) if theme is not None]]
+    matched_ids = {theme.pk for theme in live_themes}
     themes_with_manual_cases = set(
         CaseTheme.objects.filter(source=CaseTheme.Source.MANUAL, theme__isnull=False)
         .values_list("theme_id", flat=True).distinct()
@@ -353,17 +394,20 @@ def _swap_in(
         CaseTheme.objects.exclude(source=CaseTheme.Source.MANUAL).exclude(run=run).values_list("case_id", flat=True)
     )
     if stale_case_ids:
-        _assign_to_nearest(case_ids=stale_case_ids, themes=cluster_themes, centroids=centroids)
+        _assign_to_nearest(case_ids=stale_case_ids, themes=live_themes, centroids=live_centroids)
 
     ThemeEvent.objects.bulk_create(events, batch_size=WRITE_BATCH_SIZE)
     _recount_theme_sizes()
     run.status = ClusteringRun.Status.SUCCEEDED
-    run.parameters = {**result.parameters, "sticky_margin": STICKY_MARGIN, "sticky_case_count": sticky_count}
+    run.parameters = {
+        **result.parameters, "sticky_margin": STICKY_MARGIN, "sticky_case_count": sticky_count,
+        "retained_theme_count": retained_count,
+    }
     run.model_versions = result.model_versions
     run.case_count = len(snapshot.case_ids)
-    run.theme_count = len(cluster_themes)
+    run.theme_count = len(live_themes)
     run.new_theme_count = new_theme_count
-    run.matched_theme_count = len(cluster_themes) - new_theme_count
+    run.matched_theme_count = len(live_themes) - new_theme_count
     run.dormant_theme_count = dormant_count
     run.outlier_share = float(result.outlier_share)
     run.finished_at = timezone.now()
