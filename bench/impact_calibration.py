@@ -28,10 +28,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import statsmodels.api as sm  # noqa: E402
+import statsmodels.api as sm
 
-from improvement import impact  # noqa: E402
-from improvement.impact_simulation import SCENARIOS, simulate_series  # noqa: E402
+from improvement import impact
+from improvement.impact_simulation import SCENARIOS, simulate_series
 
 EFFECTS = (0.0, -0.1, -0.3, -0.6)
 VOLUME_BANDS = ((5.0, 20.0), (20.0, 100.0), (100.0, 500.0))
@@ -47,7 +47,11 @@ def series_for(index: int):
     daily_volume = float(np.exp(generator.uniform(np.log(5.0), np.log(500.0))))
     pre_days = int(generator.integers(84, 183))
     return simulate_series(
-        generator=generator, daily_volume=daily_volume, effect=effect, scenario=scenario, pre_days=pre_days
+        generator=generator,
+        daily_volume=daily_volume,
+        effect=effect,
+        scenario=scenario,
+        pre_days=pre_days,
     )
 
 
@@ -77,7 +81,10 @@ def _arrays(series):
     weekday = np.array([day.weekday() for day in series.days])
     time_index = np.arange(len(theme), dtype=float)
     design = impact._design_matrix(
-        time_index=time_index, weekday=weekday, trend_origin=float(ship_index), trend_scale=float(ship_index)
+        time_index=time_index,
+        weekday=weekday,
+        trend_origin=float(ship_index),
+        trend_scale=float(ship_index),
     )
     offset = np.log(total - theme + 1.0)
     return theme, design, offset, ship_index
@@ -88,20 +95,37 @@ def _interval_from_null(
 ) -> tuple[float, float, float, str]:
     observed = actual_post.sum() / fitted_post.sum()
     low, median, high = np.quantile(null_ratio, [0.025, 0.5, 0.975])
-    effect, ci_low, ci_high = observed / median - 1.0, observed / high - 1.0, observed / low - 1.0
+    effect, ci_low, ci_high = (
+        observed / median - 1.0,
+        observed / high - 1.0,
+        observed / low - 1.0,
+    )
     verdict = impact._verdict(
-        ci_low=ci_low, ci_high=ci_high, post_days_observed=len(actual_post), counterfactual_total=fitted_post.sum()
+        ci_low=ci_low,
+        ci_high=ci_high,
+        post_days_observed=len(actual_post),
+        counterfactual_total=fitted_post.sum(),
     )
     return effect, ci_low, ci_high, verdict
 
 
 def _glm_simulation(
-    *, theme, design, offset, ship_index, coefficients, covariance, dispersion_alpha, generator
+    *,
+    theme,
+    design,
+    offset,
+    ship_index,
+    coefficients,
+    covariance,
+    dispersion_alpha,
+    generator,
 ) -> tuple[float, float, float, str]:
     """Parameter draws from N(coefficients, covariance); independent gamma-Poisson post noise."""
     post = slice(ship_index, len(theme))
     fitted_post = np.exp(design[post] @ coefficients + offset[post])
-    draws = generator.multivariate_normal(coefficients, covariance, size=impact.BOOTSTRAP_DRAWS)
+    draws = generator.multivariate_normal(
+        coefficients, covariance, size=impact.BOOTSTRAP_DRAWS
+    )
     fitted_post_draws = np.exp(draws @ design[post].T + offset[post][None, :])
     level = max(theme[post].sum() / fitted_post.sum(), 1e-3)
     mean = np.broadcast_to(fitted_post * level, fitted_post_draws.shape)
@@ -110,21 +134,31 @@ def _glm_simulation(
         mean = generator.gamma(shape, mean / shape)
     simulated_actual = generator.poisson(mean) / level
     null_ratio = simulated_actual.sum(axis=1) / fitted_post_draws.sum(axis=1)
-    return _interval_from_null(actual_post=theme[post], fitted_post=fitted_post, null_ratio=null_ratio)
+    return _interval_from_null(
+        actual_post=theme[post], fitted_post=fitted_post, null_ratio=null_ratio
+    )
 
 
 def estimate_nb_glm(series) -> tuple[float, float, float, str]:
     """(a) Negative-binomial GLM (alpha estimated), model-based covariance, NB post noise."""
     theme, design, offset, ship_index = _arrays(series)
-    model = sm.NegativeBinomial(theme[:ship_index], design[:ship_index], offset=offset[:ship_index])
+    model = sm.NegativeBinomial(
+        theme[:ship_index], design[:ship_index], offset=offset[:ship_index]
+    )
     result = model.fit(disp=0, maxiter=200)
     parameter_count = design.shape[1]
     coefficients = np.asarray(result.params[:parameter_count])
     covariance = np.asarray(result.cov_params())[:parameter_count, :parameter_count]
     alpha = float(result.params[-1])
     return _glm_simulation(
-        theme=theme, design=design, offset=offset, ship_index=ship_index, coefficients=coefficients,
-        covariance=covariance, dispersion_alpha=alpha, generator=np.random.default_rng(1),
+        theme=theme,
+        design=design,
+        offset=offset,
+        ship_index=ship_index,
+        coefficients=coefficients,
+        covariance=covariance,
+        dispersion_alpha=alpha,
+        generator=np.random.default_rng(1),
     )
 
 
@@ -132,42 +166,70 @@ def estimate_poisson_hac(series) -> tuple[float, float, float, str]:
     """(b) Poisson GLM with Newey-West (HAC, 7 lags) covariance, overdispersed post noise."""
     theme, design, offset, ship_index = _arrays(series)
     result = sm.GLM(
-        theme[:ship_index], design[:ship_index], family=sm.families.Poisson(), offset=offset[:ship_index]
+        theme[:ship_index],
+        design[:ship_index],
+        family=sm.families.Poisson(),
+        offset=offset[:ship_index],
     ).fit(cov_type="HAC", cov_kwds={"maxlags": 7})
     fitted = result.fittedvalues
-    pearson_dispersion = float(np.sum((theme[:ship_index] - fitted) ** 2 / fitted)) / result.df_resid
+    pearson_dispersion = (
+        float(np.sum((theme[:ship_index] - fitted) ** 2 / fitted)) / result.df_resid
+    )
     alpha = max(pearson_dispersion - 1.0, 0.0) / float(fitted.mean())
     return _glm_simulation(
-        theme=theme, design=design, offset=offset, ship_index=ship_index, coefficients=np.asarray(result.params),
-        covariance=np.asarray(result.cov_params()), dispersion_alpha=alpha, generator=np.random.default_rng(1),
+        theme=theme,
+        design=design,
+        offset=offset,
+        ship_index=ship_index,
+        coefficients=np.asarray(result.params),
+        covariance=np.asarray(result.cov_params()),
+        dispersion_alpha=alpha,
+        generator=np.random.default_rng(1),
     )
 
 
 def estimate_structural(series) -> tuple[float, float, float, str]:
     """(c) CausalImpact-like: UnobservedComponents on log counts, local linear trend, weekly
     seasonal, regression on log(other contacts); post sums simulated from the fitted state."""
-    theme, design, offset, ship_index = _arrays(series)
+    theme, _design, offset, ship_index = _arrays(series)
     log_theme = np.log(theme + 0.5)
     model = sm.tsa.UnobservedComponents(
-        log_theme[:ship_index], level="local linear trend", seasonal=7, exog=offset[:ship_index, None]
+        log_theme[:ship_index],
+        level="local linear trend",
+        seasonal=7,
+        exog=offset[:ship_index, None],
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = model.fit(disp=False, maxiter=200)
     post_length = len(theme) - ship_index
     simulated = result.simulate(
-        post_length, repetitions=impact.BOOTSTRAP_DRAWS, anchor="end", exog=offset[ship_index:, None],
+        post_length,
+        repetitions=impact.BOOTSTRAP_DRAWS,
+        anchor="end",
+        exog=offset[ship_index:, None],
         rng=np.random.default_rng(1),
     )
     simulated = np.asarray(simulated).reshape(post_length, -1).T
     counterfactual_draws = np.maximum(np.exp(simulated) - 0.5, 0.0)
-    forecast = np.maximum(np.exp(np.asarray(result.forecast(post_length, exog=offset[ship_index:, None]))) - 0.5, 0)
+    forecast = np.maximum(
+        np.exp(np.asarray(result.forecast(post_length, exog=offset[ship_index:, None])))
+        - 0.5,
+        0,
+    )
     actual_total = theme[ship_index:].sum()
     totals = counterfactual_draws.sum(axis=1)
     low, median, high = np.quantile(totals, [0.025, 0.5, 0.975])
-    effect, ci_low, ci_high = actual_total / median - 1.0, actual_total / high - 1.0, actual_total / low - 1.0
+    effect, ci_low, ci_high = (
+        actual_total / median - 1.0,
+        actual_total / high - 1.0,
+        actual_total / low - 1.0,
+    )
     verdict = impact._verdict(
-        ci_low=ci_low, ci_high=ci_high, post_days_observed=post_length, counterfactual_total=forecast.sum()
+        ci_low=ci_low,
+        ci_high=ci_high,
+        post_days_observed=post_length,
+        counterfactual_total=forecast.sum(),
     )
     return effect, ci_low, ci_high, verdict
 
@@ -190,7 +252,12 @@ def evaluate(task: tuple[int, tuple[str, ...]]) -> list[dict]:
         try:
             effect, ci_low, ci_high, verdict = ESTIMATORS[design](series)
         except Exception as error:  # noqa: BLE001 - a failed fit is a miss, counted, not a crash
-            effect, ci_low, ci_high, verdict = float("nan"), float("nan"), float("nan"), f"error:{type(error).__name__}"
+            effect, ci_low, ci_high, verdict = (
+                float("nan"),
+                float("nan"),
+                float("nan"),
+                f"error:{type(error).__name__}",
+            )
         rows.append(
             {
                 "design": design,
@@ -209,10 +276,24 @@ def evaluate(task: tuple[int, tuple[str, ...]]) -> list[dict]:
 def _figures(rows: list[dict]) -> tuple[int, float, float, float, float]:
     zero = [row for row in rows if row["true_effect"] == 0.0]
     thirty = [row for row in rows if row["true_effect"] == -0.3]
-    coverage = float(np.mean([row["covered"] for row in rows])) if rows else float("nan")
-    false_working = float(np.mean([row["verdict"] == "working" for row in zero])) if zero else float("nan")
-    false_worse = float(np.mean([row["verdict"] == "worse" for row in zero])) if zero else float("nan")
-    power = float(np.mean([row["verdict"] == "working" for row in thirty])) if thirty else float("nan")
+    coverage = (
+        float(np.mean([row["covered"] for row in rows])) if rows else float("nan")
+    )
+    false_working = (
+        float(np.mean([row["verdict"] == "working" for row in zero]))
+        if zero
+        else float("nan")
+    )
+    false_worse = (
+        float(np.mean([row["verdict"] == "worse" for row in zero]))
+        if zero
+        else float("nan")
+    )
+    power = (
+        float(np.mean([row["verdict"] == "working" for row in thirty]))
+        if thirty
+        else float("nan")
+    )
     return len(rows), coverage, false_working, false_worse, power
 
 
@@ -220,8 +301,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--series", type=int, default=1000)
     parser.add_argument("--designs", default="chosen,plain_post,nb_glm,poisson_hac")
-    parser.add_argument("--structural-series", type=int, default=0,
-                        help="run the slow structural design on only the first N series")
+    parser.add_argument(
+        "--structural-series",
+        type=int,
+        default=0,
+        help="run the slow structural design on only the first N series",
+    )
     parser.add_argument("--workers", type=int, default=2)
     arguments = parser.parse_args()
     designs = tuple(arguments.designs.split(","))
@@ -229,36 +314,56 @@ def main() -> None:
     tasks = [(index, designs) for index in range(arguments.series)]
     tasks += [(index, ("structural",)) for index in range(arguments.structural_series)]
     with multiprocessing.Pool(min(arguments.workers, 2)) as pool:
-        rows = [row for chunk in pool.imap_unordered(evaluate, tasks, chunksize=20) for row in chunk]
+        rows = [
+            row
+            for chunk in pool.imap_unordered(evaluate, tasks, chunksize=20)
+            for row in chunk
+        ]
 
     header = f"{'design':<12} {'group':<16} {'n':>5} {'coverage':>9} {'false_wk':>9} {'false_ws':>9} {'power-30':>9}"
     print(header)
     print("-" * len(header))
-    all_designs = [design for design in DESIGNS if any(row["design"] == design for row in rows)]
+    all_designs = [
+        design for design in DESIGNS if any(row["design"] == design for row in rows)
+    ]
     for design in all_designs:
         own = [row for row in rows if row["design"] == design]
         for low, high in VOLUME_BANDS:
-            band = [row for row in own if low <= row["volume"] < high or (high == 500.0 and row["volume"] >= high)]
+            band = [
+                row
+                for row in own
+                if low <= row["volume"] < high
+                or (high == 500.0 and row["volume"] >= high)
+            ]
             count, coverage, false_working, false_worse, power = _figures(band)
-            print(f"{design:<12} {f'{low:g}-{high:g}/day':<16} {count:>5} {coverage:>9.3f} {false_working:>9.3f}"
-                  f" {false_worse:>9.3f} {power:>9.3f}")
+            print(
+                f"{design:<12} {f'{low:g}-{high:g}/day':<16} {count:>5} {coverage:>9.3f} {false_working:>9.3f}"
+                f" {false_worse:>9.3f} {power:>9.3f}"
+            )
         busy = [row for row in own if row["volume"] >= 20.0]
         for scenario in SCENARIOS:
             count, coverage, false_working, false_worse, power = _figures(
                 [row for row in busy if row["scenario"] == scenario]
             )
-            print(f"{design:<12} {'>=20 ' + scenario:<16} {count:>5} {coverage:>9.3f} {false_working:>9.3f}"
-                  f" {false_worse:>9.3f} {power:>9.3f}")
+            print(
+                f"{design:<12} {'>=20 ' + scenario:<16} {count:>5} {coverage:>9.3f} {false_working:>9.3f}"
+                f" {false_worse:>9.3f} {power:>9.3f}"
+            )
         errors = sum(row["verdict"].startswith("error") for row in own)
         seconds = float(np.mean([row["seconds"] for row in own]))
-        print(f"{design:<12} {'mean s/call':<16} {seconds:>9.4f}   failed fits {errors}")
-    chosen_busy = [row for row in rows if row["design"] == "chosen" and row["volume"] >= 20.0]
+        print(
+            f"{design:<12} {'mean s/call':<16} {seconds:>9.4f}   failed fits {errors}"
+        )
+    chosen_busy = [
+        row for row in rows if row["design"] == "chosen" and row["volume"] >= 20.0
+    ]
     scenario_coverages = [
-        _figures([row for row in chosen_busy if row["scenario"] == scenario])[1] for scenario in SCENARIOS
+        _figures([row for row in chosen_busy if row["scenario"] == scenario])[1]
+        for scenario in SCENARIOS
     ]
     _, coverage, false_working, false_worse, power = _figures(chosen_busy)
     print(
-        f"SUMMARY chosen >=20/day: coverage {coverage:.3f} (min scenario {min(scenario_coverages):.3f}),"
+        f"SUMMARY chosen >=20/day: coverage {coverage:.3f} (min scenario {float(np.nanmin(scenario_coverages)):.3f}),"
         f" false working {false_working:.3f}, false worse {false_worse:.3f}, power -30% {power:.3f};"
         f" {arguments.series} series in {time.perf_counter() - started:.0f}s"
     )

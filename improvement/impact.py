@@ -122,7 +122,10 @@ def estimate_impact(
     weekday = np.array([day.weekday() for day in days])
     time_index = np.arange(len(theme), dtype=float)
     design = _design_matrix(
-        time_index=time_index, weekday=weekday, trend_origin=float(ship_index), trend_scale=float(pre_days_used)
+        time_index=time_index,
+        weekday=weekday,
+        trend_origin=float(ship_index),
+        trend_scale=float(pre_days_used),
     )
     pre = slice(pre_start, ship_index)
     post = slice(ship_index, post_end)
@@ -131,7 +134,10 @@ def estimate_impact(
     # contacts a day it would mistake ordinary ones and twos for bursts.
     is_robust = float(theme[pre].mean()) >= ROBUST_MINIMUM_DAILY_COUNT
     coefficients, fitted_pre = _robust_poisson_fit(
-        counts=theme[pre], design=design[pre], offset=log_other[pre], is_robust=is_robust
+        counts=theme[pre],
+        design=design[pre],
+        offset=log_other[pre],
+        is_robust=is_robust,
     )
     fitted_post = np.exp(design[post] @ coefficients + log_other[post])
 
@@ -237,7 +243,9 @@ def _validated_series(
     if not days or ship_date < days[0] or ship_date > days[-1]:
         first_day = days[0] if days else None
         last_day = days[-1] if days else None
-        raise ValueError(f"ship_date {ship_date} is outside days ({first_day} to {last_day}).")
+        raise ValueError(
+            f"ship_date {ship_date} is outside days ({first_day} to {last_day})."
+        )
     ship_index = (ship_date - days[0]).days
     if ship_index < MINIMUM_PRE_DAYS:
         raise ValueError(
@@ -245,12 +253,18 @@ def _validated_series(
             f"at least {MINIMUM_PRE_DAYS} are needed."
         )
     if theme[:ship_index].sum() == 0:
-        raise ValueError("the theme has no contacts before ship_date, so there is no baseline to compare with.")
+        raise ValueError(
+            "the theme has no contacts before ship_date, so there is no baseline to compare with."
+        )
     return theme, total, ship_index
 
 
 def _design_matrix(
-    *, time_index: np.ndarray, weekday: np.ndarray, trend_origin: float, trend_scale: float
+    *,
+    time_index: np.ndarray,
+    weekday: np.ndarray,
+    trend_origin: float,
+    trend_scale: float,
 ) -> np.ndarray:
     # The trend is centred on the ship date and scaled by the pre length so the coefficients stay
     # well conditioned whatever the series length.
@@ -266,18 +280,28 @@ def _robust_poisson_fit(
     weights = np.ones(len(counts))
     iterations = ROBUST_ITERATIONS + REDESCENDING_ITERATIONS if is_robust else 0
     for iteration in range(iterations + 1):
-        result = sm.GLM(counts, design, family=sm.families.Poisson(), offset=offset, var_weights=weights).fit()
+        result = sm.GLM(
+            counts,
+            design,
+            family=sm.families.Poisson(),
+            offset=offset,
+            var_weights=weights,
+        ).fit()
         if iteration == iterations:
             break
         fitted = result.fittedvalues
         pearson = (counts - fitted) / np.sqrt(np.maximum(fitted, 1e-9))
         # The median absolute deviation keeps the scale itself from being inflated by a burst.
-        scale = max(1.4826 * float(np.median(np.abs(pearson - np.median(pearson)))), 1.0)
+        scale = max(
+            1.4826 * float(np.median(np.abs(pearson - np.median(pearson)))), 1.0
+        )
         standardised = np.abs(pearson) / scale
         if iteration < ROBUST_ITERATIONS:
             weights = np.minimum(1.0, HUBER_THRESHOLD / np.maximum(standardised, 1e-12))
         else:
-            weights = np.clip(1.0 - (standardised / BIWEIGHT_THRESHOLD) ** 2, 0.0, None) ** 2
+            weights = (
+                np.clip(1.0 - (standardised / BIWEIGHT_THRESHOLD) ** 2, 0.0, None) ** 2
+            )
     return np.asarray(result.params), np.asarray(result.fittedvalues)
 
 
@@ -305,13 +329,19 @@ def _post_level(
         mean = np.maximum(level[:, None] * expected, 1e-9)
         standardised = np.abs(actual / mean - 1.0) / scale
         weights = np.minimum(1.0, HUBER_THRESHOLD / np.maximum(standardised, 1e-12))
-        level = (weights * actual).sum(axis=1) / np.maximum((weights * expected).sum(axis=1), 1e-9)
+        level = (weights * actual).sum(axis=1) / np.maximum(
+            (weights * expected).sum(axis=1), 1e-9
+        )
     for _ in range(REDESCENDING_ITERATIONS):
         # Tukey's biweight, started from the Huber level, gives a clear burst no weight at all.
         mean = np.maximum(level[:, None] * expected, 1e-9)
         standardised = np.abs(actual / mean - 1.0) / scale
-        weights = np.clip(1.0 - (standardised / BIWEIGHT_THRESHOLD) ** 2, 0.0, None) ** 2
-        level = (weights * actual).sum(axis=1) / np.maximum((weights * expected).sum(axis=1), 1e-9)
+        weights = (
+            np.clip(1.0 - (standardised / BIWEIGHT_THRESHOLD) ** 2, 0.0, None) ** 2
+        )
+        level = (weights * actual).sum(axis=1) / np.maximum(
+            (weights * expected).sum(axis=1), 1e-9
+        )
     return level
 
 
@@ -353,33 +383,49 @@ def _simulate_null_ratio(
     residual = relative - relative.mean()
     poisson_variance = float(np.mean(1.0 / fitted_pre))
     noise = _noise_components(
-        residual=residual, poisson_variance=poisson_variance, parameter_count=design_pre.shape[1]
+        residual=residual,
+        poisson_variance=poisson_variance,
+        parameter_count=design_pre.shape[1],
     )
 
     length = pre_length + post_length
     innovations = generator.standard_normal((BOOTSTRAP_DRAWS, length)) * np.sqrt(
         noise.persistent_variance * (1.0 - noise.persistence**2)
     )
-    innovations[:, 0] = generator.standard_normal(BOOTSTRAP_DRAWS) * np.sqrt(noise.persistent_variance)
+    innovations[:, 0] = generator.standard_normal(BOOTSTRAP_DRAWS) * np.sqrt(
+        noise.persistent_variance
+    )
     persistent = lfilter([1.0], [1.0, -noise.persistence], innovations, axis=1)
-    white = generator.standard_normal((BOOTSTRAP_DRAWS, length)) * np.sqrt(noise.white_variance)
+    white = generator.standard_normal((BOOTSTRAP_DRAWS, length)) * np.sqrt(
+        noise.white_variance
+    )
     latent_variance = noise.white_variance + noise.persistent_variance
     log_variance = np.log1p(latent_variance)
     # Lognormal multipliers with mean one and the relative variance estimated above.
-    scale_to_log = np.sqrt(log_variance / latent_variance) if latent_variance > 0 else 1.0
+    scale_to_log = (
+        np.sqrt(log_variance / latent_variance) if latent_variance > 0 else 1.0
+    )
     latent = np.exp((persistent + white) * scale_to_log - log_variance / 2.0)
 
     # Poisson sampling of the pre period by its normal approximation (only its sums matter here).
     mean_pre = fitted_pre[None, :] * latent[:, :pre_length]
-    simulated_pre = mean_pre + np.sqrt(mean_pre) * generator.standard_normal(mean_pre.shape)
+    simulated_pre = mean_pre + np.sqrt(mean_pre) * generator.standard_normal(
+        mean_pre.shape
+    )
     information = design_pre.T @ (design_pre * fitted_pre[:, None])
-    coefficient_shift = np.linalg.solve(information, ((simulated_pre - fitted_pre[None, :]) @ design_pre).T).T
+    coefficient_shift = np.linalg.solve(
+        information, ((simulated_pre - fitted_pre[None, :]) @ design_pre).T
+    ).T
     # The clip only guards degenerate fits (a handful of pre contacts) against overflow.
-    fitted_post_draws = fitted_post[None, :] * np.exp(np.clip(coefficient_shift @ design_post.T, -10.0, 10.0))
+    fitted_post_draws = fitted_post[None, :] * np.exp(
+        np.clip(coefficient_shift @ design_post.T, -10.0, 10.0)
+    )
 
     # Poisson sampling at the observed post volume, which a fix may have lowered.
     post_level = max(observed_level, 1e-3)
-    simulated_actual = generator.poisson(np.minimum(fitted_post[None, :] * post_level * latent[:, pre_length:], 1e9))
+    simulated_actual = generator.poisson(
+        np.minimum(fitted_post[None, :] * post_level * latent[:, pre_length:], 1e9)
+    )
     simulated_actual = simulated_actual / post_level
     null_level = _post_level(
         actual=simulated_actual,
@@ -388,7 +434,9 @@ def _simulate_null_ratio(
         is_robust=is_robust,
     )
     null_ratio = null_level * fitted_post.sum() / fitted_post_draws.sum(axis=1)
-    counterfactual_draws = generator.poisson(np.minimum(fitted_post_draws * latent[:, pre_length:], 1e9))
+    counterfactual_draws = generator.poisson(
+        np.minimum(fitted_post_draws * latent[:, pre_length:], 1e9)
+    )
 
     # The noise variance is itself estimated from a pre period worth only a few independent
     # observations when the noise is persistent; widening by Student's t on that effective
@@ -398,7 +446,9 @@ def _simulate_null_ratio(
         (1.0 + noise.persistence) / (1.0 - noise.persistence) - 1.0
     )
     effective_count = pre_length * daily_variance / max(long_run_variance, 1e-12)
-    degrees_of_freedom = max(effective_count - LOW_FREQUENCY_PARAMETERS, MINIMUM_DEGREES_OF_FREEDOM)
+    degrees_of_freedom = max(
+        effective_count - LOW_FREQUENCY_PARAMETERS, MINIMUM_DEGREES_OF_FREEDOM
+    )
     upper = (1.0 + INTERVAL_LEVEL) / 2.0
     widening = student_t.ppf(upper, degrees_of_freedom) / normal.ppf(upper)
     log_ratio = np.log(np.maximum(null_ratio, 1e-12))
@@ -414,7 +464,9 @@ class _NoiseComponents:
     persistence: float
 
 
-def _noise_components(*, residual: np.ndarray, poisson_variance: float, parameter_count: int) -> _NoiseComponents:
+def _noise_components(
+    *, residual: np.ndarray, poisson_variance: float, parameter_count: int
+) -> _NoiseComponents:
     """Split the relative residual variance beyond Poisson into white noise and an AR(1) process.
 
     The lag-one and lag-two autocovariances give a first split; where the one- and two-week
@@ -422,7 +474,9 @@ def _noise_components(*, residual: np.ndarray, poisson_variance: float, paramete
     residuals are biased low and noisy), the persistent part is raised to match them.
     """
     count = len(residual)
-    residual_variance = float(np.mean(residual**2)) * count / max(count - parameter_count, 1)
+    residual_variance = (
+        float(np.mean(residual**2)) * count / max(count - parameter_count, 1)
+    )
     latent_variance = max(residual_variance - poisson_variance, 0.0)
     lag_one = float(np.mean(residual[1:] * residual[:-1]))
     lag_two = float(np.mean(residual[2:] * residual[:-2]))
@@ -432,7 +486,11 @@ def _noise_components(*, residual: np.ndarray, poisson_variance: float, paramete
         if lag_two > 0:
             persistence = max(persistence, lag_two / lag_one)
     persistence = float(np.clip(persistence, 0.0, 0.95))
-    persistent_variance = float(np.clip(lag_one / persistence, 0.0, latent_variance)) if persistence > 0 else 0.0
+    persistent_variance = (
+        float(np.clip(lag_one / persistence, 0.0, latent_variance))
+        if persistence > 0
+        else 0.0
+    )
 
     if persistence == 0.0:
         persistence = DEFAULT_PERSISTENCE
@@ -440,14 +498,22 @@ def _noise_components(*, residual: np.ndarray, poisson_variance: float, paramete
         block_count = count // span
         if block_count < 4:
             continue
-        block_means = residual[count - span * block_count :].reshape(block_count, span).mean(axis=1)
+        block_means = (
+            residual[count - span * block_count :]
+            .reshape(block_count, span)
+            .mean(axis=1)
+        )
         # Intercept and trend take two degrees of freedom from the block means.
-        observed_block_variance = float(np.mean(block_means**2)) * block_count / (block_count - 2)
+        observed_block_variance = (
+            float(np.mean(block_means**2)) * block_count / (block_count - 2)
+        )
         latent_block_variance = span * observed_block_variance - poisson_variance
         aggregation = _ar1_aggregation_factor(persistence=persistence, length=span)
         implied = latent_variance + persistent_variance * (aggregation - 1.0)
         if latent_block_variance > implied:
-            persistent_variance = (latent_block_variance - latent_variance) / (aggregation - 1.0)
+            persistent_variance = (latent_block_variance - latent_variance) / (
+                aggregation - 1.0
+            )
             if persistent_variance > latent_variance:
                 persistent_variance = latent_block_variance / aggregation
                 latent_variance = persistent_variance
@@ -464,8 +530,17 @@ def _ar1_aggregation_factor(*, persistence: float, length: int) -> float:
     return 1.0 + 2.0 * float(np.sum((length - lags) * persistence**lags)) / length
 
 
-def _verdict(*, ci_low: float, ci_high: float, post_days_observed: int, counterfactual_total: float) -> str:
-    if post_days_observed < MINIMUM_POST_DAYS or not counterfactual_total >= MINIMUM_POST_VOLUME:
+def _verdict(
+    *,
+    ci_low: float,
+    ci_high: float,
+    post_days_observed: int,
+    counterfactual_total: float,
+) -> str:
+    if (
+        post_days_observed < MINIMUM_POST_DAYS
+        or not counterfactual_total >= MINIMUM_POST_VOLUME
+    ):
         return VERDICT_TOO_EARLY
     if ci_high < 0:
         return VERDICT_WORKING

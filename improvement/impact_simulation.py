@@ -42,7 +42,9 @@ def simulate_series(
 ) -> SimulatedSeries:
     """Simulate one theme whose mean changes by `effect` (e.g. -0.3) from the ship date on."""
     if scenario not in SCENARIOS:
-        raise ValueError(f"unknown scenario {scenario!r}; choose one of {', '.join(SCENARIOS)}.")
+        raise ValueError(
+            f"unknown scenario {scenario!r}; choose one of {', '.join(SCENARIOS)}."
+        )
     has_moving_total = scenario in ("moving_total", "messy")
     has_trend = scenario in ("trend", "messy")
     has_bursts = scenario in ("bursts", "messy")
@@ -52,7 +54,9 @@ def simulate_series(
     days = tuple(start + datetime.timedelta(days=int(offset)) for offset in time_index)
     weekday = np.array([day.weekday() for day in days])
 
-    common = WEEKDAY_RHYTHM[weekday] + _random_walk(generator=generator, length=length, step=0.01)
+    common = WEEKDAY_RHYTHM[weekday] + _random_walk(
+        generator=generator, length=length, step=0.01
+    )
     if has_moving_total:
         common += _moving_total(generator=generator, length=length)
     common -= common.mean()
@@ -66,15 +70,29 @@ def simulate_series(
     if scenario == "messy":
         theme_log_mean += _random_walk(generator=generator, length=length, step=0.005)
     if has_bursts:
-        theme_log_mean += _bursts(generator=generator, length=length, rate=1 / 45, low=1.5, high=4.0)
+        theme_log_mean += _bursts(
+            generator=generator, length=length, rate=1 / 45, low=1.5, high=4.0
+        )
     theme_log_mean[pre_days:] += np.log1p(effect)
-    theme = _gamma_poisson(generator=generator, mean=np.exp(theme_log_mean), shape=generator.uniform(10.0, 50.0))
+    theme = _gamma_poisson(
+        generator=generator,
+        mean=np.exp(theme_log_mean),
+        shape=generator.uniform(10.0, 50.0),
+    )
 
     other_volume = daily_volume * generator.uniform(5.0, 30.0) + 200.0
-    other_log_mean = np.log(other_volume) + common + _ar1(generator=generator, length=length, scale=0.03)
+    other_log_mean = (
+        np.log(other_volume)
+        + common
+        + _ar1(generator=generator, length=length, scale=0.03)
+    )
     if has_bursts:
-        other_log_mean += _bursts(generator=generator, length=length, rate=1 / 90, low=1.1, high=1.3)
-    other = _gamma_poisson(generator=generator, mean=np.exp(other_log_mean), shape=100.0)
+        other_log_mean += _bursts(
+            generator=generator, length=length, rate=1 / 90, low=1.1, high=1.3
+        )
+    other = _gamma_poisson(
+        generator=generator, mean=np.exp(other_log_mean), shape=100.0
+    )
 
     return SimulatedSeries(
         days=days,
@@ -87,11 +105,15 @@ def simulate_series(
     )
 
 
-def _random_walk(*, generator: np.random.Generator, length: int, step: float) -> np.ndarray:
+def _random_walk(
+    *, generator: np.random.Generator, length: int, step: float
+) -> np.ndarray:
     return np.cumsum(generator.normal(0.0, step, size=length))
 
 
-def _ar1(*, generator: np.random.Generator, length: int, scale: float | None = None) -> np.ndarray:
+def _ar1(
+    *, generator: np.random.Generator, length: int, scale: float | None = None
+) -> np.ndarray:
     correlation = generator.uniform(0.3, 0.7)
     marginal = generator.uniform(0.05, 0.2) if scale is None else scale
     innovation = marginal * np.sqrt(1.0 - correlation**2)
@@ -108,12 +130,18 @@ def _moving_total(*, generator: np.random.Generator, length: int) -> np.ndarray:
     values = np.zeros(length)
     for _ in range(generator.poisson(length / 60)):
         start = int(generator.integers(0, length))
-        values[start : start + int(generator.integers(5, 10))] += np.log(generator.uniform(1.3, 2.0))
+        values[start : start + int(generator.integers(5, 10))] += np.log(
+            generator.uniform(1.3, 2.0)
+        )
     for _ in range(generator.poisson(length / 120)):
         start = int(generator.integers(0, length))
-        values[start : start + int(generator.integers(14, 31))] += np.log(generator.uniform(1.2, 1.5))
+        values[start : start + int(generator.integers(14, 31))] += np.log(
+            generator.uniform(1.2, 1.5)
+        )
     for _ in range(generator.poisson(length / 90)):
-        values[int(generator.integers(0, length))] += np.log(generator.uniform(0.4, 0.6))
+        values[int(generator.integers(0, length))] += np.log(
+            generator.uniform(0.4, 0.6)
+        )
     return values
 
 
@@ -129,5 +157,7 @@ def _bursts(
     return values
 
 
-def _gamma_poisson(*, generator: np.random.Generator, mean: np.ndarray, shape: float) -> np.ndarray:
+def _gamma_poisson(
+    *, generator: np.random.Generator, mean: np.ndarray, shape: float
+) -> np.ndarray:
     return generator.poisson(generator.gamma(shape, mean / shape))

@@ -7,20 +7,31 @@ from improvement.impact_simulation import simulate_series
 
 
 def test_simulate_series_is_deterministic_for_a_seed_and_keeps_the_theme_within_the_total():
-    first = simulate_series(generator=np.random.default_rng(1), daily_volume=40.0, effect=-0.3, pre_days=90)
-    second = simulate_series(generator=np.random.default_rng(1), daily_volume=40.0, effect=-0.3, pre_days=90)
+    first = simulate_series(
+        generator=np.random.default_rng(1), daily_volume=40.0, effect=-0.3, pre_days=90
+    )
+    second = simulate_series(
+        generator=np.random.default_rng(1), daily_volume=40.0, effect=-0.3, pre_days=90
+    )
 
     assert first == second
     assert len(first.days) == 118
     assert first.ship_date == first.days[90]
-    assert all(theme <= total for theme, total in zip(first.theme_counts, first.total_counts, strict=True))
+    assert all(
+        theme <= total
+        for theme, total in zip(first.theme_counts, first.total_counts, strict=True)
+    )
 
 
 def test_simulate_series_applies_the_effect_from_the_ship_date():
     before, after = [], []
     for seed in range(20):
         series = simulate_series(
-            generator=np.random.default_rng(seed), daily_volume=200.0, effect=-0.5, scenario="steady", pre_days=84
+            generator=np.random.default_rng(seed),
+            daily_volume=200.0,
+            effect=-0.5,
+            scenario="steady",
+            pre_days=84,
         )
         share = np.array(series.theme_counts) / np.array(series.total_counts)
         before.append(share[:84].mean())
@@ -31,4 +42,9 @@ def test_simulate_series_applies_the_effect_from_the_ship_date():
 
 def test_simulate_series_refuses_an_unknown_scenario():
     with pytest.raises(ValueError, match="unknown scenario 'holiday'"):
-        simulate_series(generator=np.random.default_rng(1), daily_volume=10.0, effect=0.0, scenario="holiday")
+        simulate_series(
+            generator=np.random.default_rng(1),
+            daily_volume=10.0,
+            effect=0.0,
+            scenario="holiday",
+        )
