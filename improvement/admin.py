@@ -4,8 +4,8 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 
 from improvement.models import (
-    CaseTheme, ClusteringRun, DailyThemeVolume, DailyTotalVolume, Department, FixTicket, ImprovementIssue, IssueEvent, Theme,
-    ThemeEvent,
+    CaseTheme, ClusteringRun, DailyThemeVolume, DailyTotalVolume, Department, FixImpact, FixTicket, ImprovementIssue,
+    IssueEvent, Theme, ThemeAlert, ThemeEvent,
 )
 from improvement.services.themes import ThemeStateError, clustering_run_request
 
@@ -169,6 +169,40 @@ class CaseThemeAdmin(admin.ModelAdmin):
     list_display = ["case", "theme", "source", "similarity", "assigned_at"]
     list_filter = ["source"]
     raw_id_fields = ["case", "theme", "run"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(FixImpact)
+class FixImpactAdmin(admin.ModelAdmin):
+    """Written by the impact evaluation only (daily job, on shipping, or `impact_report --refresh`)."""
+
+    list_display = [
+        "fix", "verdict", "is_provisional", "relative_effect", "ci_low", "ci_high", "p_value", "contacts_avoided",
+        "computed_at",
+    ]
+    list_filter = ["verdict", "is_provisional"]
+    raw_id_fields = ["fix"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ThemeAlert)
+class ThemeAlertAdmin(admin.ModelAdmin):
+    """Written by the daily spike check only."""
+
+    list_display = ["theme", "kind", "detected_on", "observed", "expected", "upper_bound", "notified_at"]
+    list_filter = ["kind"]
+    date_hierarchy = "detected_on"
+    raw_id_fields = ["theme"]
 
     def has_add_permission(self, request) -> bool:
         return False
