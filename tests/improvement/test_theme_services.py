@@ -439,3 +439,32 @@ def test_sticky_assignments_switched_off_keep_the_fit():
     )
 
     assert (assignments.tolist(), kept) == ([1], 0)
+
+
+def test_refit_keeps_a_theme_it_blended_into_a_neighbour_while_its_cases_stay_close(
+    airline_tweets, django_capture_on_commit_callbacks
+):
+    store_cases(airline_tweets)
+    _run(django_capture_on_commit_callbacks)
+    largest = Theme.objects.order_by("-size", "id").first()
+    # As if an earlier fit had found two themes where this one is: half its cases, nearest each other, apart.
+    members = np.array(sorted(CaseTheme.objects.filter(theme=largest).values_list("case_id", flat=True)))
+    vectors = np.stack([
+        embedding_from_bytes(data) for data in Case.objects.filter(id__in=members).order_by("id").values_list(
+            "embedding", flat=True
+        )
+    ])
+    direction = vectors[0] - embedding_from_bytes(largest.centroid)
+    half = members[np.argsort(-(vectors @ direction))[: len(members) // 2]]
+    part_centroid = vectors[np.isin(members, half)].mean(axis=0)
+    part = Theme.objects.create(
+        label="part", centroid=embedding_to_bytes(part_centroid / np.linalg.norm(part_centroid)), size=len(half)
+    )
+    CaseTheme.objects.filter(case_id__in=half).update(theme=part)
+
+    second = _run(django_capture_on_commit_callbacks)
+
+    part.refresh_from_db()
+    assert part.status == Theme.Status.ACTIVE
+    assert second.parameters["retained_theme_count"] == 1
+    assert part.size == CaseTheme.objects.filter(theme=part).count() >= len(half) // 2
