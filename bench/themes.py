@@ -12,6 +12,7 @@ Runs in a throwaway SQLite file unless DATABASE_URL is set (which must then hold
 
     .venv/bin/python bench/themes.py
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,7 +33,9 @@ def _setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("SECRET_KEY", "fixloop-bench-only")
     if not os.environ.get("DATABASE_URL"):
-        os.environ.setdefault("SQLITE_PATH", str(Path(tempfile.mkdtemp()) / "bench-themes.sqlite3"))
+        os.environ.setdefault(
+            "SQLITE_PATH", str(Path(tempfile.mkdtemp()) / "bench-themes.sqlite3")
+        )
     import django
 
     django.setup()
@@ -48,10 +51,16 @@ def _store(data, indices, *, prefix: str) -> list[int]:
     start = datetime.fromisoformat("2015-02-16T00:00:00+00:00")
     cases = [
         Case(
-            channel="twitter", external_id=f"{prefix}{i}", brand=data.airlines[i], text=data.texts[i],
-            received_at=start + timedelta(minutes=int(i)), analysis_text=data.texts[i],
-            embedding=embedding_to_bytes(data.embeddings[i]), embedding_model=EMBEDDING_MODEL_NAME,
-            embedded_text_hash=text_hash(data.texts[i]), embedded_at=start + timedelta(days=9),
+            channel="twitter",
+            external_id=f"{prefix}{i}",
+            brand=data.airlines[i],
+            text=data.texts[i],
+            received_at=start + timedelta(minutes=int(i)),
+            analysis_text=data.texts[i],
+            embedding=embedding_to_bytes(data.embeddings[i]),
+            embedding_model=EMBEDDING_MODEL_NAME,
+            embedded_text_hash=text_hash(data.texts[i]),
+            embedded_at=start + timedelta(days=9),
         )
         for i in indices
     ]
@@ -77,11 +86,15 @@ def _run(label: str):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--limit", type=int, default=0, help="use only the first N tweets (0: all)")
+    parser.add_argument(
+        "--limit", type=int, default=0, help="use only the first N tweets (0: all)"
+    )
     parser.add_argument("--new-share", type=float, default=0.10)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
-        "--no-sticky", action="store_true", help="take the refit's assignments as they are (no STICKY_MARGIN)"
+        "--no-sticky",
+        action="store_true",
+        help="take the refit's assignments as they are (no STICKY_MARGIN)",
     )
     arguments = parser.parse_args()
     _setup_django()
@@ -97,33 +110,55 @@ def main() -> None:
         theme_services.STICKY_MARGIN = None
 
     if Case.objects.exists():
-        raise SystemExit("The configured database already holds cases; run against an empty one.")
+        raise SystemExit(
+            "The configured database already holds cases; run against an empty one."
+        )
     data = load_airline()
     count = arguments.limit or len(data.texts)
     order = np.random.default_rng(arguments.seed).permutation(count)
-    new_count = int(round(count * arguments.new_share))
+    new_count = round(count * arguments.new_share)
     old_indices, new_indices = np.sort(order[new_count:]), np.sort(order[:new_count])
     print(f"tweets={count} old={len(old_indices)} new={len(new_indices)}")
 
     old_ids = _store(data, old_indices, prefix="old-")
     _run("first run (old cases)")
-    before = dict(CaseTheme.objects.filter(case_id__in=old_ids).values_list("case_id", "theme_id"))
+    before = dict(
+        CaseTheme.objects.filter(case_id__in=old_ids).values_list("case_id", "theme_id")
+    )
 
     new_ids = _store(data, new_indices, prefix="new-")
     arrival = theme_assign_new_cases(case_ids=new_ids)
-    unassigned_share = arrival.unassigned / max(1, arrival.assigned + arrival.unassigned)
+    unassigned_share = arrival.unassigned / max(
+        1, arrival.assigned + arrival.unassigned
+    )
     print(f"arrivals: assigned={arrival.assigned} unassigned={arrival.unassigned}")
 
     refit = _run("refit (old + new cases)")
-    print(f"refit parameters: sticky_margin={refit.parameters.get('sticky_margin')} "
-          f"sticky_case_count={refit.parameters.get('sticky_case_count')}")
-    after = dict(CaseTheme.objects.filter(case_id__in=old_ids).values_list("case_id", "theme_id"))
-    assigned_before = [case_id for case_id, theme_id in before.items() if theme_id is not None]
-    kept = sum(1 for case_id in assigned_before if after.get(case_id) == before[case_id])
-    same_all = sum(1 for case_id in old_ids if after.get(case_id) == before.get(case_id))
-    print(f"old cases assigned by the first run: {len(assigned_before)}; kept their theme id: {kept}")
-    print(f"old cases with the same theme (or still none): {same_all} of {len(old_ids)}")
-    print(f"stability={kept / max(1, len(assigned_before)):.4f} incremental_unassigned_share={unassigned_share:.4f}")
+    print(
+        f"refit parameters: sticky_margin={refit.parameters.get('sticky_margin')} "
+        f"sticky_case_count={refit.parameters.get('sticky_case_count')}"
+    )
+    after = dict(
+        CaseTheme.objects.filter(case_id__in=old_ids).values_list("case_id", "theme_id")
+    )
+    assigned_before = [
+        case_id for case_id, theme_id in before.items() if theme_id is not None
+    ]
+    kept = sum(
+        1 for case_id in assigned_before if after.get(case_id) == before[case_id]
+    )
+    same_all = sum(
+        1 for case_id in old_ids if after.get(case_id) == before.get(case_id)
+    )
+    print(
+        f"old cases assigned by the first run: {len(assigned_before)}; kept their theme id: {kept}"
+    )
+    print(
+        f"old cases with the same theme (or still none): {same_all} of {len(old_ids)}"
+    )
+    print(
+        f"stability={kept / max(1, len(assigned_before)):.4f} incremental_unassigned_share={unassigned_share:.4f}"
+    )
 
 
 if __name__ == "__main__":

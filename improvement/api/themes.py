@@ -4,6 +4,7 @@
 side, because `cases` knows nothing of themes). Volumes count cases by `received_at` in the 7 and 28 days ending
 at `as_of` (default now); `trend` is (last 7 days - the 7 before) / the 7 before, null when the 7 before had none.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -93,8 +94,18 @@ class ThemeOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Theme
         fields = [
-            "id", "label", "is_label_custom", "model_label", "keywords", "size", "status", "merged_into",
-            "volume_last_7_days", "volume_last_28_days", "trend", "updated_at",
+            "id",
+            "label",
+            "is_label_custom",
+            "model_label",
+            "keywords",
+            "size",
+            "status",
+            "merged_into",
+            "volume_last_7_days",
+            "volume_last_28_days",
+            "trend",
+            "updated_at",
         ]
         read_only_fields = fields
 
@@ -122,16 +133,26 @@ class ThemeDetailSerializer(ThemeOutputSerializer):
     representative_cases = serializers.SerializerMethodField()
 
     class Meta(ThemeOutputSerializer.Meta):
-        fields = [*ThemeOutputSerializer.Meta.fields, "first_run", "last_seen_run", "created_at", "representative_cases"]
+        fields = [
+            *ThemeOutputSerializer.Meta.fields,
+            "first_run",
+            "last_seen_run",
+            "created_at",
+            "representative_cases",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(ThemeCaseSerializer(many=True))
     def get_representative_cases(self, theme: Theme) -> list[dict]:
-        return ThemeCaseSerializer(theme_representative_cases(theme=theme), many=True).data
+        return ThemeCaseSerializer(
+            theme_representative_cases(theme=theme), many=True
+        ).data
 
 
 class ThemeRenameInputSerializer(serializers.Serializer):
-    label = serializers.CharField(max_length=200, allow_blank=False, trim_whitespace=True)
+    label = serializers.CharField(
+        max_length=200, allow_blank=False, trim_whitespace=True
+    )
 
 
 class ThemeMergeInputSerializer(serializers.Serializer):
@@ -143,7 +164,9 @@ class ThemeSplitInputSerializer(serializers.Serializer):
 
 
 class ThemeMoveCasesInputSerializer(serializers.Serializer):
-    case_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=1000)
+    case_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), min_length=1, max_length=1000
+    )
     to = serializers.PrimaryKeyRelatedField(queryset=Theme.objects.all())
 
 
@@ -153,9 +176,23 @@ class ClusteringRunOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = ClusteringRun
         fields = [
-            "id", "status", "trigger", "requested_by", "parameters", "model_versions", "case_count", "theme_count",
-            "new_theme_count", "matched_theme_count", "dormant_theme_count", "outlier_share", "created_at",
-            "started_at", "finished_at", "duration_seconds", "error",
+            "id",
+            "status",
+            "trigger",
+            "requested_by",
+            "parameters",
+            "model_versions",
+            "case_count",
+            "theme_count",
+            "new_theme_count",
+            "matched_theme_count",
+            "dormant_theme_count",
+            "outlier_share",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "duration_seconds",
+            "error",
         ]
         read_only_fields = fields
 
@@ -164,9 +201,13 @@ class ClusteringRunOutputSerializer(serializers.ModelSerializer):
 
 
 class ThemeFilter(django_filters.FilterSet):
-    brand = django_filters.CharFilter(method="filter_cases", help_text="Themes holding cases of this brand.")
+    brand = django_filters.CharFilter(
+        method="filter_cases", help_text="Themes holding cases of this brand."
+    )
     channel = django_filters.ChoiceFilter(
-        choices=Channel.choices, method="filter_cases", help_text="Themes holding cases from this channel."
+        choices=Channel.choices,
+        method="filter_cases",
+        help_text="Themes holding cases from this channel.",
     )
     status = django_filters.MultipleChoiceFilter(choices=Theme.Status.choices)
 
@@ -183,7 +224,9 @@ class ThemeFilter(django_filters.FilterSet):
         brand = self.form.cleaned_data.get("brand") or None
         channel = self.form.cleaned_data.get("channel") or None
         if brand or channel:
-            queryset = queryset.filter(pk__in=theme_list(brand=brand, channel=channel).values("pk"))
+            queryset = queryset.filter(
+                pk__in=theme_list(brand=brand, channel=channel).values("pk")
+            )
         return queryset
 
 
@@ -198,7 +241,9 @@ class ClusteringRunFilter(django_filters.FilterSet):
 # --- views ---------------------------------------------------------------------------------------------------------
 
 AS_OF_PARAMETER = OpenApiParameter(
-    "as_of", OpenApiTypes.DATETIME, description="End of the volume windows (date or datetime); default now."
+    "as_of",
+    OpenApiTypes.DATETIME,
+    description="End of the volume windows (date or datetime); default now.",
 )
 
 
@@ -210,7 +255,9 @@ def _as_of(request):
     if parsed is None:
         day = parse_date(value)
         if day is None:
-            raise exceptions.ValidationError({"as_of": [f"{value!r} is not a date or datetime (e.g. 2015-02-24)."]})
+            raise exceptions.ValidationError(
+                {"as_of": [f"{value!r} is not a date or datetime (e.g. 2015-02-24)."]}
+            )
         parsed = timezone.datetime.combine(day, timezone.datetime.max.time())
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed)
@@ -221,7 +268,9 @@ def _as_of(request):
     list=extend_schema(parameters=[AS_OF_PARAMETER]),
     retrieve=extend_schema(parameters=[AS_OF_PARAMETER]),
 )
-class ThemeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ThemeViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Themes, largest first; curation actions for social team leads and staff admins."""
 
     serializer_class = ThemeOutputSerializer
@@ -245,29 +294,45 @@ class ThemeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def _context_with_volumes(self, themes) -> dict:
         return {
             **self.get_serializer_context(),
-            "volumes": theme_volumes(theme_ids=[theme.pk for theme in themes], as_of=_as_of(self.request)),
+            "volumes": theme_volumes(
+                theme_ids=[theme.pk for theme in themes], as_of=_as_of(self.request)
+            ),
         }
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         themes = list(page if page is not None else queryset)
-        data = ThemeOutputSerializer(themes, many=True, context=self._context_with_volumes(themes)).data
+        data = ThemeOutputSerializer(
+            themes, many=True, context=self._context_with_volumes(themes)
+        ).data
         return self.get_paginated_response(data) if page is not None else Response(data)
 
     def retrieve(self, request, *args, **kwargs):
         theme = self.get_object()
-        return Response(ThemeDetailSerializer(theme, context=self._context_with_volumes([theme])).data)
-
-    def _theme_response(self, theme: Theme, *, response_status: int = status.HTTP_200_OK) -> Response:
         return Response(
-            ThemeOutputSerializer(theme, context=self._context_with_volumes([theme])).data, status=response_status
+            ThemeDetailSerializer(
+                theme, context=self._context_with_volumes([theme])
+            ).data
+        )
+
+    def _theme_response(
+        self, theme: Theme, *, response_status: int = status.HTTP_200_OK
+    ) -> Response:
+        return Response(
+            ThemeOutputSerializer(
+                theme, context=self._context_with_volumes([theme])
+            ).data,
+            status=response_status,
         )
 
     @extend_schema(
         request=ThemeRenameInputSerializer,
-        responses={200: ThemeOutputSerializer, 400: OpenApiResponse(description="Empty or too long label."),
-                   409: OpenApiResponse(description="The theme was merged.")},
+        responses={
+            200: ThemeOutputSerializer,
+            400: OpenApiResponse(description="Empty or too long label."),
+            409: OpenApiResponse(description="The theme was merged."),
+        },
     )
     @action(detail=True, methods=["post"], filterset_class=None)
     def rename(self, request, pk=None):
@@ -275,13 +340,23 @@ class ThemeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         theme = self.get_object()
         serializer = ThemeRenameInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        theme = _call_service(theme_rename, theme=theme, label=serializer.validated_data["label"], by=request.user)
+        theme = _call_service(
+            theme_rename,
+            theme=theme,
+            label=serializer.validated_data["label"],
+            by=request.user,
+        )
         return self._theme_response(theme)
 
     @extend_schema(
         request=ThemeMergeInputSerializer,
-        responses={200: ThemeOutputSerializer, 400: OpenApiResponse(description="Unknown or same theme."),
-                   409: OpenApiResponse(description="Merged theme, or a survivor that is not active.")},
+        responses={
+            200: ThemeOutputSerializer,
+            400: OpenApiResponse(description="Unknown or same theme."),
+            409: OpenApiResponse(
+                description="Merged theme, or a survivor that is not active."
+            ),
+        },
     )
     @action(detail=True, methods=["post"], filterset_class=None)
     def merge(self, request, pk=None):
@@ -289,14 +364,21 @@ class ThemeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         theme = self.get_object()
         serializer = ThemeMergeInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        survivor = _call_service(theme_merge, theme=theme, into=serializer.validated_data["into"], by=request.user)
+        survivor = _call_service(
+            theme_merge,
+            theme=theme,
+            into=serializer.validated_data["into"],
+            by=request.user,
+        )
         return self._theme_response(survivor)
 
     @extend_schema(
         request=ThemeSplitInputSerializer,
-        responses={201: ThemeOutputSerializer(many=True),
-                   400: OpenApiResponse(description="Bad `parts`, or too few cases to split."),
-                   409: OpenApiResponse(description="The theme is not active.")},
+        responses={
+            201: ThemeOutputSerializer(many=True),
+            400: OpenApiResponse(description="Bad `parts`, or too few cases to split."),
+            409: OpenApiResponse(description="The theme is not active."),
+        },
     )
     @action(detail=True, methods=["post"], filterset_class=None)
     def split(self, request, pk=None):
@@ -304,14 +386,24 @@ class ThemeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         theme = self.get_object()
         serializer = ThemeSplitInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        themes = _call_service(theme_split, theme=theme, parts=serializer.validated_data["parts"], by=request.user)
-        data = ThemeOutputSerializer(themes, many=True, context=self._context_with_volumes(themes)).data
+        themes = _call_service(
+            theme_split,
+            theme=theme,
+            parts=serializer.validated_data["parts"],
+            by=request.user,
+        )
+        data = ThemeOutputSerializer(
+            themes, many=True, context=self._context_with_volumes(themes)
+        ).data
         return Response(data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=ThemeMoveCasesInputSerializer,
-        responses={200: ThemeOutputSerializer, 400: OpenApiResponse(description="Unknown case or theme ids."),
-                   409: OpenApiResponse(description="The target theme is not active.")},
+        responses={
+            200: ThemeOutputSerializer,
+            400: OpenApiResponse(description="Unknown case or theme ids."),
+            409: OpenApiResponse(description="The target theme is not active."),
+        },
     )
     @action(detail=True, methods=["post"], url_path="move-cases", filterset_class=None)
     def move_cases(self, request, pk=None):
@@ -320,8 +412,11 @@ class ThemeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         serializer = ThemeMoveCasesInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         theme = _call_service(
-            theme_move_cases, case_ids=serializer.validated_data["case_ids"], to=serializer.validated_data["to"],
-            by=request.user, from_theme=theme,
+            theme_move_cases,
+            case_ids=serializer.validated_data["case_ids"],
+            to=serializer.validated_data["to"],
+            by=request.user,
+            from_theme=theme,
         )
         return self._theme_response(theme)
 
@@ -332,12 +427,17 @@ class ThemeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         theme = self.get_object()
         queryset = theme_cases(theme=theme)
         page = self.paginate_queryset(queryset)
-        data = ThemeCaseSerializer(page if page is not None else queryset, many=True).data
+        data = ThemeCaseSerializer(
+            page if page is not None else queryset, many=True
+        ).data
         return self.get_paginated_response(data) if page is not None else Response(data)
 
 
 class ClusteringRunViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Clustering runs, newest first; POST requests a new run (executed by a worker)."""
 
@@ -355,11 +455,19 @@ class ClusteringRunViewSet(
 
     @extend_schema(
         request=None,
-        responses={202: ClusteringRunOutputSerializer,
-                   409: OpenApiResponse(description="A run is already pending or running.")},
+        responses={
+            202: ClusteringRunOutputSerializer,
+            409: OpenApiResponse(description="A run is already pending or running."),
+        },
     )
     def create(self, request, *args, **kwargs):
         """Request a clustering run now; it runs in the background and swaps its themes in when done."""
-        run = _call_service(clustering_run_request, trigger=ClusteringRun.Trigger.API, requested_by=request.user)
+        run = _call_service(
+            clustering_run_request,
+            trigger=ClusteringRun.Trigger.API,
+            requested_by=request.user,
+        )
         run.refresh_from_db()
-        return Response(ClusteringRunOutputSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+        return Response(
+            ClusteringRunOutputSerializer(run).data, status=status.HTTP_202_ACCEPTED
+        )

@@ -1,4 +1,5 @@
 """Reads of themes, their volumes and trends, their cases, and the clustering runs that found them."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -39,7 +40,9 @@ class ThemeVolume:
     def trend(self) -> float | None:
         if self.previous_7_days == 0:
             return None
-        return round((self.last_7_days - self.previous_7_days) / self.previous_7_days, 4)
+        return round(
+            (self.last_7_days - self.previous_7_days) / self.previous_7_days, 4
+        )
 
 
 EMPTY_VOLUME = ThemeVolume(last_7_days=0, previous_7_days=0, last_28_days=0)
@@ -48,7 +51,10 @@ EMPTY_VOLUME = ThemeVolume(last_7_days=0, previous_7_days=0, last_28_days=0)
 def user_can_read_themes(user: AbstractBaseUser | AnonymousUser) -> bool:
     """Every role reads themes: team leads, department owners, executives and staff admins."""
     return (
-        user_is_team_lead(user) or user_is_executive(user) or user_is_department_owner(user) or user_is_admin(user)
+        user_is_team_lead(user)
+        or user_is_executive(user)
+        or user_is_department_owner(user)
+        or user_is_admin(user)
     )
 
 
@@ -58,7 +64,10 @@ def user_can_curate_themes(user: AbstractBaseUser | AnonymousUser) -> bool:
 
 
 def theme_list(
-    *, brand: str | None = None, channel: str | None = None, statuses: Iterable[str] | None = None
+    *,
+    brand: str | None = None,
+    channel: str | None = None,
+    statuses: Iterable[str] | None = None,
 ) -> QuerySet[Theme]:
     """Themes, largest first, optionally only those holding cases of a brand and/or a channel, or in given statuses."""
     themes = Theme.objects.defer("centroid")
@@ -76,7 +85,9 @@ def theme_list(
     return themes.order_by("-size", "id")
 
 
-def theme_volumes(*, theme_ids: Iterable[int], as_of: datetime | None = None) -> dict[int, ThemeVolume]:
+def theme_volumes(
+    *, theme_ids: Iterable[int], as_of: datetime | None = None
+) -> dict[int, ThemeVolume]:
     """Case counts per theme over the last 7 and 28 days and the 7 days before the last 7, ending at `as_of` (now).
 
     Counts the current assignments joined to the cases' received_at; a daily counts table can replace this
@@ -90,12 +101,20 @@ def theme_volumes(*, theme_ids: Iterable[int], as_of: datetime | None = None) ->
     previous_start = end - timedelta(days=2 * RECENT_DAYS)
     long_start = end - timedelta(days=LONG_DAYS)
     rows = (
-        CaseTheme.objects.filter(theme_id__in=ids, case__received_at__gt=long_start, case__received_at__lte=end)
+        CaseTheme.objects.filter(
+            theme_id__in=ids,
+            case__received_at__gt=long_start,
+            case__received_at__lte=end,
+        )
         .values("theme_id")
         .annotate(
             last_7_days=Count("case", filter=Q(case__received_at__gt=recent_start)),
             previous_7_days=Count(
-                "case", filter=Q(case__received_at__gt=previous_start, case__received_at__lte=recent_start)
+                "case",
+                filter=Q(
+                    case__received_at__gt=previous_start,
+                    case__received_at__lte=recent_start,
+                ),
             ),
             last_28_days=Count("case"),
         )
@@ -120,9 +139,15 @@ def theme_representative_cases(*, theme: Theme) -> list[Case]:
 
 def theme_cases(*, theme: Theme) -> QuerySet[Case]:
     """The cases currently in the theme, newest first, without their embedding bytes."""
-    return Case.objects.defer("embedding", "raw_payload").filter(theme_link__theme=theme).order_by("-received_at", "-id")
+    return (
+        Case.objects.defer("embedding", "raw_payload")
+        .filter(theme_link__theme=theme)
+        .order_by("-received_at", "-id")
+    )
 
 
 def clustering_run_list() -> QuerySet[ClusteringRun]:
     """Clustering runs, newest first."""
-    return ClusteringRun.objects.select_related("requested_by").order_by("-created_at", "-id")
+    return ClusteringRun.objects.select_related("requested_by").order_by(
+        "-created_at", "-id"
+    )

@@ -1,4 +1,5 @@
 """Theme admin: the "run clustering now" action needs no selected rows; themes are read-mostly."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,18 +10,26 @@ from improvement.models import ClusteringRun
 pytestmark = pytest.mark.django_db
 
 
-def test_run_clustering_now_requests_a_run_without_a_selection(client, staff_admin, django_capture_on_commit_callbacks):
+def test_run_clustering_now_requests_a_run_without_a_selection(
+    client, staff_admin, django_capture_on_commit_callbacks
+):
     client.force_login(staff_admin)
     ClusteringRun.objects.create(status=ClusteringRun.Status.SUCCEEDED)
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = client.post(
-            "/admin/improvement/clusteringrun/", {"action": "run_clustering_now", "index": 0}, follow=True
+            "/admin/improvement/clusteringrun/",
+            {"action": "run_clustering_now", "index": 0},
+            follow=True,
         )
 
     assert response.status_code == 200
     run = ClusteringRun.objects.order_by("-id").first()
-    assert (run.status, run.trigger, run.requested_by) == ("pending", "admin", staff_admin)
+    assert (run.status, run.trigger, run.requested_by) == (
+        "pending",
+        "admin",
+        staff_admin,
+    )
     assert len(callbacks) == 1
     assert f"Clustering run {run.pk} requested" in response.content.decode()
 
@@ -31,14 +40,23 @@ def test_run_clustering_now_warns_while_a_run_is_pending(client, staff_admin):
 
     response = client.post(
         "/admin/improvement/clusteringrun/",
-        {"action": "run_clustering_now", ACTION_CHECKBOX_NAME: [pending.pk], "index": 0}, follow=True,
+        {
+            "action": "run_clustering_now",
+            ACTION_CHECKBOX_NAME: [pending.pk],
+            "index": 0,
+        },
+        follow=True,
     )
 
-    assert f"Clustering run {pending.pk} is already pending" in response.content.decode()
+    assert (
+        f"Clustering run {pending.pk} is already pending" in response.content.decode()
+    )
     assert ClusteringRun.objects.count() == 1
 
 
-@pytest.mark.parametrize("page", ["/admin/improvement/theme/", "/admin/improvement/themeevent/"])
+@pytest.mark.parametrize(
+    "page", ["/admin/improvement/theme/", "/admin/improvement/themeevent/"]
+)
 def test_theme_admin_pages_open(client, staff_admin, page):
     client.force_login(staff_admin)
 

@@ -1,4 +1,5 @@
 """The cluster_themes command: a clustering run now, in this process."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,7 +11,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_cluster_themes_command_reports_a_failed_run():
-    with pytest.raises(CommandError, match="failed: ClusteringError: No embedded cases to cluster."):
+    with pytest.raises(
+        CommandError, match="failed: ClusteringError: No embedded cases to cluster."
+    ):
         call_command("cluster_themes")
 
     assert ClusteringRun.objects.get().trigger == ClusteringRun.Trigger.COMMAND

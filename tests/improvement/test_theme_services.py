@@ -1,11 +1,16 @@
 """Theme services on real airline tweets and the real model: runs, identity across refits, arrivals, curation."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from cases.embedding import EMBEDDING_DIMENSION, embedding_from_bytes, embedding_to_bytes
+from cases.embedding import (
+    EMBEDDING_DIMENSION,
+    embedding_from_bytes,
+    embedding_to_bytes,
+)
 from cases.models import Case
 from improvement.models import CaseTheme, ClusteringRun, Theme, ThemeEvent
 from improvement.services.themes import (
@@ -23,7 +28,10 @@ from improvement.services.themes import (
     theme_stop_words,
 )
 from tests.factories import UserFactory
-from tests.improvement.theme_data import REASONS, airline_tweets, store_cases, themes_by_reason  # noqa: F401
+from tests.improvement.theme_data import (
+    store_cases,
+    themes_by_reason,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -40,13 +48,19 @@ def _assignments() -> dict[int, int | None]:
 
 
 def _theme_rows() -> list[tuple]:
-    return list(Theme.objects.order_by("id").values_list("id", "label", "status", "size", "centroid", "keywords"))
+    return list(
+        Theme.objects.order_by("id").values_list(
+            "id", "label", "status", "size", "centroid", "keywords"
+        )
+    )
 
 
 # --- clustering runs -----------------------------------------------------------------------------------------------
 
 
-def test_clustering_run_finds_themes_and_assigns_every_case(airline_tweets, django_capture_on_commit_callbacks):
+def test_clustering_run_finds_themes_and_assigns_every_case(
+    airline_tweets, django_capture_on_commit_callbacks
+):
     store_cases(airline_tweets)
 
     run = _run(django_capture_on_commit_callbacks)
@@ -60,26 +74,59 @@ def test_clustering_run_finds_themes_and_assigns_every_case(airline_tweets, djan
     unassigned = CaseTheme.objects.filter(theme__isnull=True).count()
     assert unassigned == round(run.outlier_share * 450)
     assert sum(Theme.objects.values_list("size", flat=True)) == 450 - unassigned
-    assert ThemeEvent.objects.filter(kind=ThemeEvent.Kind.CREATED, run=run).count() == run.theme_count
+    assert (
+        ThemeEvent.objects.filter(kind=ThemeEvent.Kind.CREATED, run=run).count()
+        == run.theme_count
+    )
 
 
-def test_clustering_run_keeps_brand_names_out_of_labels(airline_tweets, django_capture_on_commit_callbacks):
+def test_clustering_run_keeps_brand_names_out_of_labels(
+    airline_tweets, django_capture_on_commit_callbacks
+):
     store_cases(airline_tweets)
 
     _run(django_capture_on_commit_callbacks)
 
-    words = {word for keywords in Theme.objects.values_list("keywords", flat=True) for k in keywords for word in k.split()}
-    assert words.isdisjoint({"united", "usairways", "americanair", "southwestair", "jetblue", "virginamerica"})
+    words = {
+        word
+        for keywords in Theme.objects.values_list("keywords", flat=True)
+        for k in keywords
+        for word in k.split()
+    }
+    assert words.isdisjoint(
+        {
+            "united",
+            "usairways",
+            "americanair",
+            "southwestair",
+            "jetblue",
+            "virginamerica",
+        }
+    )
 
 
 def test_theme_stop_words_are_each_brand_and_its_no_space_form(db):
-    Case.objects.create(channel="twitter", external_id="1", brand="Virgin America", text="x", received_at="2015-02-24T00:00Z")
-    Case.objects.create(channel="twitter", external_id="2", brand="United", text="x", received_at="2015-02-24T00:00Z")
+    Case.objects.create(
+        channel="twitter",
+        external_id="1",
+        brand="Virgin America",
+        text="x",
+        received_at="2015-02-24T00:00Z",
+    )
+    Case.objects.create(
+        channel="twitter",
+        external_id="2",
+        brand="United",
+        text="x",
+        received_at="2015-02-24T00:00Z",
+    )
 
     assert theme_stop_words() == ["United", "Virgin America", "VirginAmerica"]
 
 
-def test_refit_on_the_same_cases_keeps_every_theme_id_and_assignment(airline_tweets, django_capture_on_commit_callbacks):
+def test_refit_on_the_same_cases_keeps_every_theme_id_and_assignment(
+    airline_tweets, django_capture_on_commit_callbacks
+):
     store_cases(airline_tweets)
     first = _run(django_capture_on_commit_callbacks)
     before_assignments = _assignments()
@@ -106,25 +153,41 @@ def test_custom_label_survives_a_refit_and_the_model_label_is_refreshed(
     _run(django_capture_on_commit_callbacks)
 
     theme.refresh_from_db()
-    assert (theme.label, theme.is_label_custom, theme.model_label) == ("Lost and delayed bags", True, model_label)
+    assert (theme.label, theme.is_label_custom, theme.model_label) == (
+        "Lost and delayed bags",
+        True,
+        model_label,
+    )
 
 
-def test_theme_no_longer_found_goes_dormant(airline_tweets, django_capture_on_commit_callbacks):
+def test_theme_no_longer_found_goes_dormant(
+    airline_tweets, django_capture_on_commit_callbacks
+):
     store_cases(airline_tweets)
     _run(django_capture_on_commit_callbacks)
     # A theme of an earlier, different data set: its cases are gone and nothing near its centroid is left.
     faraway = -airline_tweets.embeddings.mean(axis=0)
-    gone = Theme.objects.create(label="old theme", centroid=embedding_to_bytes(faraway / np.linalg.norm(faraway)))
+    gone = Theme.objects.create(
+        label="old theme",
+        centroid=embedding_to_bytes(faraway / np.linalg.norm(faraway)),
+    )
 
     second = _run(django_capture_on_commit_callbacks)
 
     gone.refresh_from_db()
     assert gone.status == Theme.Status.DORMANT
     assert second.dormant_theme_count == 1
-    assert ThemeEvent.objects.filter(theme=gone, kind=ThemeEvent.Kind.DORMANT, run=second).count() == 1
+    assert (
+        ThemeEvent.objects.filter(
+            theme=gone, kind=ThemeEvent.Kind.DORMANT, run=second
+        ).count()
+        == 1
+    )
 
 
-def test_dormant_theme_found_again_is_reactivated_with_its_id(airline_tweets, django_capture_on_commit_callbacks):
+def test_dormant_theme_found_again_is_reactivated_with_its_id(
+    airline_tweets, django_capture_on_commit_callbacks
+):
     store_cases(airline_tweets)
     _run(django_capture_on_commit_callbacks)
     theme = Theme.objects.order_by("-size", "id").first()
@@ -138,7 +201,12 @@ def test_dormant_theme_found_again_is_reactivated_with_its_id(airline_tweets, dj
     assert (theme.status, theme.last_seen_run_id) == (Theme.Status.ACTIVE, third.pk)
     assert theme.size == CaseTheme.objects.filter(theme=theme).count() > 0
     assert third.new_theme_count == 0
-    assert ThemeEvent.objects.filter(theme=theme, kind=ThemeEvent.Kind.REACTIVATED, run=third).count() == 1
+    assert (
+        ThemeEvent.objects.filter(
+            theme=theme, kind=ThemeEvent.Kind.REACTIVATED, run=third
+        ).count()
+        == 1
+    )
 
 
 def test_run_over_a_case_with_a_malformed_embedding_fails_and_changes_nothing(
@@ -163,41 +231,59 @@ def test_run_over_a_case_with_a_malformed_embedding_fails_and_changes_nothing(
 def test_run_with_no_embedded_cases_fails(db, django_capture_on_commit_callbacks):
     failed = _run(django_capture_on_commit_callbacks)
 
-    assert (failed.status, failed.error) == (ClusteringRun.Status.FAILED, "ClusteringError: No embedded cases to cluster.")
+    assert (failed.status, failed.error) == (
+        ClusteringRun.Status.FAILED,
+        "ClusteringError: No embedded cases to cluster.",
+    )
     assert Theme.objects.count() == 0
 
 
-def test_executing_a_run_twice_does_the_work_once(airline_tweets, django_capture_on_commit_callbacks):
+def test_executing_a_run_twice_does_the_work_once(
+    airline_tweets, django_capture_on_commit_callbacks
+):
     store_cases(airline_tweets)
     run = _run(django_capture_on_commit_callbacks)
     events = ThemeEvent.objects.count()
 
     again = clustering_run_execute(run_id=run.pk)
 
-    assert (again.status, again.finished_at) == (ClusteringRun.Status.SUCCEEDED, run.finished_at)
+    assert (again.status, again.finished_at) == (
+        ClusteringRun.Status.SUCCEEDED,
+        run.finished_at,
+    )
     assert ThemeEvent.objects.count() == events
 
 
-def test_run_request_is_refused_while_another_run_is_pending(db, django_capture_on_commit_callbacks):
+def test_run_request_is_refused_while_another_run_is_pending(
+    db, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False):
         pending = clustering_run_request(trigger=ClusteringRun.Trigger.API)
 
-    with pytest.raises(ThemeStateError, match=f"Clustering run {pending.pk} is already pending"):
+    with pytest.raises(
+        ThemeStateError, match=f"Clustering run {pending.pk} is already pending"
+    ):
         clustering_run_request(trigger=ClusteringRun.Trigger.API)
 
 
-def test_refit_keeps_manual_moves(airline_tweets, team_lead, django_capture_on_commit_callbacks):
+def test_refit_keeps_manual_moves(
+    airline_tweets, team_lead, django_capture_on_commit_callbacks
+):
     cases = store_cases(airline_tweets)
     _run(django_capture_on_commit_callbacks)
     first, second = Theme.objects.order_by("-size", "id")[:2]
-    moved = list(CaseTheme.objects.filter(theme=first).order_by("case_id").values_list("case_id", flat=True)[:3])
+    moved = list(
+        CaseTheme.objects.filter(theme=first)
+        .order_by("case_id")
+        .values_list("case_id", flat=True)[:3]
+    )
     theme_move_cases(case_ids=moved, to=second, by=team_lead)
 
     _run(django_capture_on_commit_callbacks)
 
-    assert set(CaseTheme.objects.filter(case_id__in=moved).values_list("theme_id", "source")) == {
-        (second.pk, CaseTheme.Source.MANUAL)
-    }
+    assert set(
+        CaseTheme.objects.filter(case_id__in=moved).values_list("theme_id", "source")
+    ) == {(second.pk, CaseTheme.Source.MANUAL)}
     assert len(cases) == 450
 
 
@@ -207,13 +293,22 @@ def test_refit_keeps_manual_moves(airline_tweets, team_lead, django_capture_on_c
 def test_match_pairs_clusters_with_the_themes_sharing_their_cases():
     centroids = np.eye(3, dtype=np.float32)
     themes = [
-        _ExistingTheme(theme_id=10, centroid=np.eye(3, dtype=np.float32)[1], case_ids=frozenset({4, 5, 6})),
-        _ExistingTheme(theme_id=11, centroid=np.eye(3, dtype=np.float32)[0], case_ids=frozenset({1, 2, 3})),
+        _ExistingTheme(
+            theme_id=10,
+            centroid=np.eye(3, dtype=np.float32)[1],
+            case_ids=frozenset({4, 5, 6}),
+        ),
+        _ExistingTheme(
+            theme_id=11,
+            centroid=np.eye(3, dtype=np.float32)[0],
+            case_ids=frozenset({1, 2, 3}),
+        ),
     ]
 
     matches = theme_match_clusters(
         cluster_case_ids=[frozenset({1, 2, 3}), frozenset({4, 5}), frozenset({7, 8})],
-        cluster_centroids=centroids, themes=themes,
+        cluster_centroids=centroids,
+        themes=themes,
     )
 
     assert matches == {0: 11, 1: 10}
@@ -222,12 +317,20 @@ def test_match_pairs_clusters_with_the_themes_sharing_their_cases():
 def test_match_brings_back_a_theme_without_cases_on_a_close_centroid_only():
     close = np.array([1.0, 0.1, 0.0], dtype=np.float32)
     themes = [
-        _ExistingTheme(theme_id=20, centroid=close / np.linalg.norm(close), case_ids=frozenset()),
-        _ExistingTheme(theme_id=21, centroid=np.array([0.6, 0.8, 0.0], dtype=np.float32), case_ids=frozenset()),
+        _ExistingTheme(
+            theme_id=20, centroid=close / np.linalg.norm(close), case_ids=frozenset()
+        ),
+        _ExistingTheme(
+            theme_id=21,
+            centroid=np.array([0.6, 0.8, 0.0], dtype=np.float32),
+            case_ids=frozenset(),
+        ),
     ]
 
     matches = theme_match_clusters(
-        cluster_case_ids=[frozenset({1})], cluster_centroids=np.eye(3, dtype=np.float32)[:1], themes=themes
+        cluster_case_ids=[frozenset({1})],
+        cluster_centroids=np.eye(3, dtype=np.float32)[:1],
+        themes=themes,
     )
 
     assert matches == {0: 20}
@@ -253,7 +356,8 @@ def test_new_cases_join_the_nearest_theme_or_stay_unassigned(airline_tweets):
         theme.refresh_from_db()
         assert theme.size == CaseTheme.objects.filter(theme=theme).count()
     correct = sum(
-        1 for case, i in zip(new_cases, arriving, strict=True)
+        1
+        for case, i in zip(new_cases, arriving, strict=True)
         if links.get(case=case).theme_id == themes[airline_tweets.reasons[i]].pk
     )
     assert correct >= 25
@@ -284,7 +388,9 @@ def test_new_cases_wait_for_the_first_run_when_there_are_no_themes(airline_tweet
 @pytest.fixture
 def reason_themes(airline_tweets) -> dict[str, Theme]:
     indices = list(range(450))
-    return themes_by_reason(airline_tweets, store_cases(airline_tweets, indices), indices)
+    return themes_by_reason(
+        airline_tweets, store_cases(airline_tweets, indices), indices
+    )
 
 
 def test_rename_sets_a_custom_label_with_history(reason_themes, team_lead):
@@ -295,7 +401,10 @@ def test_rename_sets_a_custom_label_with_history(reason_themes, team_lead):
     theme.refresh_from_db()
     assert (theme.label, theme.is_label_custom) == ("Delays at the gate", True)
     event = ThemeEvent.objects.get(theme=theme, kind=ThemeEvent.Kind.RENAMED)
-    assert (event.actor, event.data) == (team_lead, {"from": "late flight", "to": "Delays at the gate"})
+    assert (event.actor, event.data) == (
+        team_lead,
+        {"from": "late flight", "to": "Delays at the gate"},
+    )
 
 
 def test_rename_refuses_an_empty_label(reason_themes, team_lead):
@@ -303,21 +412,38 @@ def test_rename_refuses_an_empty_label(reason_themes, team_lead):
         theme_rename(theme=reason_themes["Late Flight"], label="   ", by=team_lead)
 
 
-def test_merge_moves_cases_to_the_survivor_and_points_the_merged_theme_at_it(reason_themes, team_lead):
+def test_merge_moves_cases_to_the_survivor_and_points_the_merged_theme_at_it(
+    reason_themes, team_lead
+):
     late, cancelled = reason_themes["Late Flight"], reason_themes["Cancelled Flight"]
 
     survivor = theme_merge(theme=late, into=cancelled, by=team_lead)
 
     late.refresh_from_db()
     assert survivor == cancelled
-    assert (late.status, late.merged_into_id, late.size) == (Theme.Status.MERGED, cancelled.pk, 0)
+    assert (late.status, late.merged_into_id, late.size) == (
+        Theme.Status.MERGED,
+        cancelled.pk,
+        0,
+    )
     assert survivor.size == 180
     assert CaseTheme.objects.filter(theme=cancelled).count() == 180
     assert CaseTheme.objects.filter(theme=late).count() == 0
-    assert CaseTheme.objects.filter(theme=cancelled, source=CaseTheme.Source.MANUAL).count() == 90
-    assert ThemeEvent.objects.get(theme=late, kind=ThemeEvent.Kind.MERGED).data == {"into": cancelled.pk, "case_count": 90}
-    assert ThemeEvent.objects.get(theme=cancelled, kind=ThemeEvent.Kind.MERGED).data == {
-        "absorbed": late.pk, "case_count": 90,
+    assert (
+        CaseTheme.objects.filter(
+            theme=cancelled, source=CaseTheme.Source.MANUAL
+        ).count()
+        == 90
+    )
+    assert ThemeEvent.objects.get(theme=late, kind=ThemeEvent.Kind.MERGED).data == {
+        "into": cancelled.pk,
+        "case_count": 90,
+    }
+    assert ThemeEvent.objects.get(
+        theme=cancelled, kind=ThemeEvent.Kind.MERGED
+    ).data == {
+        "absorbed": late.pk,
+        "case_count": 90,
     }
 
 
@@ -330,13 +456,21 @@ def test_merge_refuses_a_theme_already_merged(reason_themes, team_lead):
 
 
 def test_merge_refuses_a_dormant_survivor(reason_themes, team_lead):
-    Theme.objects.filter(pk=reason_themes["Lost Luggage"].pk).update(status=Theme.Status.DORMANT)
+    Theme.objects.filter(pk=reason_themes["Lost Luggage"].pk).update(
+        status=Theme.Status.DORMANT
+    )
 
     with pytest.raises(ThemeStateError, match="merge only into an active theme"):
-        theme_merge(theme=reason_themes["Late Flight"], into=reason_themes["Lost Luggage"], by=team_lead)
+        theme_merge(
+            theme=reason_themes["Late Flight"],
+            into=reason_themes["Lost Luggage"],
+            by=team_lead,
+        )
 
 
-def test_split_keeps_the_largest_part_on_the_original_and_labels_the_rest(reason_themes, team_lead):
+def test_split_keeps_the_largest_part_on_the_original_and_labels_the_rest(
+    reason_themes, team_lead
+):
     theme = reason_themes["Customer Service Issue"]
 
     original, part = theme_split(theme=theme, parts=2, by=team_lead)
@@ -345,14 +479,19 @@ def test_split_keeps_the_largest_part_on_the_original_and_labels_the_rest(reason
     assert original.size + part.size == 90
     assert original.size >= part.size > 0
     assert CaseTheme.objects.filter(theme=original).count() == original.size
-    assert CaseTheme.objects.filter(theme=part, source=CaseTheme.Source.MANUAL).count() == part.size
+    assert (
+        CaseTheme.objects.filter(theme=part, source=CaseTheme.Source.MANUAL).count()
+        == part.size
+    )
     assert part.label != "unlabelled" and part.keywords
     assert embedding_from_bytes(part.centroid).shape == (EMBEDDING_DIMENSION,)
     assert ThemeEvent.objects.get(theme=original, kind=ThemeEvent.Kind.SPLIT).data == {
-        "into": [part.pk], "sizes": [original.size, part.size],
+        "into": [part.pk],
+        "sizes": [original.size, part.size],
     }
     assert ThemeEvent.objects.get(theme=part, kind=ThemeEvent.Kind.CREATED).data == {
-        "split_from": original.pk, "case_count": part.size,
+        "split_from": original.pk,
+        "case_count": part.size,
     }
 
 
@@ -364,49 +503,83 @@ def test_split_refuses_a_merged_theme(reason_themes, team_lead):
         theme_split(theme=late, by=team_lead)
 
 
-def test_move_cases_makes_manual_links_keeps_sizes_and_history(reason_themes, team_lead):
+def test_move_cases_makes_manual_links_keeps_sizes_and_history(
+    reason_themes, team_lead
+):
     late, cancelled = reason_themes["Late Flight"], reason_themes["Cancelled Flight"]
-    moved = sorted(CaseTheme.objects.filter(theme=late).values_list("case_id", flat=True))[:4]
+    moved = sorted(
+        CaseTheme.objects.filter(theme=late).values_list("case_id", flat=True)
+    )[:4]
 
     theme_move_cases(case_ids=moved, to=cancelled, by=team_lead, from_theme=late)
 
     late.refresh_from_db()
     cancelled.refresh_from_db()
     assert (late.size, cancelled.size) == (86, 94)
-    assert set(CaseTheme.objects.filter(case_id__in=moved).values_list("theme_id", "source")) == {
-        (cancelled.pk, CaseTheme.Source.MANUAL)
+    assert set(
+        CaseTheme.objects.filter(case_id__in=moved).values_list("theme_id", "source")
+    ) == {(cancelled.pk, CaseTheme.Source.MANUAL)}
+    assert ThemeEvent.objects.get(
+        theme=cancelled, kind=ThemeEvent.Kind.CASES_MOVED
+    ).data == {
+        "case_ids": moved,
+        "from": {str(late.pk): moved},
     }
-    assert ThemeEvent.objects.get(theme=cancelled, kind=ThemeEvent.Kind.CASES_MOVED).data == {
-        "case_ids": moved, "from": {str(late.pk): moved},
-    }
-    assert ThemeEvent.objects.get(theme=late, kind=ThemeEvent.Kind.CASES_MOVED).data == {
-        "case_ids": moved, "to": cancelled.pk,
+    assert ThemeEvent.objects.get(
+        theme=late, kind=ThemeEvent.Kind.CASES_MOVED
+    ).data == {
+        "case_ids": moved,
+        "to": cancelled.pk,
     }
 
 
-def test_move_cases_refuses_unknown_case_ids_and_changes_nothing(reason_themes, team_lead):
+def test_move_cases_refuses_unknown_case_ids_and_changes_nothing(
+    reason_themes, team_lead
+):
     late = reason_themes["Late Flight"]
-    moved = list(CaseTheme.objects.filter(theme=late).values_list("case_id", flat=True)[:1])
+    moved = list(
+        CaseTheme.objects.filter(theme=late).values_list("case_id", flat=True)[:1]
+    )
 
     with pytest.raises(ValidationError, match="Unknown case ids: 999999"):
-        theme_move_cases(case_ids=[*moved, 999999], to=reason_themes["Cancelled Flight"], by=team_lead)
+        theme_move_cases(
+            case_ids=[*moved, 999999],
+            to=reason_themes["Cancelled Flight"],
+            by=team_lead,
+        )
     assert CaseTheme.objects.get(case_id=moved[0]).theme_id == late.pk
 
 
 @pytest.mark.parametrize(
     ("role_factory", "is_allowed"),
-    [("team_lead", True), ("staff_admin", True), ("executive", False), ("department_owner", False), (None, False)],
+    [
+        ("team_lead", True),
+        ("staff_admin", True),
+        ("executive", False),
+        ("department_owner", False),
+        (None, False),
+    ],
 )
-def test_only_team_leads_and_staff_admins_curate(reason_themes, request, role_factory, is_allowed):
-    user = request.getfixturevalue(role_factory) if role_factory else UserFactory(username="no-role")
+def test_only_team_leads_and_staff_admins_curate(
+    reason_themes, request, role_factory, is_allowed
+):
+    user = (
+        request.getfixturevalue(role_factory)
+        if role_factory
+        else UserFactory(username="no-role")
+    )
     late, cancelled = reason_themes["Late Flight"], reason_themes["Cancelled Flight"]
-    one_case = list(CaseTheme.objects.filter(theme=late).values_list("case_id", flat=True)[:1])
+    one_case = list(
+        CaseTheme.objects.filter(theme=late).values_list("case_id", flat=True)[:1]
+    )
     curations = [
         lambda: theme_rename(theme=late, label="Late", by=user),
         lambda: theme_move_cases(case_ids=one_case, to=cancelled, by=user),
         lambda: theme_split(theme=cancelled, by=user),
         lambda: theme_merge(theme=late, into=cancelled, by=user),
-        lambda: clustering_run_request(trigger=ClusteringRun.Trigger.API, requested_by=user),
+        lambda: clustering_run_request(
+            trigger=ClusteringRun.Trigger.API, requested_by=user
+        ),
     ]
     for curation in curations:
         if is_allowed:
@@ -424,8 +597,12 @@ def test_sticky_assignments_keep_a_case_in_its_theme_unless_clearly_closer_to_an
     embeddings = np.stack([borderline, clearly_second, borderline])
 
     assignments, kept = theme_sticky_assignments(
-        assignments=np.array([1, 1, -1]), embeddings=embeddings, centroids=centroids,
-        previous_clusters=np.array([0, 0, 0]), threshold=0.3, margin=0.05,
+        assignments=np.array([1, 1, -1]),
+        embeddings=embeddings,
+        centroids=centroids,
+        previous_clusters=np.array([0, 0, 0]),
+        threshold=0.3,
+        margin=0.05,
     )
 
     assert assignments.tolist() == [0, 1, 0]
@@ -434,8 +611,11 @@ def test_sticky_assignments_keep_a_case_in_its_theme_unless_clearly_closer_to_an
 
 def test_sticky_assignments_switched_off_keep_the_fit():
     assignments, kept = theme_sticky_assignments(
-        assignments=np.array([1]), embeddings=np.array([[0.7, 0.714]], dtype=np.float32),
-        centroids=np.eye(2, dtype=np.float32), previous_clusters=np.array([0]), margin=None,
+        assignments=np.array([1]),
+        embeddings=np.array([[0.7, 0.714]], dtype=np.float32),
+        centroids=np.eye(2, dtype=np.float32),
+        previous_clusters=np.array([0]),
+        margin=None,
     )
 
     assert (assignments.tolist(), kept) == ([1], 0)
@@ -448,17 +628,26 @@ def test_refit_keeps_a_theme_it_blended_into_a_neighbour_while_its_cases_stay_cl
     _run(django_capture_on_commit_callbacks)
     largest = Theme.objects.order_by("-size", "id").first()
     # As if an earlier fit had found two themes where this one is: half its cases, nearest each other, apart.
-    members = np.array(sorted(CaseTheme.objects.filter(theme=largest).values_list("case_id", flat=True)))
-    vectors = np.stack([
-        embedding_from_bytes(data) for data in Case.objects.filter(id__in=members).order_by("id").values_list(
-            "embedding", flat=True
+    members = np.array(
+        sorted(
+            CaseTheme.objects.filter(theme=largest).values_list("case_id", flat=True)
         )
-    ])
+    )
+    vectors = np.stack(
+        [
+            embedding_from_bytes(data)
+            for data in Case.objects.filter(id__in=members)
+            .order_by("id")
+            .values_list("embedding", flat=True)
+        ]
+    )
     direction = vectors[0] - embedding_from_bytes(largest.centroid)
     half = members[np.argsort(-(vectors @ direction))[: len(members) // 2]]
     part_centroid = vectors[np.isin(members, half)].mean(axis=0)
     part = Theme.objects.create(
-        label="part", centroid=embedding_to_bytes(part_centroid / np.linalg.norm(part_centroid)), size=len(half)
+        label="part",
+        centroid=embedding_to_bytes(part_centroid / np.linalg.norm(part_centroid)),
+        size=len(half),
     )
     CaseTheme.objects.filter(case_id__in=half).update(theme=part)
 

@@ -1,4 +1,5 @@
 """Run a clustering run now, in this process, and print what it found."""
+
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
@@ -12,12 +13,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         run = ClusteringRun.objects.create(trigger=ClusteringRun.Trigger.COMMAND)
-        self.stdout.write(f"Clustering run {run.pk}: fitting themes over the embedded cases...")
+        self.stdout.write(
+            f"Clustering run {run.pk}: fitting themes over the embedded cases..."
+        )
         run = clustering_run_execute(run_id=run.pk)
         if run.status != ClusteringRun.Status.SUCCEEDED:
             raise CommandError(f"Clustering run {run.pk} failed: {run.error}")
-        self.stdout.write(self.style.SUCCESS(
-            f"Clustering run {run.pk} succeeded in {run.duration_seconds:.1f}s: {run.case_count} cases, "
-            f"{run.theme_count} themes ({run.new_theme_count} new, {run.matched_theme_count} kept), "
-            f"{run.dormant_theme_count} gone dormant, outlier share {run.outlier_share:.1%}."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Clustering run {run.pk} succeeded in {run.duration_seconds:.1f}s: {run.case_count} cases, "
+                f"{run.theme_count} themes ({run.new_theme_count} new, {run.matched_theme_count} kept), "
+                f"{run.dormant_theme_count} gone dormant, outlier share {run.outlier_share:.1%}."
+            )
+        )
