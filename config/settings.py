@@ -185,6 +185,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "improvement.clustering_run_nightly_task",
         "schedule": crontab(hour=env_int("THEMES_NIGHTLY_HOUR", 2), minute=30),
     },
+    # A full recount of the daily tables, before the impact job reads them.
+    "daily-volumes-refresh": {
+        "task": "improvement.daily_volumes_refresh_task",
+        "schedule": crontab(hour=env_int("DAILY_VOLUMES_HOUR", 4), minute=30),
+    },
     # Measure shipped fixes (verdicts, regressions) once the night's counts are in.
     "impact-daily-evaluation": {
         "task": "improvement.impact_daily_task",

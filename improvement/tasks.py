@@ -17,6 +17,7 @@ from improvement.services.themes import (
     clustering_run_request,
     theme_assign_new_cases,
 )
+from improvement.services.volumes import daily_volumes_refresh
 
 # Transient: the database or the mail server went away; anything else is a bug and must not be retried.
 TRANSIENT_NOTIFY_ERRORS = (OperationalError, InterfaceError, smtplib.SMTPException, ConnectionError, TimeoutError)
@@ -84,6 +85,12 @@ def impact_evaluate_fix_task(fix_id: int) -> str | None:
         return fix_impact_evaluate(fix=fix).verdict
     except ImpactUnavailable:
         return None
+
+
+@shared_task(name="improvement.daily_volumes_refresh_task", soft_time_limit=30 * 60, time_limit=35 * 60)
+def daily_volumes_refresh_task() -> int:
+    """Recount every day's totals and theme counts (catches cases that were never embedded); returns rows written."""
+    return daily_volumes_refresh()
 
 
 @shared_task(name="improvement.impact_daily_task", soft_time_limit=50 * 60, time_limit=55 * 60)

@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from cases.models import Case
-from improvement.models import CaseTheme, Department, FixTicket, ImprovementIssue, IssueEvent, Theme
+from improvement.models import Department, FixTicket, ImprovementIssue, IssueEvent, Theme
 from improvement.roles import user_is_admin, user_is_department_owner, user_is_executive, user_is_team_lead
+from improvement.selectors.volumes import volume_date_range, volume_theme_series, volume_total_series
 
 EVIDENCE_WINDOW_DAYS = 28
 EVIDENCE_SAMPLE_SIZE = 5
@@ -18,34 +19,33 @@ EVIDENCE_SAMPLE_SIZE = 5
 Priority = ImprovementIssue.Priority
 
 
-def evidence_window_end() -> datetime:
-    """The end of the evidence window: the latest case received (now when there are none).
+def evidence_window_end() -> date:
+    """The last day of the evidence window: the last counted day (today when nothing is counted yet).
 
-    The newest case rather than the wall clock, so a replayed or imported history still shows its last
-    28 days; with live ingest the two are minutes apart.
+    The newest counted day rather than the wall clock, so a replayed or imported history still shows its last
+    28 days; with live ingest the two are the same day.
     """
-    latest = Case.objects.aggregate(latest=Max("received_at"))["latest"]
-    return latest or timezone.now()
+    bounds = volume_date_range()
+    return bounds[1] if bounds else timezone.localdate()
 
 
-def theme_evidence(*, themes: Iterable[Theme], window_end: datetime | None = None) -> dict:
-    """Volume, share and trend of the themes' cases over the last 28 days, with a few sample cases.
+def theme_evidence(*, themes: Iterable[Theme], window_end: date | None = None) -> dict:
+    """Volume, share and trend of the themes over the 28 days ending on window_end, with a few sample cases.
 
-    Read from CaseTheme joined to Case.received_at (a later issue moves volumes to a daily counts table).
-    `trend_percent` compares the last 28 days with the 28 before (None when the earlier window is empty).
+    Read from the daily count tables (never the cases table); samples are the themes' representative cases.
+    `trend_percent` compares the 28 days with the 28 before (None when the earlier window is empty).
     """
+    themes = list(themes)
     theme_ids = sorted({theme.pk for theme in themes})
     end = window_end or evidence_window_end()
-    start = end - timedelta(days=EVIDENCE_WINDOW_DAYS)
+    start = end - timedelta(days=EVIDENCE_WINDOW_DAYS - 1)
     previous_start = start - timedelta(days=EVIDENCE_WINDOW_DAYS)
-    in_window = Q(received_at__gt=start, received_at__lte=end)
-    theme_cases = Case.objects.filter(
-        pk__in=CaseTheme.objects.filter(theme_id__in=theme_ids).values("case_id")
-    )
-    volume = theme_cases.filter(in_window).count()
-    previous_volume = theme_cases.filter(received_at__gt=previous_start, received_at__lte=start).count()
-    total = Case.objects.filter(in_window).count()
-    samples = theme_cases.filter(in_window).order_by("-received_at", "-id")[:EVIDENCE_SAMPLE_SIZE]
+    theme_series = volume_theme_series(theme_ids=theme_ids, start=previous_start, end=end)
+    volume = sum(count for day, count in theme_series if day >= start)
+    previous_volume = sum(count for day, count in theme_series if day < start)
+    total = sum(count for _day, count in volume_total_series(start=start, end=end))
+    sample_ids = [case_id for theme in themes for case_id in theme.representative_case_ids][:EVIDENCE_SAMPLE_SIZE]
+    samples = Case.objects.in_bulk(sample_ids)
     return {
         "theme_ids": theme_ids,
         "window_days": EVIDENCE_WINDOW_DAYS,
@@ -62,7 +62,7 @@ def theme_evidence(*, themes: Iterable[Theme], window_end: datetime | None = Non
                 "received_at": case.received_at.isoformat(),
                 "text": case.text[:500],
             }
-            for case in samples
+            for case in (samples[case_id] for case_id in sample_ids if case_id in samples)
         ],
     }
 

@@ -40,6 +40,7 @@ from cases.models import Case
 from improvement import themes as theme_model
 from improvement.models import CaseTheme, ClusteringRun, Theme, ThemeEvent
 from improvement.selectors.themes import user_can_curate_themes
+from improvement.services.volumes import daily_volumes_refresh, daily_volumes_refresh_for_cases
 
 logger = logging.getLogger(__name__)
 
@@ -521,6 +522,8 @@ def _swap_in(
 
     ThemeEvent.objects.bulk_create(events, batch_size=WRITE_BATCH_SIZE)
     _recount_theme_sizes()
+    # A refit may move any case, so every day's theme counts are recounted with it, in the same transaction.
+    daily_volumes_refresh()
     run.status = ClusteringRun.Status.SUCCEEDED
     run.parameters = {
         **result.parameters,
@@ -719,28 +722,32 @@ def theme_assign_new_cases(*, case_ids: Iterable[int]) -> ThemeAssignment:
     if not ids:
         return ThemeAssignment(assigned=0, unassigned=0)
     with transaction.atomic():
-        themes = list(
-            Theme.objects.select_for_update()
-            .filter(status=Theme.Status.ACTIVE, centroid__isnull=False)
-            .order_by("id")
+        assignment = _assign_pending(ids)
+        # The days these cases arrived on are recounted whether or not they joined a theme: totals count them all.
+        daily_volumes_refresh_for_cases(case_ids=ids)
+    return assignment
+
+
+def _assign_pending(ids: list[int]) -> ThemeAssignment:
+    themes = list(
+        Theme.objects.select_for_update()
+        .filter(status=Theme.Status.ACTIVE, centroid__isnull=False)
+        .order_by("id")
+    )
+    if not themes:
+        return ThemeAssignment(assigned=0, unassigned=0)
+    centroids = np.stack([embedding_from_bytes(theme.centroid) for theme in themes])
+    pending = []
+    for start in range(0, len(ids), ASSIGN_CHUNK_SIZE):
+        rows = Case.objects.filter(
+            id__in=ids[start : start + ASSIGN_CHUNK_SIZE], embedded_at__isnull=False
+        ).values_list("id", "embedded_at", "theme_link__assigned_at", "theme_link__source")
+        pending.extend(
+            case_id
+            for case_id, embedded_at, assigned_at, source in rows
+            if source != CaseTheme.Source.MANUAL and (assigned_at is None or assigned_at < embedded_at)
         )
-        if not themes:
-            return ThemeAssignment(assigned=0, unassigned=0)
-        centroids = np.stack([embedding_from_bytes(theme.centroid) for theme in themes])
-        pending = []
-        for start in range(0, len(ids), ASSIGN_CHUNK_SIZE):
-            rows = Case.objects.filter(
-                id__in=ids[start : start + ASSIGN_CHUNK_SIZE], embedded_at__isnull=False
-            ).values_list(
-                "id", "embedded_at", "theme_link__assigned_at", "theme_link__source"
-            )
-            pending.extend(
-                case_id
-                for case_id, embedded_at, assigned_at, source in rows
-                if source != CaseTheme.Source.MANUAL
-                and (assigned_at is None or assigned_at < embedded_at)
-            )
-        return _assign_to_nearest(case_ids=pending, themes=themes, centroids=centroids)
+    return _assign_to_nearest(case_ids=pending, themes=themes, centroids=centroids)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -832,6 +839,7 @@ def theme_merge(*, theme: Theme, into: Theme, by: AbstractBaseUser) -> Theme:
         into.size = CaseTheme.objects.filter(theme=into).count()
         into.save(update_fields=["centroid", "size", "updated_at"])
         Theme.objects.filter(merged_into=theme).update(merged_into=into)
+        daily_volumes_refresh_for_cases(case_ids=moved_case_ids)
         theme.status = Theme.Status.MERGED
         theme.merged_into = into
         theme.size = 0
@@ -958,6 +966,7 @@ def theme_split(*, theme: Theme, by: AbstractBaseUser, parts: int = 2) -> list[T
                 actor=by,
                 data={"split_from": theme.pk, "case_count": int(mask.sum())},
             )
+            daily_volumes_refresh_for_cases(case_ids=member_ids.tolist())
             result.append(part)
         ThemeEvent.objects.create(
             theme=theme,
@@ -1073,5 +1082,6 @@ def theme_move_cases(
             if theme_id is not None
         )
         ThemeEvent.objects.bulk_create(events)
+        daily_volumes_refresh_for_cases(case_ids=ids)
     to.refresh_from_db()
     return to

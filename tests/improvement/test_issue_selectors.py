@@ -12,6 +12,7 @@ from improvement.selectors.issues import (
     priority_suggest,
     theme_evidence,
 )
+from improvement.services.volumes import daily_volumes_refresh
 from tests.factories import DepartmentFactory, DepartmentOwnerFactory, UserFactory
 from tests.improvement.workflow_factories import (
     WINDOW_END,
@@ -37,13 +38,16 @@ def test_theme_evidence_counts_volume_share_and_trend_over_the_last_28_days():
     cases_for_theme(theme=theme, received=days_before_end(60))  # older, ignored
     cases_for_theme(theme=ThemeFactory(), received=days_before_end(1, 2))
     cases_for_theme(theme=None, received=days_before_end(5))
+    theme.representative_case_ids = [case.pk for case in recent]
+    theme.save()
+    daily_volumes_refresh()
 
-    evidence = theme_evidence(themes=[theme], window_end=WINDOW_END)
+    evidence = theme_evidence(themes=[theme], window_end=WINDOW_END.date())
 
     assert {key: value for key, value in evidence.items() if key != "sample_cases"} == {
         "theme_ids": [theme.pk],
         "window_days": 28,
-        "window_end": "2026-03-01T12:00:00+00:00",
+        "window_end": "2026-03-01",
         "volume": 3,
         "previous_volume": 1,
         "total_volume": 6,
@@ -53,18 +57,19 @@ def test_theme_evidence_counts_volume_share_and_trend_over_the_last_28_days():
     assert [sample["id"] for sample in evidence["sample_cases"]] == [case.pk for case in recent]
 
 
-def test_theme_evidence_window_ends_at_the_latest_case_by_default():
+def test_theme_evidence_window_ends_on_the_last_counted_day_by_default():
     theme = ThemeFactory()
     cases_for_theme(theme=theme, received=days_before_end(0, 40))
+    daily_volumes_refresh()
 
     evidence = theme_evidence(themes=[theme])
 
-    assert evidence["window_end"] == "2026-03-01T12:00:00+00:00"
+    assert evidence["window_end"] == "2026-03-01"
     assert (evidence["volume"], evidence["previous_volume"], evidence["trend_percent"]) == (1, 1, 0.0)
 
 
 def test_theme_evidence_without_cases_is_zero_with_no_trend():
-    evidence = theme_evidence(themes=[ThemeFactory()], window_end=WINDOW_END)
+    evidence = theme_evidence(themes=[ThemeFactory()], window_end=WINDOW_END.date())
 
     assert (evidence["volume"], evidence["share"], evidence["trend_percent"], evidence["sample_cases"]) == (
         0, 0.0, None, []

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from cases.models import Case
 from improvement.models import CaseTheme, FixTicket, ImprovementIssue, IssueEvent, Theme
+from improvement.services.volumes import daily_volumes_refresh_for_cases
 
 WINDOW_END = datetime.datetime(2026, 3, 1, 12, 0, tzinfo=datetime.UTC)
 
@@ -33,13 +34,15 @@ class CaseFactory(factory.django.DjangoModelFactory):
 
 
 def cases_for_theme(*, theme: Theme | None, received: list[datetime.datetime]) -> list[Case]:
-    """Create one case per timestamp, linked to the theme (or unassigned when theme is None)."""
+    """Create one case per timestamp, linked to the theme (or unassigned when theme is None), and count them
+    in the daily tables as the production flows do."""
     cases = []
     for received_at in received:
         case = CaseFactory(received_at=received_at)
         if theme is not None:
             CaseTheme.objects.create(case=case, theme=theme, source=CaseTheme.Source.FIT)
         cases.append(case)
+    daily_volumes_refresh_for_cases(case_ids=[case.pk for case in cases])
     return cases
 
 

@@ -13,8 +13,11 @@ from improvement.demo import (
     DEMO_PASSWORD,
     DEMO_SIMULATED_CASES,
     demo_database_is_empty,
+    demo_cluster_cases,
     demo_load_cases,
+    demo_seed_impact,
     demo_seed_people,
+    demo_seed_workflow,
 )
 
 
@@ -58,6 +61,16 @@ class Command(BaseCommand):
         )
         for line, reason in cases.first_rejections:
             self.stdout.write(f"  line {line}: {reason}")
+        with transaction.atomic():
+            run = demo_cluster_cases()
+            self.stdout.write(run.message)
+            workflow = demo_seed_workflow()
+            self.stdout.write(workflow.message)
+            impact = demo_seed_impact()
+            self.stdout.write(impact.message)
+            for line in impact.lines:
+                self.stdout.write(f"  {line}")
+        self.stdout.write(f"Demo seeded in {time.perf_counter() - started:.0f}s.")
         self.stdout.write(self.style.SUCCESS(f"Demo ready: departments {', '.join(result.departments)}."))
         self.stdout.write(f"Logins (password '{DEMO_PASSWORD}' for each):")
         for username, role in result.logins:
