@@ -21,17 +21,17 @@ from improvement.services.volumes import daily_volumes_refresh
 
 # Transient: the database or the mail server went away; anything else is a bug and must not be retried.
 TRANSIENT_NOTIFY_ERRORS = (OperationalError, InterfaceError, smtplib.SMTPException, ConnectionError, TimeoutError)
+NOTIFY_TASK_OPTIONS = {
+    "autoretry_for": TRANSIENT_NOTIFY_ERRORS,
+    "max_retries": 5,
+    "retry_backoff": 30,
+    "retry_jitter": True,
+    "soft_time_limit": 60,
+    "time_limit": 90,
+}
 
 
-@shared_task(
-    name="improvement.issue_event_notify_task",
-    autoretry_for=TRANSIENT_NOTIFY_ERRORS,
-    max_retries=5,
-    retry_backoff=30,
-    retry_jitter=True,
-    soft_time_limit=60,
-    time_limit=90,
-)
+@shared_task(name="improvement.issue_event_notify_task", **NOTIFY_TASK_OPTIONS)
 def issue_event_notify_task(event_id: int) -> int:
     """Email the people an issue or fix audit event concerns (once per event); returns how many emails."""
     return issue_event_notify(event_id=event_id)
@@ -105,15 +105,7 @@ def theme_spike_check_task() -> int:
     return len(theme_spike_check().created or [])
 
 
-@shared_task(
-    name="improvement.theme_alert_notify_task",
-    autoretry_for=TRANSIENT_NOTIFY_ERRORS,
-    max_retries=5,
-    retry_backoff=30,
-    retry_jitter=True,
-    soft_time_limit=60,
-    time_limit=90,
-)
+@shared_task(name="improvement.theme_alert_notify_task", **NOTIFY_TASK_OPTIONS)
 def theme_alert_notify_task(alert_id: int) -> int:
     """Email the team leads about a theme alert (once per alert); returns how many emails."""
     return theme_alert_notify(alert_id=alert_id)

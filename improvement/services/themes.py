@@ -475,13 +475,7 @@ def _swap_in(
                 run=run,
             )
         )
-    CaseTheme.objects.bulk_create(
-        links,
-        batch_size=WRITE_BATCH_SIZE,
-        update_conflicts=True,
-        unique_fields=["case"],
-        update_fields=["theme", "source", "similarity", "run", "assigned_at"],
-    )
+    _case_theme_upsert(links)
 
     live_themes = [theme for theme in cluster_themes if theme is not None]
     live_centroids = centroids[
@@ -606,6 +600,17 @@ def theme_sticky_assignments(
     return np.where(keep, previous_clusters, assignments), int(keep.sum())
 
 
+def _case_theme_upsert(links: list[CaseTheme]) -> None:
+    """Insert the links, or overwrite a case's existing link with the new theme, source, similarity and run."""
+    CaseTheme.objects.bulk_create(
+        links,
+        batch_size=WRITE_BATCH_SIZE,
+        update_conflicts=True,
+        unique_fields=["case"],
+        update_fields=["theme", "source", "similarity", "run", "assigned_at"],
+    )
+
+
 def _recount_theme_sizes() -> None:
     counts = dict(
         CaseTheme.objects.filter(theme__isnull=False)
@@ -698,13 +703,7 @@ def _assign_to_nearest(
                 assigned += 1
             else:
                 unassigned += 1
-        CaseTheme.objects.bulk_create(
-            links,
-            batch_size=WRITE_BATCH_SIZE,
-            update_conflicts=True,
-            unique_fields=["case"],
-            update_fields=["theme", "source", "similarity", "run", "assigned_at"],
-        )
+        _case_theme_upsert(links)
         for theme_id, change in size_changes.items():
             if change:
                 Theme.objects.filter(id=theme_id).update(size=F("size") + change)
