@@ -10,7 +10,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from improvement import themes
-from improvement.themes.labelling import names_a_brand, brand_words
+from improvement.themes.clustering import MERGE_SIMILARITY, merge_similar_groups
+from improvement.themes.labelling import brand_words, names_a_brand
 
 pytestmark = pytest.mark.slow
 
@@ -168,6 +169,28 @@ def test_fit_on_one_reason_alone_finds_at_most_a_few_themes(airline_slice):
     result = themes.fit(texts=[texts[i] for i in luggage], embeddings=embeddings[luggage], stop_words=BRAND_STOP_WORDS)
     assert result.assignments.shape == (60,)
     assert len(result.clusters) <= 3
+
+
+def test_merge_similar_groups_joins_groups_that_differ_from_the_rest_the_same_way():
+    embeddings = np.array(
+        [[1, 0.1, 0]] * 2 + [[1, -0.1, 0]] * 2 + [[-1, 0, 0]] * 4 + [[0, 0, 1]], dtype=np.float32
+    )
+    groups = np.array([0, 0, 1, 1, 2, 2, 2, 2, -1])
+    merged = merge_similar_groups(embeddings=embeddings, groups=groups, group_count=3)
+    assert merged.tolist() == [0, 0, 0, 0, 1, 1, 1, 1, -1]
+
+
+def test_merge_similar_groups_keeps_unrelated_groups_apart():
+    embeddings = np.array([[1, 0, 0]] * 2 + [[0, 1, 0]] * 2 + [[0, 0, 1]] * 2, dtype=np.float32)
+    merged = merge_similar_groups(embeddings=embeddings, groups=np.array([0, 0, 1, 1, 2, 2]), group_count=3)
+    assert merged.tolist() == [0, 0, 1, 1, 2, 2]
+
+
+def test_fit_records_how_many_themes_hdbscan_found_before_merging(fitted):
+    assert fitted.parameters["hdbscan_theme_count"] >= len(fitted.clusters)
+    assert fitted.parameters["merge"] == {
+        "linkage": "average", "similarity": MERGE_SIMILARITY, "centred_on": "corpus mean",
+    }
 
 
 def test_fit_refuses_texts_and_embeddings_of_different_lengths():
