@@ -7,16 +7,24 @@ The model (chosen by bench/impact_calibration.py, which compares it with alterna
   weekday effects and a linear trend in time. It is fitted robustly (Huber, then Tukey's
   biweight on the Pearson residuals) so a multi-day burst (an outage) neither tilts the trend
   nor lifts the level.
+* The trend is shrunk towards none by empirical Bayes: with z its estimate over its standard
+  error (a sandwich under the noise model below, so autocorrelation counts), the projection is
+  the mix, weight max(0, 1 - 1/z^2), of the fits with and without the trend (to first order, the
+  shrunk slope with the other coefficients refitted). An extrapolated trend is the costliest part
+  of the counterfactual's uncertainty, so a trend the pre period cannot support is mostly dropped.
 * Post period: the fitted model projected with the observed other contacts is the
   counterfactual; the effect is the robust (biweight) level of actual over counterfactual, so an
   unrelated outage after the ship date does not count as the fix's doing.
 * Uncertainty: the pre-period residuals beyond Poisson are summarised as white noise plus an
   AR(1) process (overdispersion and autocorrelation, matched at the daily and weekly scales).
-  Whole series are simulated from it: the model is re-estimated on each simulated pre period
-  (one Newton step) and projected, and the post level is estimated as on the real series with
-  the Poisson sampling redrawn at the post volume. The spread is widened by Student's t on the
-  effective number of independent pre days, and the effect interval inverts that null
-  distribution of actual over counterfactual.
+  The residual means over 7, 14 and 21 days must vary no less than that model implies (a slow
+  wander the trend no longer absorbs shows there). Whole series are simulated from it: the model
+  is re-estimated on each simulated pre period (one Newton step, with and without the trend) and
+  each draw's trend shrunk by the same rule before it is projected, so the interval includes the
+  shrinkage; the post level is estimated as on the real series with the Poisson sampling redrawn
+  at the post volume. The spread is widened by Student's t on the effective number of
+  independent pre days, and the effect interval inverts that null distribution of actual over
+  counterfactual.
 """
 
 from __future__ import annotations
@@ -50,7 +58,7 @@ RANDOM_SEED = 20_240_601
 # Persistence assumed for excess week-to-week variation when the day-to-day lags show none.
 DEFAULT_PERSISTENCE = 0.5
 # Spans (days) at which the residual means must vary no less than the noise model implies.
-AGGREGATION_SPANS = (7, 14)
+AGGREGATION_SPANS = (7, 14, 21)
 MINIMUM_DEGREES_OF_FREEDOM = 4.0
 # Intercept and trend: the parameters that the slow, persistent noise competes with.
 LOW_FREQUENCY_PARAMETERS = 2
@@ -58,6 +66,12 @@ LOW_FREQUENCY_PARAMETERS = 2
 # plain ratio of sums (kept for the calibration bench's comparison).
 DOWN_WEIGHTS_POST_OUTLIERS = True
 ROBUST_MINIMUM_DAILY_COUNT = 3.0
+# The trend keeps the weight max(0, 1 - (threshold / z)^2), z its estimate over its standard
+# error ("soft": empirical Bayes shrinkage at threshold 1); "hard" keeps it whole when |z| reaches
+# the threshold and drops it otherwise; "always" keeps it (the bench compares these).
+TREND_SHRINKAGE_THRESHOLD = 1.0
+TREND_RULE = "soft"
+TREND_COLUMN = 1
 
 
 @dataclass(frozen=True)
@@ -139,10 +153,42 @@ def estimate_impact(
         offset=log_other[pre],
         is_robust=is_robust,
     )
+    relative_scale = _relative_scale(counts=theme[pre], fitted=fitted_pre)
+    trend_standard_error = _trend_standard_error(
+        counts_pre=theme[pre],
+        fitted_pre=fitted_pre,
+        design_pre=design[pre],
+        relative_scale=relative_scale,
+        is_robust=is_robust,
+    )
+    trend_weight = _trend_weight(
+        trend=np.array([coefficients[TREND_COLUMN]]),
+        standard_error=trend_standard_error,
+    )[0]
+    if trend_weight < 1.0:
+        reduced_coefficients, _ = _robust_poisson_fit(
+            counts=theme[pre],
+            design=np.delete(design[pre], TREND_COLUMN, axis=1),
+            offset=log_other[pre],
+            is_robust=is_robust,
+        )
+        # Shrinking the trend towards zero with the other coefficients refitted is, to first
+        # order, the weighted mix of the fits with and without the trend.
+        coefficients = trend_weight * coefficients + (1.0 - trend_weight) * np.insert(
+            reduced_coefficients, TREND_COLUMN, 0.0
+        )
+        fitted_pre = np.exp(design[pre] @ coefficients + log_other[pre])
+        relative_scale = _relative_scale(counts=theme[pre], fitted=fitted_pre)
+        trend_standard_error = _trend_standard_error(
+            counts_pre=theme[pre],
+            fitted_pre=fitted_pre,
+            design_pre=design[pre],
+            relative_scale=relative_scale,
+            is_robust=is_robust,
+        )
     fitted_post = np.exp(design[post] @ coefficients + log_other[post])
 
     actual_post = theme[post]
-    relative_scale = _relative_scale(counts=theme[pre], fitted=fitted_pre)
     observed_level = float(
         _post_level(
             actual=actual_post[None, :],
@@ -157,6 +203,8 @@ def estimate_impact(
         design_pre=design[pre],
         design_post=design[post],
         fitted_post=fitted_post,
+        trend_coefficient=float(coefficients[TREND_COLUMN]),
+        trend_standard_error=trend_standard_error,
         observed_level=observed_level,
         relative_scale=relative_scale,
         is_robust=is_robust and DOWN_WEIGHTS_POST_OUTLIERS,
@@ -345,28 +393,27 @@ def _post_level(
     return level
 
 
-def _simulate_null_ratio(
+def _trend_weight(*, trend: np.ndarray, standard_error: float) -> np.ndarray:
+    """How much of the fitted trend to keep, by its estimate over its standard error."""
+    z_squared = trend**2 / max(standard_error, 1e-12) ** 2
+    if TREND_RULE == "always":
+        return np.ones_like(trend)
+    if TREND_RULE == "hard":
+        return (z_squared >= TREND_SHRINKAGE_THRESHOLD**2).astype(float)
+    return np.clip(
+        1.0 - TREND_SHRINKAGE_THRESHOLD**2 / np.maximum(z_squared, 1e-12), 0.0, 1.0
+    )
+
+
+def _noise_model(
     *,
     counts_pre: np.ndarray,
     fitted_pre: np.ndarray,
-    design_pre: np.ndarray,
-    design_post: np.ndarray,
-    fitted_post: np.ndarray,
-    observed_level: float,
     relative_scale: float,
     is_robust: bool,
-    generator: np.random.Generator,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Draw the post level over the counterfactual as it would be with no effect.
-
-    The noise beyond Poisson is taken from the (Huber-clipped) pre-period residuals as white
-    noise plus an AR(1) process; whole pre + post series are simulated from it, the model is
-    re-estimated on each simulated pre period (one Newton step) and projected, and the post
-    level is estimated as on the real series. Returns the ratio draws and, per draw and post
-    day, a predictive draw of the counterfactual.
-    """
-    pre_length = len(counts_pre)
-    post_length = len(fitted_post)
+    parameter_count: int,
+) -> tuple[_NoiseComponents, float]:
+    """The noise beyond Poisson of a pre fit, and the mean Poisson share of relative variance."""
     relative = counts_pre / fitted_pre - 1.0
     if is_robust:
         # What a robust estimate's spread depends on: the influence of each residual over the
@@ -385,6 +432,72 @@ def _simulate_null_ratio(
     noise = _noise_components(
         residual=residual,
         poisson_variance=poisson_variance,
+        parameter_count=parameter_count,
+    )
+
+    return noise, poisson_variance
+
+
+def _trend_standard_error(
+    *,
+    counts_pre: np.ndarray,
+    fitted_pre: np.ndarray,
+    design_pre: np.ndarray,
+    relative_scale: float,
+    is_robust: bool,
+) -> float:
+    """Standard error of the trend coefficient under the fitted noise model (sandwich form)."""
+    noise, _ = _noise_model(
+        counts_pre=counts_pre,
+        fitted_pre=fitted_pre,
+        relative_scale=relative_scale,
+        is_robust=is_robust,
+        parameter_count=design_pre.shape[1],
+    )
+    lags = np.abs(
+        np.subtract.outer(np.arange(len(counts_pre)), np.arange(len(counts_pre)))
+    )
+    relative_covariance = noise.persistent_variance * noise.persistence**lags
+    relative_covariance[np.diag_indices_from(relative_covariance)] += (
+        noise.white_variance + 1.0 / np.maximum(fitted_pre, 1e-9)
+    )
+    weighted = design_pre * fitted_pre[:, None]
+    information = design_pre.T @ weighted
+    inverse = np.linalg.inv(information)
+    covariance = inverse @ (weighted.T @ relative_covariance @ weighted) @ inverse
+    return float(np.sqrt(max(covariance[TREND_COLUMN, TREND_COLUMN], 0.0)))
+
+
+def _simulate_null_ratio(
+    *,
+    counts_pre: np.ndarray,
+    fitted_pre: np.ndarray,
+    design_pre: np.ndarray,
+    design_post: np.ndarray,
+    fitted_post: np.ndarray,
+    trend_coefficient: float,
+    trend_standard_error: float,
+    observed_level: float,
+    relative_scale: float,
+    is_robust: bool,
+    generator: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draw the post level over the counterfactual as it would be with no effect.
+
+    The noise beyond Poisson is taken from the (Huber-clipped) pre-period residuals as white
+    noise plus an AR(1) process; whole pre + post series are simulated from it, the model is
+    re-estimated on each simulated pre period (one Newton step, with and without the trend),
+    its trend shrunk by the rule the real series went through and projected, and the post
+    level is estimated as on the real series. Returns the ratio draws and, per draw and post
+    day, a predictive draw of the counterfactual.
+    """
+    pre_length = len(counts_pre)
+    post_length = len(fitted_post)
+    noise, poisson_variance = _noise_model(
+        counts_pre=counts_pre,
+        fitted_pre=fitted_pre,
+        relative_scale=relative_scale,
+        is_robust=is_robust,
         parameter_count=design_pre.shape[1],
     )
 
@@ -420,6 +533,35 @@ def _simulate_null_ratio(
     fitted_post_draws = fitted_post[None, :] * np.exp(
         np.clip(coefficient_shift @ design_post.T, -10.0, 10.0)
     )
+    if TREND_RULE != "always":
+        # Each draw weighs its trend by the rule the real series went through; the fit without
+        # the trend is refitted (one Newton step) on the other columns.
+        draw_weight = _trend_weight(
+            trend=trend_coefficient + coefficient_shift[:, TREND_COLUMN],
+            standard_error=trend_standard_error,
+        )
+        reduced_pre = np.delete(design_pre, TREND_COLUMN, axis=1)
+        reduced_post = np.delete(design_post, TREND_COLUMN, axis=1)
+        reduced_fitted_pre = fitted_pre * np.exp(
+            -trend_coefficient * design_pre[:, TREND_COLUMN]
+        )
+        reduced_fitted_post = fitted_post * np.exp(
+            -trend_coefficient * design_post[:, TREND_COLUMN]
+        )
+        reduced_information = reduced_pre.T @ (
+            reduced_pre * reduced_fitted_pre[:, None]
+        )
+        reduced_shift = np.linalg.solve(
+            reduced_information,
+            ((simulated_pre - reduced_fitted_pre[None, :]) @ reduced_pre).T,
+        ).T
+        reduced_post_draws = reduced_fitted_post[None, :] * np.exp(
+            np.clip(reduced_shift @ reduced_post.T, -10.0, 10.0)
+        )
+        fitted_post_draws = np.exp(
+            draw_weight[:, None] * np.log(fitted_post_draws)
+            + (1.0 - draw_weight[:, None]) * np.log(reduced_post_draws)
+        )
 
     # Poisson sampling at the observed post volume, which a fix may have lowered.
     post_level = max(observed_level, 1e-3)
