@@ -256,6 +256,16 @@ def theme_match_clusters(
     }
 
 
+def _active_theme_per_case(snapshot: _Snapshot) -> np.ndarray:
+    """Per snapshot case, the id of its current active theme, or -1 (so a refit never merges two of them)."""
+    theme_by_case = dict(
+        CaseTheme.objects.filter(theme__status=Theme.Status.ACTIVE).values_list("case_id", "theme_id")
+    )
+    return np.array(
+        [theme_by_case.get(case_id, -1) for case_id in snapshot.case_ids.tolist()], dtype=np.int64
+    )
+
+
 def _unit_rows(matrix: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     return matrix / np.where(norms == 0, 1.0, norms)
@@ -281,6 +291,7 @@ def clustering_run_execute(*, run_id: int) -> ClusteringRun | None:
             texts=snapshot.texts,
             embeddings=snapshot.embeddings,
             stop_words=theme_stop_words(),
+            previous_themes=_active_theme_per_case(snapshot),
         )
         if not result.clusters:
             raise ClusteringError(

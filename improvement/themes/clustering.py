@@ -34,7 +34,12 @@ CLUSTER_SELECTION = "leaf"
 # corpus mean (the direction every document shares), are at least this cosine-similar join (average linkage).
 # bench/cluster_quality.py: simulated stream 62 -> 20 themes, NMI 0.732 -> 0.848; airline NMI 0.2506 -> 0.2472
 # (ARI 0.125 -> 0.169); 0.30 merged less (25 themes), 0.20 cost US Airways alone 0.013 NMI.
+# A refit never merges leaves anchored to different current themes (ANCHOR_SHARE): without that the merge
+# flipped between fits and bench/themes.py stability fell 0.9652 -> 0.9091; with it 0.9620.
 MERGE_SIMILARITY = 0.25
+# A leaf belongs to (is anchored to) the previous theme of at least this share of its members; leaves anchored to
+# different previous themes never merge on a refit (bench/themes.py stability).
+ANCHOR_SHARE = 0.5
 
 
 def minimum_cluster_size(document_count: int) -> int:
@@ -109,30 +114,75 @@ def _centroids(embeddings: np.ndarray, groups: np.ndarray, group_count: int) -> 
     return normalise_rows(np.asarray(membership @ embeddings))
 
 
-def merge_similar_groups(*, embeddings: np.ndarray, groups: np.ndarray, group_count: int) -> np.ndarray:
+def group_anchors(*, groups: np.ndarray, group_count: int, previous_themes: np.ndarray) -> np.ndarray:
+    """Per group, the previous theme of at least ANCHOR_SHARE of its members (smallest id on a tie), else -1."""
+    anchors = np.full(group_count, -1, dtype=np.int64)
+    for group in range(group_count):
+        previous = previous_themes[groups == group]
+        known = previous[previous >= 0]
+        if len(known) == 0:
+            continue
+        values, counts = np.unique(known, return_counts=True)
+        best = int(np.argmax(counts))
+        if counts[best] >= ANCHOR_SHARE * len(previous):
+            anchors[group] = values[best]
+    return anchors
+
+
+def merge_similar_groups(
+    *, embeddings: np.ndarray, groups: np.ndarray, group_count: int, previous_themes: np.ndarray | None = None
+) -> np.ndarray:
     """Groups renumbered 0..m-1 after average-linkage merging of groups with centred centroids >= MERGE_SIMILARITY.
 
     Centring on the mean of `embeddings` removes what all documents share, so the similarity left is about how two
     groups differ from the rest; it keeps the threshold meaningful whether a corpus is narrow or broad.
-    """
-    from scipy import sparse
-    from scipy.cluster.hierarchy import fcluster, linkage
-    from scipy.spatial.distance import squareform
 
+    Linkage is plain UPGMA over the groups (each input group counts once, whatever its size), so without previous
+    themes it cuts the same tree as scipy's average linkage at distance 1 - MERGE_SIMILARITY. With
+    `previous_themes` (per document, its current theme id or -1) two groups anchored to different previous themes
+    are never merged (cannot-link): joining established themes is a curator's decision, not a refit's.
+    """
     if group_count < 2:
         return groups
     member = np.flatnonzero(groups >= 0)
-    membership = sparse.csr_matrix(
-        (np.ones(len(member), dtype=np.float64), (groups[member], member)), shape=(group_count, len(embeddings))
+    sizes = np.bincount(groups[member], minlength=group_count).astype(np.float64)
+    sums = np.zeros((group_count, embeddings.shape[1]), dtype=np.float64)
+    np.add.at(sums, groups[member], embeddings[member].astype(np.float64))
+    means = sums / np.maximum(sizes, 1.0)[:, np.newaxis]
+    centred = normalise_rows(means - embeddings.mean(axis=0, dtype=np.float64)).astype(np.float64)
+    # Sum of leaf-pair similarities between current groups, and how many leaves each holds (Lance-Williams update).
+    pair_sums = np.clip(centred @ centred.T, -1.0, 1.0)
+    pair_sums = (pair_sums + pair_sums.T) / 2
+    leaf_counts = np.ones(group_count, dtype=np.float64)
+    anchors = (
+        group_anchors(groups=groups, group_count=group_count, previous_themes=np.asarray(previous_themes))
+        if previous_themes is not None else np.full(group_count, -1, dtype=np.int64)
     )
-    means = np.asarray(membership @ embeddings.astype(np.float64)) / np.asarray(membership.sum(axis=1))
-    centred = normalise_rows(means - embeddings.mean(axis=0, dtype=np.float64))
-    distances = np.clip(1.0 - centred.astype(np.float64) @ centred.T.astype(np.float64), 0.0, 2.0)
-    distances = (distances + distances.T) / 2
-    np.fill_diagonal(distances, 0.0)
-    merged = fcluster(
-        linkage(squareform(distances, checks=False), method="average"), t=1.0 - MERGE_SIMILARITY, criterion="distance"
-    ) - 1
+    alive = np.ones(group_count, dtype=bool)
+    representative = np.arange(group_count)
+    upper = np.triu(np.ones((group_count, group_count), dtype=bool), k=1)
+    while True:
+        average = pair_sums / np.outer(leaf_counts, leaf_counts)
+        conflict = (anchors[:, np.newaxis] >= 0) & (anchors[np.newaxis, :] >= 0) & (
+            anchors[:, np.newaxis] != anchors[np.newaxis, :]
+        )
+        allowed = upper & alive[:, np.newaxis] & alive[np.newaxis, :] & ~conflict
+        if not allowed.any():
+            break
+        candidates = np.where(allowed, average, -np.inf)
+        first, second = np.unravel_index(int(np.argmax(candidates)), candidates.shape)
+        if candidates[first, second] < MERGE_SIMILARITY:
+            break
+        pair_sums[first, :] += pair_sums[second, :]
+        pair_sums[:, first] += pair_sums[:, second]
+        leaf_counts[first] += leaf_counts[second]
+        if anchors[first] < 0:
+            anchors[first] = anchors[second]
+        alive[second] = False
+        representative[representative == second] = first
+    renumber = np.full(group_count, -1, dtype=np.int64)
+    renumber[np.flatnonzero(alive)] = np.arange(int(alive.sum()))
+    merged = renumber[representative]
     return np.where(groups >= 0, merged[np.maximum(groups, 0)], -1).astype(np.int64)
 
 
@@ -143,13 +193,22 @@ def fit(
     stop_words: Iterable[str] = (),
     random_state: int = 42,
     assign_threshold: float = DEFAULT_ASSIGN_THRESHOLD,
+    previous_themes: np.ndarray | None = None,
 ) -> FitResult:
-    """Find themes among the documents; documents nearer no theme than `assign_threshold` stay unassigned (-1)."""
+    """Find themes among the documents; documents nearer no theme than `assign_threshold` stay unassigned (-1).
+
+    `previous_themes` (optional): per document, the id of its current theme or -1; groups anchored to different
+    previous themes are not merged (see `merge_similar_groups`).
+    """
     started = time.perf_counter()
     texts = [str(text) for text in texts]
     embeddings = normalise_rows(embeddings)
     if len(texts) != len(embeddings):
         raise ValueError(f"{len(texts)} texts but {len(embeddings)} embeddings")
+    if previous_themes is not None:
+        previous_themes = np.asarray(previous_themes, dtype=np.int64)
+        if previous_themes.shape != (len(texts),):
+            raise ValueError(f"{len(texts)} texts but {previous_themes.size} previous themes")
     document_count = len(texts)
     stop_words = list(stop_words)
     sample_size = min(document_count, FIT_SAMPLE_SIZE)
@@ -162,7 +221,8 @@ def fit(
                  "n_epochs": UMAP_EPOCHS},
         "hdbscan": {"min_cluster_size": min_cluster_size, "min_samples": min_cluster_size,
                     "cluster_selection_method": CLUSTER_SELECTION},
-        "merge": {"linkage": "average", "similarity": MERGE_SIMILARITY, "centred_on": "corpus mean"},
+        "merge": {"linkage": "average", "similarity": MERGE_SIMILARITY, "centred_on": "corpus mean",
+                  "cannot_link": "different previous themes", "anchor_share": ANCHOR_SHARE},
         "assign_threshold": assign_threshold,
         "vectorizer": {"ngram_range": [1, 2], "stop_words": "english+filler+brands"},
         "ctfidf": {"reduce_frequent_words": True},
@@ -194,7 +254,8 @@ def fit(
     sample_groups = np.array([topic_ids.index(int(topic)) if topic != -1 else -1 for topic in topics])
     parameters["hdbscan_theme_count"] = len(topic_ids)
     sample_groups = merge_similar_groups(
-        embeddings=embeddings[sample], groups=sample_groups, group_count=len(topic_ids)
+        embeddings=embeddings[sample], groups=sample_groups, group_count=len(topic_ids),
+        previous_themes=previous_themes[sample] if previous_themes is not None else None,
     )
     group_count = int(sample_groups.max()) + 1
     centroids = _centroids(embeddings[sample], sample_groups, group_count)

@@ -186,11 +186,44 @@ def test_merge_similar_groups_keeps_unrelated_groups_apart():
     assert merged.tolist() == [0, 0, 1, 1, 2, 2]
 
 
+def test_merge_similar_groups_never_merges_groups_anchored_to_different_previous_themes():
+    embeddings = np.array(
+        [[1, 0.1, 0]] * 2 + [[1, -0.1, 0]] * 2 + [[-1, 0, 0]] * 4 + [[0, 0, 1]], dtype=np.float32
+    )
+    groups = np.array([0, 0, 1, 1, 2, 2, 2, 2, -1])
+    previous_themes = np.array([7, 7, 9, 9, -1, -1, -1, -1, -1])
+    merged = merge_similar_groups(
+        embeddings=embeddings, groups=groups, group_count=3, previous_themes=previous_themes
+    )
+    assert merged.tolist() == [0, 0, 1, 1, 2, 2, 2, 2, -1]
+
+
+def test_merge_similar_groups_merges_groups_anchored_to_the_same_previous_theme_or_to_none():
+    embeddings = np.array(
+        [[1, 0.1, 0]] * 2 + [[1, -0.1, 0]] * 2 + [[1, 0, 0.1]] * 2 + [[-1, 0, 0]] * 6, dtype=np.float32
+    )
+    groups = np.array([0, 0, 1, 1, 2, 2, 3, 3, 3, 3, 3, 3])
+    # Group 1 is anchored to theme 7 (one of its two members, 50%); group 2 has no previous theme.
+    previous_themes = np.array([7, 7, 7, -1, -1, -1, 4, 4, 4, 4, 4, 4])
+    merged = merge_similar_groups(
+        embeddings=embeddings, groups=groups, group_count=4, previous_themes=previous_themes
+    )
+    assert merged.tolist() == [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1]
+
+
 def test_fit_records_how_many_themes_hdbscan_found_before_merging(fitted):
     assert fitted.parameters["hdbscan_theme_count"] >= len(fitted.clusters)
     assert fitted.parameters["merge"] == {
         "linkage": "average", "similarity": MERGE_SIMILARITY, "centred_on": "corpus mean",
+        "cannot_link": "different previous themes", "anchor_share": 0.5,
     }
+
+
+def test_fit_refuses_previous_themes_of_another_length():
+    with pytest.raises(ValueError, match="2 texts but 1 previous themes"):
+        themes.fit(
+            texts=["a", "b"], embeddings=np.ones((2, 384), dtype=np.float32), previous_themes=np.array([3])
+        )
 
 
 def test_fit_refuses_texts_and_embeddings_of_different_lengths():
