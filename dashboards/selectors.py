@@ -87,12 +87,16 @@ class DashboardFilters:
 def dashboard_filters_resolve(
     *, start: dt.date | None = None, end: dt.date | None = None, brand: str = "", channel: str = ""
 ) -> DashboardFilters:
-    """Fill a missing end with the last counted day (today without data) and a missing start with 180 days before."""
+    """Fill a missing end with the last counted day (today without data) and a missing start with 180 days
+    before it, or the first counted day when that is later (no empty run-up before the data begins)."""
     if end is None or start is None:
         bounds = volume_date_range()
         last_day = bounds[1] if bounds else timezone.localdate()
         end = end or last_day
-        start = start or end - dt.timedelta(days=DEFAULT_RANGE_DAYS - 1)
+        if start is None:
+            start = end - dt.timedelta(days=DEFAULT_RANGE_DAYS - 1)
+            if bounds and start < bounds[0] <= end:
+                start = bounds[0]
     return DashboardFilters(start=start, end=end, brand=brand or "", channel=channel or "")
 
 

@@ -24,17 +24,24 @@ def executive_user(seed):
     return get_user_model().objects.get(username="exec")
 
 
-def test_filters_default_to_the_180_days_ending_on_the_last_counted_day(seed):
+def test_filters_default_to_the_counted_days_up_to_180_ending_on_the_last_counted_day(seed):
     filters = dashboard_filters_resolve()
 
-    assert (filters.start, filters.end) == (END - dt.timedelta(days=179), END)
+    # The seed counts 90 days: the window starts on the first of them, not 180 days back.
+    assert (filters.start, filters.end) == (END - dt.timedelta(days=89), END)
+
+
+def test_filters_default_to_180_days_when_more_are_counted(seed):
+    filters = dashboard_filters_resolve(end=END + dt.timedelta(days=100))
+
+    assert filters.start == END + dt.timedelta(days=100 - 179)
 
 
 def test_executive_dashboard_totals_and_top_themes_by_volume(seed, executive_user):
     data = executive_dashboard(filters=dashboard_filters_resolve(), user=executive_user)
 
     assert data["total"]["sum"] == 4670
-    assert len(data["dates"]) == 180 and data["dates"][-1] == "2026-03-01"
+    assert len(data["dates"]) == 90 and data["dates"][-1] == "2026-03-01"
     assert [row["volume"] for row in data["top_themes_by_volume"]] == [1252, 1132, 884, 772, 412, 128]
     assert data["top_themes_by_volume"][0]["label"] == "Parcel marked delivered but never arrived"
 
