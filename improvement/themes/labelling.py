@@ -19,6 +19,14 @@ FILLER_WORDS = frozenset({
 })
 
 
+# Contractions of stop words ("that's", "there's", "we've") say no more than the words themselves.
+CONTRACTION_SUFFIXES = ("'s", "'re", "'ve", "'ll", "'d", "'m", "n't")
+CONTRACTED_STOP_WORDS = frozenset(
+    word + suffix for word in ENGLISH_STOP_WORDS | {"i", "you", "we", "they", "let", "that", "there", "what"}
+    for suffix in CONTRACTION_SUFFIXES
+)
+
+
 def brand_words(stop_words: Iterable[str]) -> frozenset[str]:
     """Every given brand name or handle, lower-cased, whole and split into its words."""
     words: set[str] = set()
@@ -32,8 +40,8 @@ def brand_words(stop_words: Iterable[str]) -> frozenset[str]:
 
 
 def stop_word_set(stop_words: Iterable[str]) -> frozenset[str]:
-    """English stop words, filler, and the brand words of `stop_words`."""
-    return frozenset(ENGLISH_STOP_WORDS | FILLER_WORDS | brand_words(stop_words))
+    """English stop words and their contractions, filler, and the brand words of `stop_words`."""
+    return frozenset(ENGLISH_STOP_WORDS | CONTRACTED_STOP_WORDS | FILLER_WORDS | brand_words(stop_words))
 
 
 def names_a_brand(keyword: str, brands: frozenset[str]) -> bool:
