@@ -9,7 +9,7 @@ a random-walk drift of the theme's own level.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -29,6 +29,9 @@ class SimulatedSeries:
     effect: float
     daily_volume: float
     scenario: str
+    # What was drawn for this series (noise variances, persistences, burst days): what an
+    # oracle that knew the noise would use, for bench/impact_power_bound.py.
+    truth: dict = field(default_factory=dict, compare=False)
 
 
 def simulate_series(
@@ -63,35 +66,46 @@ def simulate_series(
 
     theme_log_mean = np.log(daily_volume) + common
     theme_log_mean += generator.normal(0.0, 0.05, size=7)[weekday]
-    theme_log_mean += _ar1(generator=generator, length=length)
+    theme_noise, theme_persistence, theme_noise_scale = _ar1_drawn(
+        generator=generator, length=length
+    )
+    theme_log_mean += theme_noise
+    slope = 0.0
     if has_trend:
         slope = generator.uniform(-0.006, 0.006)
         theme_log_mean += slope * (time_index - pre_days)
-    if scenario == "messy":
-        theme_log_mean += _random_walk(generator=generator, length=length, step=0.005)
+    drift_step = 0.005 if scenario == "messy" else 0.0
+    if drift_step:
+        theme_log_mean += _random_walk(
+            generator=generator, length=length, step=drift_step
+        )
+    burst_days = np.zeros(length, dtype=bool)
     if has_bursts:
-        theme_log_mean += _bursts(
+        theme_bursts = _bursts(
             generator=generator, length=length, rate=1 / 45, low=1.5, high=4.0
         )
+        theme_log_mean += theme_bursts
+        burst_days |= theme_bursts != 0
     theme_log_mean[pre_days:] += np.log1p(effect)
+    gamma_shape = generator.uniform(10.0, 50.0)
     theme = _gamma_poisson(
-        generator=generator,
-        mean=np.exp(theme_log_mean),
-        shape=generator.uniform(10.0, 50.0),
+        generator=generator, mean=np.exp(theme_log_mean), shape=gamma_shape
     )
 
     other_volume = daily_volume * generator.uniform(5.0, 30.0) + 200.0
-    other_log_mean = (
-        np.log(other_volume)
-        + common
-        + _ar1(generator=generator, length=length, scale=0.03)
+    other_noise, other_persistence, other_noise_scale = _ar1_drawn(
+        generator=generator, length=length, scale=0.03
     )
+    other_log_mean = np.log(other_volume) + common + other_noise
     if has_bursts:
-        other_log_mean += _bursts(
+        other_bursts = _bursts(
             generator=generator, length=length, rate=1 / 90, low=1.1, high=1.3
         )
+        other_log_mean += other_bursts
+        burst_days |= other_bursts != 0
+    other_gamma_shape = 100.0
     other = _gamma_poisson(
-        generator=generator, mean=np.exp(other_log_mean), shape=100.0
+        generator=generator, mean=np.exp(other_log_mean), shape=other_gamma_shape
     )
 
     return SimulatedSeries(
@@ -102,6 +116,19 @@ def simulate_series(
         effect=effect,
         daily_volume=daily_volume,
         scenario=scenario,
+        truth={
+            "has_trend": has_trend,
+            "slope": float(slope),
+            "drift_step": drift_step,
+            "theme_persistence": theme_persistence,
+            "theme_noise_scale": theme_noise_scale,
+            "gamma_shape": float(gamma_shape),
+            "other_volume": float(other_volume),
+            "other_persistence": other_persistence,
+            "other_noise_scale": other_noise_scale,
+            "other_gamma_shape": other_gamma_shape,
+            "burst_days": tuple(int(day) for day in np.flatnonzero(burst_days)),
+        },
     )
 
 
@@ -111,9 +138,10 @@ def _random_walk(
     return np.cumsum(generator.normal(0.0, step, size=length))
 
 
-def _ar1(
+def _ar1_drawn(
     *, generator: np.random.Generator, length: int, scale: float | None = None
-) -> np.ndarray:
+) -> tuple[np.ndarray, float, float]:
+    """An AR(1) series on the log scale, with its drawn correlation and marginal sd."""
     correlation = generator.uniform(0.3, 0.7)
     marginal = generator.uniform(0.05, 0.2) if scale is None else scale
     innovation = marginal * np.sqrt(1.0 - correlation**2)
@@ -122,7 +150,7 @@ def _ar1(
     shocks = generator.normal(0.0, innovation, size=length)
     for position in range(1, length):
         values[position] = correlation * values[position - 1] + shocks[position]
-    return values
+    return values, float(correlation), float(marginal)
 
 
 def _moving_total(*, generator: np.random.Generator, length: int) -> np.ndarray:

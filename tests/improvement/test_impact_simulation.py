@@ -48,3 +48,28 @@ def test_simulate_series_refuses_an_unknown_scenario():
             effect=0.0,
             scenario="holiday",
         )
+
+
+def test_simulate_series_records_what_it_drew_for_the_power_bound():
+    steady = simulate_series(
+        generator=np.random.default_rng(4), daily_volume=200.0, effect=0.0, scenario="steady"
+    )
+    messy = simulate_series(
+        generator=np.random.default_rng(4), daily_volume=200.0, effect=0.0, scenario="messy"
+    )
+
+    assert steady.truth["has_trend"] is False
+    assert steady.truth["slope"] == 0.0
+    assert steady.truth["drift_step"] == 0.0
+    assert steady.truth["burst_days"] == ()
+    assert 0.3 <= steady.truth["theme_persistence"] <= 0.7
+    assert 10.0 <= steady.truth["gamma_shape"] <= 50.0
+    assert messy.truth["has_trend"] is True
+    assert messy.truth["drift_step"] == 0.005
+    assert messy.truth["other_noise_scale"] == 0.03
+    # Burst days are where the theme or all contacts were multiplied: the theme's days there
+    # run above its median day.
+    burst_days = list(messy.truth["burst_days"])
+    theme = np.asarray(messy.theme_counts, dtype=float)
+    assert burst_days
+    assert np.median(theme[burst_days]) > np.median(np.delete(theme, burst_days))
