@@ -602,7 +602,9 @@ def _simulate_null_ratio(
     if SIMULATES_FROM_FULL_TREND:
         # The robust level is biased alike on the real post days and in the robust pre fit;
         # only the counterfactual's bias (a real trend shrunk) is kept in the draws.
-        null_level = null_level / float(np.median(null_level))
+        median_level = float(np.median(null_level))
+        if median_level > 0:
+            null_level = null_level / median_level
     null_ratio = null_level * true_fitted_post.sum() / fitted_post_draws.sum(axis=1)
     counterfactual_draws = generator.poisson(
         np.minimum(fitted_post_draws * latent[:, pre_length:], 1e9)

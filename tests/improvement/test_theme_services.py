@@ -621,7 +621,7 @@ def test_sticky_assignments_switched_off_keep_the_fit():
     assert (assignments.tolist(), kept) == ([1], 0)
 
 
-def test_refit_keeps_a_theme_it_blended_into_a_neighbour_while_its_cases_stay_close(
+def test_refit_keeps_a_theme_split_from_a_neighbour_while_its_cases_stay_close(
     airline_tweets, django_capture_on_commit_callbacks
 ):
     store_cases(airline_tweets)
@@ -654,6 +654,9 @@ def test_refit_keeps_a_theme_it_blended_into_a_neighbour_while_its_cases_stay_cl
     second = _run(django_capture_on_commit_callbacks)
 
     part.refresh_from_db()
+    # Whether the refit separates the two halves again (part is matched) or blends them (part is
+    # retained) depends on UMAP's floating point on the CPU at hand; either way part must live on.
     assert part.status == Theme.Status.ACTIVE
-    assert second.parameters["retained_theme_count"] == 1
+    assert part.last_seen_run_id == second.pk
+    assert second.parameters["retained_theme_count"] in (0, 1)
     assert part.size == CaseTheme.objects.filter(theme=part).count() >= len(half) // 2
