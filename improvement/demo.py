@@ -238,12 +238,14 @@ DEMO_IMPACT_FIXES = (
      "Couriers photograph every doorstep delivery; no 'delivered' scan without the photo."),
     (CONTROL_PROBLEM, "Refunds not received", "Refund confirmation emails now give the expected bank date."),
 )
-# A theme stands for a simulated problem when at least this share of its cases came from it.
+# A theme stands for a simulated problem when at least this share of its cases came from it, or it holds at
+# least this share of the problem's cases.
 DEMO_THEME_MINIMUM_SHARE = 0.5
 
 
 def demo_problem_themes(*, problem: str) -> list[Theme]:
-    """Active themes whose cases mostly (DEMO_THEME_MINIMUM_SHARE) come from one simulated problem, largest first.
+    """Active themes whose cases mostly come from one simulated problem, or that hold most of that problem's cases
+    (DEMO_THEME_MINIMUM_SHARE either way), largest first.
 
     The simulation records each case's problem in raw_payload["problem"]: the ground truth the clustering never sees.
     """
@@ -258,9 +260,13 @@ def demo_problem_themes(*, problem: str) -> list[Theme]:
         theme_counts[1] += row["cases"]
         if row["case__raw_payload__problem"] == problem:
             theme_counts[0] += row["cases"]
+    problem_total = sum(matching for matching, _ in counts.values())
+    # Where the clustering merged two problems into one theme (it can, on some CPUs), the theme
+    # that holds most of this problem's complaints still stands for it.
     chosen = sorted(
         (theme_id for theme_id, (matching, total) in counts.items()
-         if matching and matching >= DEMO_THEME_MINIMUM_SHARE * total),
+         if matching and (matching >= DEMO_THEME_MINIMUM_SHARE * total
+                          or matching >= DEMO_THEME_MINIMUM_SHARE * problem_total)),
         key=lambda theme_id: -counts[theme_id][0],
     )
     themes = Theme.objects.in_bulk(chosen)

@@ -34,6 +34,24 @@ def test_demo_problem_themes_finds_the_theme_made_mostly_of_one_problem(simulate
     assert demo_problem_themes(problem=FIXED_PROBLEM) == [simulated_themes[FIXED_PROBLEM]]
 
 
+def test_demo_problem_themes_finds_a_theme_shared_with_another_problem_that_holds_most_of_its_cases(db):
+    # As clustering did on one CPU: "parcel marked delivered" merged with "parcel late", the other problem the
+    # larger part; a few of its cases scattered into a theme that is mostly something else.
+    merged, other = ThemeFactory(label="parcel"), ThemeFactory(label="stock")
+    contacts = simulate_contacts(total=4000, end=END)
+    case_ingest_many(rows=[contact.as_row() for contact in contacts], embed=False)
+    ours = list(Case.objects.filter(raw_payload__problem=FIXED_PROBLEM).values_list("id", flat=True))
+    theirs = list(Case.objects.exclude(raw_payload__problem=FIXED_PROBLEM).values_list("id", flat=True))
+    links = [(case_id, merged) for case_id in ours[10:]] + [(case_id, other) for case_id in ours[:10]]
+    links += [(case_id, merged) for case_id in theirs[: len(ours) + 50]]
+    links += [(case_id, other) for case_id in theirs[len(ours) + 50 :]]
+    CaseTheme.objects.bulk_create(
+        CaseTheme(case_id=case_id, theme=theme, source=CaseTheme.Source.FIT) for case_id, theme in links
+    )
+
+    assert demo_problem_themes(problem=FIXED_PROBLEM) == [merged]
+
+
 def test_demo_impact_ships_the_simulated_fixes_and_measures_working_and_no_clear_effect(
     simulated_themes, mailoutbox, django_capture_on_commit_callbacks
 ):
