@@ -160,13 +160,20 @@ def estimate_impact(
         offset=log_other[pre],
         is_robust=is_robust,
     )
+
+    def noise_of(fitted: np.ndarray, scale: float) -> tuple[_NoiseComponents, float]:
+        return _noise_model(
+            counts_pre=theme[pre],
+            fitted_pre=fitted,
+            relative_scale=scale,
+            is_robust=is_robust,
+            parameter_count=design.shape[1],
+        )
+
     relative_scale = _relative_scale(counts=theme[pre], fitted=fitted_pre)
+    noise, poisson_variance = noise_of(fitted_pre, relative_scale)
     trend_standard_error = _trend_standard_error(
-        counts_pre=theme[pre],
-        fitted_pre=fitted_pre,
-        design_pre=design[pre],
-        relative_scale=relative_scale,
-        is_robust=is_robust,
+        fitted_pre=fitted_pre, design_pre=design[pre], noise=noise
     )
     trend_weight = _trend_weight(
         trend=np.array([coefficients[TREND_COLUMN]]),
@@ -188,12 +195,9 @@ def estimate_impact(
         )
         fitted_pre = np.exp(design[pre] @ coefficients + log_other[pre])
         relative_scale = _relative_scale(counts=theme[pre], fitted=fitted_pre)
+        noise, poisson_variance = noise_of(fitted_pre, relative_scale)
         trend_standard_error = _trend_standard_error(
-            counts_pre=theme[pre],
-            fitted_pre=fitted_pre,
-            design_pre=design[pre],
-            relative_scale=relative_scale,
-            is_robust=is_robust,
+            fitted_pre=fitted_pre, design_pre=design[pre], noise=noise
         )
     fitted_post = np.exp(design[post] @ coefficients + log_other[post])
 
@@ -207,8 +211,6 @@ def estimate_impact(
         )[0]
     )
     null_ratio, counterfactual_draws = _simulate_null_ratio(
-        counts_pre=theme[pre],
-        fitted_pre=fitted_pre,
         design_pre=design[pre],
         design_post=design[post],
         fitted_post=fitted_post,
@@ -227,6 +229,8 @@ def estimate_impact(
         observed_level=observed_level,
         relative_scale=relative_scale,
         is_robust=is_robust and DOWN_WEIGHTS_POST_OUTLIERS,
+        noise=noise,
+        poisson_variance=poisson_variance,
         generator=np.random.default_rng(RANDOM_SEED),
     )
     if not SIMULATES_FROM_FULL_TREND:
@@ -459,23 +463,11 @@ def _noise_model(
 
 
 def _trend_standard_error(
-    *,
-    counts_pre: np.ndarray,
-    fitted_pre: np.ndarray,
-    design_pre: np.ndarray,
-    relative_scale: float,
-    is_robust: bool,
+    *, fitted_pre: np.ndarray, design_pre: np.ndarray, noise: _NoiseComponents
 ) -> float:
     """Standard error of the trend coefficient under the fitted noise model (sandwich form)."""
-    noise, _ = _noise_model(
-        counts_pre=counts_pre,
-        fitted_pre=fitted_pre,
-        relative_scale=relative_scale,
-        is_robust=is_robust,
-        parameter_count=design_pre.shape[1],
-    )
     lags = np.abs(
-        np.subtract.outer(np.arange(len(counts_pre)), np.arange(len(counts_pre)))
+        np.subtract.outer(np.arange(len(fitted_pre)), np.arange(len(fitted_pre)))
     )
     relative_covariance = noise.persistent_variance * noise.persistence**lags
     relative_covariance[np.diag_indices_from(relative_covariance)] += (
@@ -490,8 +482,6 @@ def _trend_standard_error(
 
 def _simulate_null_ratio(
     *,
-    counts_pre: np.ndarray,
-    fitted_pre: np.ndarray,
     design_pre: np.ndarray,
     design_post: np.ndarray,
     fitted_post: np.ndarray,
@@ -502,6 +492,8 @@ def _simulate_null_ratio(
     observed_level: float,
     relative_scale: float,
     is_robust: bool,
+    noise: _NoiseComponents,
+    poisson_variance: float,
     generator: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Draw the post level over the counterfactual as it would be with no effect.
@@ -515,16 +507,8 @@ def _simulate_null_ratio(
     so the draws carry what shrinking a real trend costs. Returns the ratio draws and, per draw
     and post day, a predictive draw of the counterfactual.
     """
-    pre_length = len(counts_pre)
+    pre_length = len(design_pre)
     post_length = len(fitted_post)
-    noise, poisson_variance = _noise_model(
-        counts_pre=counts_pre,
-        fitted_pre=fitted_pre,
-        relative_scale=relative_scale,
-        is_robust=is_robust,
-        parameter_count=design_pre.shape[1],
-    )
-
     length = pre_length + post_length
     innovations = generator.standard_normal((BOOTSTRAP_DRAWS, length)) * np.sqrt(
         noise.persistent_variance * (1.0 - noise.persistence**2)
