@@ -24,7 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from airline_data import ALL_BRAND_WORDS, load_airline  # noqa: E402
 
-from improvement import themes  # noqa: E402
+from cases.embedding import embed_texts  # noqa: E402
+from improvement.themes import ml as themes  # noqa: E402
 
 NOISE = 0.03
 
@@ -86,11 +87,11 @@ def assign_latency(centroids: np.ndarray, vectors: np.ndarray) -> dict:
 
 def embed_and_assign_latency(centroids: np.ndarray, texts: list[str]) -> dict:
     """Milliseconds to embed one new case's text and assign it (the model already loaded)."""
-    themes.embed(texts[:2])
+    embed_texts(texts[:2])
     timings = []
     for text in texts:
         started = time.perf_counter()
-        themes.assign(embeddings=themes.embed([text]), centroids=centroids, threshold=themes.DEFAULT_ASSIGN_THRESHOLD)
+        themes.assign(embeddings=embed_texts([text]), centroids=centroids, threshold=themes.DEFAULT_ASSIGN_THRESHOLD)
         timings.append((time.perf_counter() - started) * 1000)
     return {"cases": len(timings), "p95_ms": round(float(np.percentile(timings, 95)), 2)}
 

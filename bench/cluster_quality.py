@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from airline_data import ALL_BRAND_WORDS, CACHE, load_airline  # noqa: E402
 
-from improvement.themes.evaluation import evaluate_fit, evaluate_kmeans  # noqa: E402
+from improvement.themes.ml.evaluation import evaluate_fit, evaluate_kmeans  # noqa: E402
 
 
 def _report(name: str, texts, embeddings, labels, stop_words) -> None:

@@ -118,7 +118,7 @@ def _seed_workflow(*, themes: list, end: dt.date) -> None:
     from django.utils import timezone
 
     from improvement.models import Department, FixImpact, FixTicket, ImprovementIssue, IssueEvent
-    from improvement.roles import EXECUTIVE
+    from improvement.permissions import EXECUTIVE
 
     user, _ = get_user_model().objects.get_or_create(username="bench-executive")
     user.groups.add(Group.objects.get_or_create(name=EXECUTIVE)[0])
@@ -158,7 +158,7 @@ def seed(*, cases: int, days: int, theme_count: int) -> float:
 
     from cases.models import Case
     from improvement.models import CaseTheme, Theme
-    from improvement.services.volumes import daily_volumes_refresh
+    from improvement.volumes.services import daily_volumes_refresh
 
     existing = Case.objects.filter(external_id__startswith=PREFIX).count()
     if existing == cases:

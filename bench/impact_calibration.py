@@ -64,8 +64,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import statsmodels.api as sm
 
-from improvement import impact
-from improvement.impact_simulation import SCENARIOS, simulate_series
+from improvement.impact.estimator import EstimatorOptions, estimate_impact
+from improvement.impact.estimator.fitting import _design_matrix
+from improvement.impact.estimator.model import _verdict
+from improvement.impact.estimator.null_distribution import BOOTSTRAP_DRAWS
+from improvement.impact.simulation import SCENARIOS, SimulatedSeries, simulate_series
 
 EFFECTS = (0.0, -0.1, -0.3, -0.6)
 VOLUME_BANDS = ((5.0, 20.0), (20.0, 100.0), (100.0, 500.0))
@@ -81,7 +84,7 @@ DESIGNS = (
 )
 
 
-def series_for(index: int):
+def series_for(index: int) -> SimulatedSeries:
     """The index-th simulated series of the benchmark (deterministic)."""
     generator = np.random.default_rng(BASE_SEED + index)
     scenario = SCENARIOS[index % len(SCENARIOS)]
@@ -97,42 +100,37 @@ def series_for(index: int):
     )
 
 
-def estimate_chosen(series) -> tuple[float, float, float, str]:
-    result = impact.estimate_impact(
+def _estimate_with(series: SimulatedSeries, options: EstimatorOptions) -> tuple[float, float, float, str]:
+    """estimate_impact on the series under the given design options."""
+    result = estimate_impact(
         days=series.days,
         theme_counts=series.theme_counts,
         total_counts=series.total_counts,
         ship_date=series.ship_date,
+        options=options,
     )
     return result.relative_effect, result.ci_low, result.ci_high, result.verdict
 
 
-def estimate_plain_post(series) -> tuple[float, float, float, str]:
+def estimate_chosen(series: SimulatedSeries) -> tuple[float, float, float, str]:
+    """The production design (EstimatorOptions' defaults)."""
+    return _estimate_with(series, EstimatorOptions())
+
+
+def estimate_plain_post(series: SimulatedSeries) -> tuple[float, float, float, str]:
     """The chosen design, but the post level is the plain ratio of sums (bursts count fully)."""
-    impact.DOWN_WEIGHTS_POST_OUTLIERS = False
-    try:
-        return estimate_chosen(series)
-    finally:
-        impact.DOWN_WEIGHTS_POST_OUTLIERS = True
+    return _estimate_with(series, EstimatorOptions(down_weights_post_outliers=False))
 
 
-def estimate_previous(series) -> tuple[float, float, float, str]:
+def estimate_previous(series: SimulatedSeries) -> tuple[float, float, float, str]:
     """The design before 2026-11-25 (second session): null series simulated from the shrunk fit
     and centred on one, then widened by Student's t on the effective number of pre days."""
-    impact.SIMULATES_FROM_FULL_TREND, impact.WIDENS_BY_STUDENT_T = False, True
-    try:
-        return estimate_chosen(series)
-    finally:
-        impact.SIMULATES_FROM_FULL_TREND, impact.WIDENS_BY_STUDENT_T = True, False
+    return _estimate_with(series, EstimatorOptions(simulates_from_full_trend=False, widens_by_student_t=True))
 
 
-def estimate_trend_always(series) -> tuple[float, float, float, str]:
+def estimate_trend_always(series: SimulatedSeries) -> tuple[float, float, float, str]:
     """The chosen design, but the linear trend is always kept at its fitted value."""
-    impact.TREND_RULE = "always"
-    try:
-        return estimate_chosen(series)
-    finally:
-        impact.TREND_RULE = "soft"
+    return _estimate_with(series, EstimatorOptions(trend_rule="always"))
 
 
 def _arrays(series):
@@ -141,7 +139,7 @@ def _arrays(series):
     ship_index = series.days.index(series.ship_date)
     weekday = np.array([day.weekday() for day in series.days])
     time_index = np.arange(len(theme), dtype=float)
-    design = impact._design_matrix(
+    design = _design_matrix(
         time_index=time_index,
         weekday=weekday,
         trend_origin=float(ship_index),
@@ -161,7 +159,7 @@ def _interval_from_null(
         observed / high - 1.0,
         observed / low - 1.0,
     )
-    verdict = impact._verdict(
+    verdict = _verdict(
         ci_low=ci_low,
         ci_high=ci_high,
         post_days_observed=len(actual_post),
@@ -184,9 +182,7 @@ def _glm_simulation(
     """Parameter draws from N(coefficients, covariance); independent gamma-Poisson post noise."""
     post = slice(ship_index, len(theme))
     fitted_post = np.exp(design[post] @ coefficients + offset[post])
-    draws = generator.multivariate_normal(
-        coefficients, covariance, size=impact.BOOTSTRAP_DRAWS
-    )
+    draws = generator.multivariate_normal(coefficients, covariance, size=BOOTSTRAP_DRAWS)
     fitted_post_draws = np.exp(draws @ design[post].T + offset[post][None, :])
     level = max(theme[post].sum() / fitted_post.sum(), 1e-3)
     mean = np.broadcast_to(fitted_post * level, fitted_post_draws.shape)
@@ -195,17 +191,13 @@ def _glm_simulation(
         mean = generator.gamma(shape, mean / shape)
     simulated_actual = generator.poisson(mean) / level
     null_ratio = simulated_actual.sum(axis=1) / fitted_post_draws.sum(axis=1)
-    return _interval_from_null(
-        actual_post=theme[post], fitted_post=fitted_post, null_ratio=null_ratio
-    )
+    return _interval_from_null(actual_post=theme[post], fitted_post=fitted_post, null_ratio=null_ratio)
 
 
 def estimate_nb_glm(series) -> tuple[float, float, float, str]:
     """(a) Negative-binomial GLM (alpha estimated), model-based covariance, NB post noise."""
     theme, design, offset, ship_index = _arrays(series)
-    model = sm.NegativeBinomial(
-        theme[:ship_index], design[:ship_index], offset=offset[:ship_index]
-    )
+    model = sm.NegativeBinomial(theme[:ship_index], design[:ship_index], offset=offset[:ship_index])
     result = model.fit(disp=0, maxiter=200)
     parameter_count = design.shape[1]
     coefficients = np.asarray(result.params[:parameter_count])
@@ -233,9 +225,7 @@ def estimate_poisson_hac(series) -> tuple[float, float, float, str]:
         offset=offset[:ship_index],
     ).fit(cov_type="HAC", cov_kwds={"maxlags": 7})
     fitted = result.fittedvalues
-    pearson_dispersion = (
-        float(np.sum((theme[:ship_index] - fitted) ** 2 / fitted)) / result.df_resid
-    )
+    pearson_dispersion = float(np.sum((theme[:ship_index] - fitted) ** 2 / fitted)) / result.df_resid
     alpha = max(pearson_dispersion - 1.0, 0.0) / float(fitted.mean())
     return _glm_simulation(
         theme=theme,
@@ -266,7 +256,7 @@ def estimate_structural(series) -> tuple[float, float, float, str]:
     post_length = len(theme) - ship_index
     simulated = result.simulate(
         post_length,
-        repetitions=impact.BOOTSTRAP_DRAWS,
+        repetitions=BOOTSTRAP_DRAWS,
         anchor="end",
         exog=offset[ship_index:, None],
         rng=np.random.default_rng(1),
@@ -274,8 +264,7 @@ def estimate_structural(series) -> tuple[float, float, float, str]:
     simulated = np.asarray(simulated).reshape(post_length, -1).T
     counterfactual_draws = np.maximum(np.exp(simulated) - 0.5, 0.0)
     forecast = np.maximum(
-        np.exp(np.asarray(result.forecast(post_length, exog=offset[ship_index:, None])))
-        - 0.5,
+        np.exp(np.asarray(result.forecast(post_length, exog=offset[ship_index:, None]))) - 0.5,
         0,
     )
     actual_total = theme[ship_index:].sum()
@@ -286,7 +275,7 @@ def estimate_structural(series) -> tuple[float, float, float, str]:
         actual_total / high - 1.0,
         actual_total / low - 1.0,
     )
-    verdict = impact._verdict(
+    verdict = _verdict(
         ci_low=ci_low,
         ci_high=ci_high,
         post_days_observed=post_length,
@@ -339,24 +328,10 @@ def evaluate(task: tuple[int, tuple[str, ...]]) -> list[dict]:
 def _figures(rows: list[dict]) -> tuple[int, float, float, float, float]:
     zero = [row for row in rows if row["true_effect"] == 0.0]
     thirty = [row for row in rows if row["true_effect"] == -0.3]
-    coverage = (
-        float(np.mean([row["covered"] for row in rows])) if rows else float("nan")
-    )
-    false_working = (
-        float(np.mean([row["verdict"] == "working" for row in zero]))
-        if zero
-        else float("nan")
-    )
-    false_worse = (
-        float(np.mean([row["verdict"] == "worse" for row in zero]))
-        if zero
-        else float("nan")
-    )
-    power = (
-        float(np.mean([row["verdict"] == "working" for row in thirty]))
-        if thirty
-        else float("nan")
-    )
+    coverage = float(np.mean([row["covered"] for row in rows])) if rows else float("nan")
+    false_working = float(np.mean([row["verdict"] == "working" for row in zero])) if zero else float("nan")
+    false_worse = float(np.mean([row["verdict"] == "worse" for row in zero])) if zero else float("nan")
+    power = float(np.mean([row["verdict"] == "working" for row in thirty])) if thirty else float("nan")
     return len(rows), coverage, false_working, false_worse, power
 
 
@@ -377,27 +352,16 @@ def main() -> None:
     tasks = [(index, designs) for index in range(arguments.series)]
     tasks += [(index, ("structural",)) for index in range(arguments.structural_series)]
     with multiprocessing.Pool(min(arguments.workers, 2)) as pool:
-        rows = [
-            row
-            for chunk in pool.imap_unordered(evaluate, tasks, chunksize=20)
-            for row in chunk
-        ]
+        rows = [row for chunk in pool.imap_unordered(evaluate, tasks, chunksize=20) for row in chunk]
 
     header = f"{'design':<12} {'group':<16} {'n':>5} {'coverage':>9} {'false_wk':>9} {'false_ws':>9} {'power-30':>9}"
     print(header)
     print("-" * len(header))
-    all_designs = [
-        design for design in DESIGNS if any(row["design"] == design for row in rows)
-    ]
+    all_designs = [design for design in DESIGNS if any(row["design"] == design for row in rows)]
     for design in all_designs:
         own = [row for row in rows if row["design"] == design]
         for low, high in VOLUME_BANDS:
-            band = [
-                row
-                for row in own
-                if low <= row["volume"] < high
-                or (high == 500.0 and row["volume"] >= high)
-            ]
+            band = [row for row in own if low <= row["volume"] < high or (high == 500.0 and row["volume"] >= high)]
             count, coverage, false_working, false_worse, power = _figures(band)
             print(
                 f"{design:<12} {f'{low:g}-{high:g}/day':<16} {count:>5} {coverage:>9.3f} {false_working:>9.3f}"
@@ -414,15 +378,10 @@ def main() -> None:
             )
         errors = sum(row["verdict"].startswith("error") for row in own)
         seconds = float(np.mean([row["seconds"] for row in own]))
-        print(
-            f"{design:<12} {'mean s/call':<16} {seconds:>9.4f}   failed fits {errors}"
-        )
-    chosen_busy = [
-        row for row in rows if row["design"] == "chosen" and row["volume"] >= 20.0
-    ]
+        print(f"{design:<12} {'mean s/call':<16} {seconds:>9.4f}   failed fits {errors}")
+    chosen_busy = [row for row in rows if row["design"] == "chosen" and row["volume"] >= 20.0]
     scenario_coverages = [
-        _figures([row for row in chosen_busy if row["scenario"] == scenario])[1]
-        for scenario in SCENARIOS
+        _figures([row for row in chosen_busy if row["scenario"] == scenario])[1] for scenario in SCENARIOS
     ]
     _, coverage, false_working, false_worse, power = _figures(chosen_busy)
     print(

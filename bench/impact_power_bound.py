@@ -33,13 +33,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from impact_calibration import series_for
 
-from improvement.impact_simulation import SCENARIOS, WEEKDAY_RHYTHM
+from improvement.impact.simulation import SCENARIOS, WEEKDAY_RHYTHM, SimulatedSeries
 
 EFFECT = -0.3
 MINIMUM_DAILY_VOLUME = 20.0
 
 
-def oracle_standard_error(series, *, fits_trend: bool) -> float:
+def oracle_standard_error(series: SimulatedSeries, *, fits_trend: bool) -> float:
     """Standard error of the GLS step at the ship date, with the true noise covariance."""
     truth = series.truth
     length = len(series.days)
@@ -50,11 +50,7 @@ def oracle_standard_error(series, *, fits_trend: bool) -> float:
     rhythm /= rhythm.mean()
     # Poisson variance on the log scale is one over the mean (the busy weeks, which lower it a
     # little, are left out: the bound is then slightly generous to the estimator's noise).
-    theme_mean = (
-        series.daily_volume
-        * rhythm
-        * np.where(time_index >= pre_days, 1.0 + EFFECT, 1.0)
-    )
+    theme_mean = series.daily_volume * rhythm * np.where(time_index >= pre_days, 1.0 + EFFECT, 1.0)
     other_mean = truth["other_volume"] * rhythm
     white = (
         np.log1p(1.0 / truth["gamma_shape"])
@@ -69,9 +65,7 @@ def oracle_standard_error(series, *, fits_trend: bool) -> float:
         + truth["other_noise_scale"] ** 2 * truth["other_persistence"] ** lags
         + truth["drift_step"] ** 2 * (np.minimum.outer(time_index, time_index) + 1.0)
     )
-    columns = [np.ones(length)] + [
-        (weekday == day).astype(float) for day in range(1, 7)
-    ]
+    columns = [np.ones(length)] + [(weekday == day).astype(float) for day in range(1, 7)]
     if fits_trend:
         columns.append((time_index - pre_days) / pre_days)
     columns.append((time_index >= pre_days).astype(float))
@@ -101,15 +95,10 @@ def main() -> None:
     critical = norm.ppf(0.975)
 
     def power(standard_errors: list[float]) -> float:
-        return float(
-            np.mean([norm.cdf(shift / error - critical) for error in standard_errors])
-        )
+        return float(np.mean([norm.cdf(shift / error - critical) for error in standard_errors]))
 
     print(f"{'group':<16} {'n':>5} {'trend_known':>12} {'trend_always':>13}")
-    groups = [
-        (scenario, [row for row in rows if row[0] == scenario])
-        for scenario in SCENARIOS
-    ]
+    groups = [(scenario, [row for row in rows if row[0] == scenario]) for scenario in SCENARIOS]
     groups += [
         ("20-100/day", [row for row in rows if row[1] < 100.0]),
         ("100-500/day", [row for row in rows if row[1] >= 100.0]),

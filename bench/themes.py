@@ -67,13 +67,13 @@ def _store(data, indices, *, prefix: str) -> list[int]:
     return [case.pk for case in Case.objects.bulk_create(cases, batch_size=2000)]
 
 
-def _run(label: str):
+def _run(label: str, sticky_margin: float | None):
     from improvement.models import ClusteringRun
-    from improvement.services.themes import clustering_run_execute
+    from improvement.themes.services.runs import clustering_run_execute
 
     run = ClusteringRun.objects.create(trigger=ClusteringRun.Trigger.COMMAND)
     started = time.perf_counter()
-    run = clustering_run_execute(run_id=run.pk)
+    run = clustering_run_execute(run_id=run.pk, sticky_margin=sticky_margin)
     print(
         f"{label}: status={run.status} cases={run.case_count} themes={run.theme_count} new={run.new_theme_count} "
         f"matched={run.matched_theme_count} dormant={run.dormant_theme_count} "
@@ -103,11 +103,10 @@ def main() -> None:
 
     from cases.models import Case
     from improvement.models import CaseTheme
-    from improvement.services import themes as theme_services
-    from improvement.services.themes import theme_assign_new_cases
+    from improvement.themes.ml import STICKY_MARGIN
+    from improvement.themes.services.assignment import theme_assign_new_cases
 
-    if arguments.no_sticky:
-        theme_services.STICKY_MARGIN = None
+    sticky_margin = None if arguments.no_sticky else STICKY_MARGIN
 
     if Case.objects.exists():
         raise SystemExit(
@@ -121,7 +120,7 @@ def main() -> None:
     print(f"tweets={count} old={len(old_indices)} new={len(new_indices)}")
 
     old_ids = _store(data, old_indices, prefix="old-")
-    _run("first run (old cases)")
+    _run("first run (old cases)", sticky_margin)
     before = dict(
         CaseTheme.objects.filter(case_id__in=old_ids).values_list("case_id", "theme_id")
     )
@@ -133,7 +132,7 @@ def main() -> None:
     )
     print(f"arrivals: assigned={arrival.assigned} unassigned={arrival.unassigned}")
 
-    refit = _run("refit (old + new cases)")
+    refit = _run("refit (old + new cases)", sticky_margin)
     print(
         f"refit parameters: sticky_margin={refit.parameters.get('sticky_margin')} "
         f"sticky_case_count={refit.parameters.get('sticky_case_count')}"

@@ -55,3 +55,11 @@ def embedding_to_bytes(vector: np.ndarray) -> bytes:
 
 def embedding_from_bytes(data: bytes | memoryview) -> np.ndarray:
     return np.frombuffer(bytes(data), dtype="<f4")
+
+
+def embedding_from_stored(data: bytes | memoryview | None) -> np.ndarray | None:
+    """A stored embedding as a vector, or None when it is missing or not EMBEDDING_DIMENSION values long."""
+    if not data:
+        return None
+    vector = embedding_from_bytes(data)
+    return vector if vector.shape == (EMBEDDING_DIMENSION,) else None

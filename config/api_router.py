@@ -1,13 +1,16 @@
 """The REST API router: each app registers its viewsets here."""
 from __future__ import annotations
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from cases.api.views import CaseViewSet
 from dashboards.api import ExecutiveDashboardViewSet
-from improvement.api.departments import DepartmentViewSet
-from improvement.api.issues import FixViewSet, IssueViewSet
-from improvement.api.themes import ClusteringRunViewSet, ThemeViewSet
+from improvement.impact.api import FixImpactApi
+from improvement.workflow.api.departments import DepartmentViewSet
+from improvement.workflow.api.fixes import FixViewSet
+from improvement.workflow.api.issues import IssueViewSet
+from improvement.themes.api.views import ClusteringRunViewSet, ThemeViewSet
 
 router = DefaultRouter()
 router.register("cases", CaseViewSet, basename="case")
@@ -18,4 +21,7 @@ router.register("themes", ThemeViewSet, basename="theme")
 router.register("dashboard/executive", ExecutiveDashboardViewSet, basename="dashboard-executive")
 router.register("clustering-runs", ClusteringRunViewSet, basename="clustering-run")
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    path("fixes/<int:fix_id>/impact/", FixImpactApi.as_view(), name="fix-impact"),
+]

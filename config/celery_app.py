@@ -1,4 +1,4 @@
-"""The Celery application; tasks are discovered in each app's tasks.py."""
+"""The Celery application; tasks are discovered in the tasks.py of each app and of each improvement domain."""
 from __future__ import annotations
 
 import os
@@ -9,4 +9,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("fixloop")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+app.autodiscover_tasks(
+    ["cases", "improvement.themes", "improvement.volumes", "improvement.workflow", "improvement.impact"]
+)

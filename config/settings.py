@@ -152,6 +152,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "improvement.http_errors.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Fixloop API",
@@ -200,7 +201,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(hour=env_int("IMPACT_DAILY_HOUR", 5), minute=30),
     },
 }
-# Tasks sent by name, with the case ids, after cases are embedded (cases never imports improvement).
+# Tasks sent by name, with the case ids, after cases are ingested and after they are embedded (cases never
+# imports improvement): the day's totals are counted as cases arrive, and embedded cases join themes.
+CASES_AFTER_INGEST_TASKS = ["improvement.daily_totals_count_task"]
 CASES_AFTER_EMBED_TASKS = ["improvement.theme_assign_new_cases_task"]
 
 LOGGING = {

@@ -4,19 +4,13 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, viewsets
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from dashboards.selectors import executive_dashboard
-from dashboards.views import dashboard_filters_from_query, user_may_see_executive_dashboard
-
-
-class CanSeeExecutiveDashboard(BasePermission):
-    message = "The executive dashboard is for executives and staff admins."
-
-    def has_permission(self, request, view) -> bool:
-        return user_may_see_executive_dashboard(request.user)
+from dashboards.views import dashboard_filters_from_query
+from improvement.permissions import CanSeeExecutiveDashboard
 
 
 class ExecutiveDashboardViewSet(viewsets.ViewSet):

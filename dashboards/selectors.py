@@ -21,10 +21,17 @@ from improvement.models import (
     Theme,
     ThemeAlert,
 )
-from improvement.roles import user_is_admin, user_is_department_owner, user_is_executive, user_is_team_lead
-from improvement.selectors.issues import fix_list_visible, issue_list_visible
-from improvement.selectors.themes import theme_representative_cases
-from improvement.selectors.volumes import volume_date_range, volume_theme_series, volume_total_series
+from improvement.permissions import user_is_admin, user_is_department_owner, user_is_executive, user_is_team_lead
+from improvement.workflow.selectors import fix_list_visible, issue_list_visible
+from improvement.themes.selectors import theme_representative_cases
+from improvement.volumes.selectors import (
+    LONG_WINDOW_DAYS,
+    theme_volumes,
+    volume_change,
+    volume_date_range,
+    volume_theme_series,
+    volume_total_series,
+)
 
 
 def landing_url_name_for(user: AbstractBaseUser) -> str:
@@ -55,12 +62,10 @@ DEFAULT_RANGE_DAYS = 180
 TOP_THEME_COUNT = 10
 SHARE_THEME_COUNT = 8
 SHARE_BUCKET_DAYS = 7
-GROWTH_WINDOW_DAYS = 28
+GROWTH_WINDOW_DAYS = LONG_WINDOW_DAYS
 GROWTH_MINIMUM_PREVIOUS = 5
 THEME_LINE_COUNT = 8
 FIX_CHART_COUNT = 12
-LEAD_WINDOW_DAYS = 28
-LEAD_TREND_DAYS = 7
 NEW_THEME_DAYS = 14
 ALERT_RECENT_DAYS = 7
 
@@ -132,6 +137,10 @@ def _series(counts: dict[dt.date, int], days: list[dt.date]) -> list[int]:
 
 def _window_sum(counts: dict[dt.date, int], start: dt.date, end: dt.date) -> int:
     return sum(total for day, total in counts.items() if start <= day <= end)
+
+
+def _rounded(change: float | None) -> float | None:
+    return None if change is None else round(change, 4)
 
 
 def _median(values: list[float]) -> float | None:
@@ -250,12 +259,12 @@ def executive_dashboard(*, filters: DashboardFilters, user: AbstractBaseUser) ->
         return {
             "theme_id": theme_id, "label": labels.get(theme_id, f"Theme {theme_id}"),
             "volume": totals_by_theme[theme_id], "recent": recent, "previous": previous,
-            "growth": round((recent - previous) / previous, 4) if previous else None,
+            "growth": _rounded(volume_change(current=recent, previous=previous)),
             "series": _series(theme_counts[theme_id], days),
         }
 
     growing = [theme_id for theme_id in by_volume if growth[theme_id][1] >= GROWTH_MINIMUM_PREVIOUS]
-    growing.sort(key=lambda theme_id: (-(growth[theme_id][0] - growth[theme_id][1]) / growth[theme_id][1], theme_id))
+    growing.sort(key=lambda theme_id: (-volume_change(current=growth[theme_id][0], previous=growth[theme_id][1]), theme_id))
 
     bucket_starts = days[::SHARE_BUCKET_DAYS]
     share_themes = by_volume[:SHARE_THEME_COUNT]
@@ -331,11 +340,8 @@ def executive_dashboard(*, filters: DashboardFilters, user: AbstractBaseUser) ->
 def lead_theme_overview(*, filters: DashboardFilters) -> dict:
     """Active themes, largest first, with their volume over the last 28 days to `filters.end`, the trend of the
     last 7 days against the 7 before, a 28-day sparkline, new/spiking/emerging badges, and the unassigned share."""
-    window_start = filters.end - dt.timedelta(days=LEAD_WINDOW_DAYS - 1)
+    window_start = filters.end - dt.timedelta(days=LONG_WINDOW_DAYS - 1)
     days = _days(window_start, filters.end)
-    recent_start = filters.end - dt.timedelta(days=LEAD_TREND_DAYS - 1)
-    previous_start = recent_start - dt.timedelta(days=LEAD_TREND_DAYS)
-    previous_end = recent_start - dt.timedelta(days=1)
     counts = _theme_daily_counts(filters=filters, start=window_start)
     themes = list(
         Theme.objects.filter(status=Theme.Status.ACTIVE)
@@ -343,6 +349,9 @@ def lead_theme_overview(*, filters: DashboardFilters) -> dict:
         .order_by("-size", "id")
     )
     ids = [theme.pk for theme in themes]
+    volumes = theme_volumes(
+        theme_ids=ids, as_of=filters.end, brand=filters.brand or None, channel=filters.channel or None
+    )
     first_days = dict(
         DailyThemeVolume.objects.filter(theme_id__in=ids).values("theme_id").annotate(first=Min("day"))
         .values_list("theme_id", "first").order_by()
@@ -358,15 +367,12 @@ def lead_theme_overview(*, filters: DashboardFilters) -> dict:
     ))
     rows = []
     for theme in themes:
-        theme_counts = counts.get(theme.pk, {})
-        recent = _window_sum(theme_counts, recent_start, filters.end)
-        previous = _window_sum(theme_counts, previous_start, previous_end)
+        volume = volumes[theme.pk]
         first_day = first_days.get(theme.pk)
         rows.append({
-            "theme": theme, "volume": _window_sum(theme_counts, window_start, filters.end),
-            "recent": recent, "previous": previous,
-            "trend": round((recent - previous) / previous, 4) if previous else None,
-            "series": _series(theme_counts, days),
+            "theme": theme, "volume": volume.last_28_days,
+            "recent": volume.last_7_days, "previous": volume.previous_7_days, "trend": volume.trend,
+            "series": _series(counts.get(theme.pk, {}), days),
             "is_new": first_day is not None and first_day > filters.end - dt.timedelta(days=NEW_THEME_DAYS),
             "is_spiking": ThemeAlert.Kind.SPIKING in alerts[theme.pk],
             "is_emerging": ThemeAlert.Kind.EMERGING in alerts[theme.pk],
@@ -425,19 +431,13 @@ def _is_number(text: str) -> bool:
 
 def export_theme_rows() -> list[list[str]]:
     """Header and one row per theme: id, label, status, merged into, size, keywords, last 28 days' volume."""
-    bounds = volume_date_range()
-    volumes: dict[int, int] = {}
-    if bounds:
-        start = bounds[1] - dt.timedelta(days=LEAD_WINDOW_DAYS - 1)
-        volumes = dict(
-            DailyThemeVolume.objects.filter(day__gte=start, day__lte=bounds[1]).values("theme_id")
-            .annotate(total=Sum("count")).values_list("theme_id", "total").order_by()
-        )
+    themes = list(Theme.objects.defer("centroid").order_by("-size", "id"))
+    volumes = theme_volumes(theme_ids=[theme.pk for theme in themes])
     rows = [["theme_id", "label", "status", "merged_into_id", "size", "keywords", "volume_last_28_days", "created_at"]]
-    for theme in Theme.objects.defer("centroid").order_by("-size", "id"):
+    for theme in themes:
         rows.append([_cell(value) for value in (
             theme.pk, theme.label, theme.status, theme.merged_into_id, theme.size, "; ".join(theme.keywords or []),
-            volumes.get(theme.pk, 0), theme.created_at.isoformat(),
+            volumes[theme.pk].last_28_days, theme.created_at.isoformat(),
         )])
     return rows
 

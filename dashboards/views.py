@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -32,20 +32,23 @@ from dashboards.selectors import (
 )
 from dashboards.views_workflow import fixes_with_actions
 from improvement.models import Theme
-from improvement.roles import user_is_admin, user_is_department_owner, user_is_executive, user_is_team_lead
-from improvement.selectors.issues import fix_queue_for_owner
-from improvement.selectors.themes import user_can_curate_themes, user_can_read_themes
-from improvement.services.themes import ThemeStateError, theme_merge, theme_rename, theme_split
+from improvement.errors import PAGE_REFUSALS
+from improvement.http_errors import page_refusal
+from improvement.permissions import (
+    user_can_curate_themes,
+    user_can_read_themes,
+    user_can_see_executive_dashboard,
+    user_can_see_fix_queue,
+    user_can_see_theme_overview,
+)
+from improvement.workflow.selectors import fix_queue_for_owner
+from improvement.themes.services.curation import theme_merge, theme_rename, theme_split
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Send each user to the page for their role."""
     return redirect(landing_url_name_for(request.user))
-
-
-def user_may_see_executive_dashboard(user) -> bool:
-    return user_is_executive(user) or user_is_admin(user)
 
 
 def dashboard_filters_from_query(query: QueryDict) -> tuple[DashboardFilterForm, DashboardFilters | None, list[str]]:
@@ -89,7 +92,7 @@ def executive_charts(data: dict) -> dict:
 @login_required
 def executive_dashboard_page(request: HttpRequest) -> HttpResponse:
     """Contact volume, top and growing themes, theme share, fixes on their themes' lines, impact and scorecard."""
-    if not user_may_see_executive_dashboard(request.user):
+    if not user_can_see_executive_dashboard(request.user):
         raise PermissionDenied("The executive dashboard is for executives.")
     form, filters, problems = dashboard_filters_from_query(request.GET)
     context = {"page_title": "Executive dashboard", "form": form, "problems": problems,
@@ -104,7 +107,7 @@ def executive_dashboard_page(request: HttpRequest) -> HttpResponse:
 @login_required
 def lead_dashboard(request: HttpRequest) -> HttpResponse:
     """Active themes with volume, trend, sparkline, badges and the unassigned share."""
-    if not (user_is_team_lead(request.user) or user_is_admin(request.user)):
+    if not user_can_see_theme_overview(request.user):
         raise PermissionDenied("The themes page is for social team leads.")
     form, filters, problems = dashboard_filters_from_query(request.GET)
     context = {"page_title": "Themes", "form": form, "problems": problems, "choices": dashboard_filter_choices()}
@@ -158,12 +161,8 @@ def _curate(
         return _theme_page(request, theme, status=400, **{form_name: form})
     try:
         result = service(theme=theme, by=request.user, **form.cleaned_data)
-    except ValidationError as error:
-        messages.error(request, "Not changed: " + " ".join(error.messages))
-        return _theme_page(request, theme, status=400, **{form_name: form})
-    except ThemeStateError as error:
-        messages.error(request, f"Not changed: {error}")
-        return _theme_page(request, theme, status=409, **{form_name: form})
+    except PAGE_REFUSALS as error:
+        return _theme_page(request, theme, status=page_refusal(request, error, prefix="Not changed"), **{form_name: form})
     target = result[0] if isinstance(result, list) else result
     messages.success(request, success(theme, result))
     return redirect("dashboards:theme_detail", theme_id=target.pk)
@@ -197,7 +196,7 @@ def theme_split_page(request: HttpRequest, theme_id: int) -> HttpResponse:
 @login_required
 def owner_dashboard(request: HttpRequest) -> HttpResponse:
     """The owner's queue: waiting for a decision, in progress, and shipped with verdicts and impact charts."""
-    if not (user_is_department_owner(request.user) or user_is_admin(request.user)):
+    if not user_can_see_fix_queue(request.user):
         raise PermissionDenied("The fix queue is for department owners.")
     queue = {
         name: fixes_with_actions(fixes=fixes, user=request.user)

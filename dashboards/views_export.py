@@ -4,13 +4,12 @@ from __future__ import annotations
 import csv
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 from dashboards.selectors import export_fix_rows, export_issue_rows, export_theme_rows
-from improvement.roles import user_is_department_owner
-from improvement.selectors.issues import user_sees_all_issues
-from improvement.selectors.themes import user_can_read_themes
+from improvement.permissions import user_has_any_role, user_can_read_themes
 
 
 def _csv_response(filename: str, rows: list[list]) -> HttpResponse:
@@ -21,8 +20,8 @@ def _csv_response(filename: str, rows: list[list]) -> HttpResponse:
     return response
 
 
-def _require_role(user) -> None:
-    if not (user_sees_all_issues(user) or user_is_department_owner(user)):
+def _require_role(user: AbstractBaseUser) -> None:
+    if not user_has_any_role(user):
         raise PermissionDenied("Exports need a Fixloop role.")
 
 

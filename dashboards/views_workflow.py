@@ -12,24 +12,26 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from dashboards.forms_workflow import FixProposeForm, FixRejectForm, FixShipForm, IssueRaiseForm, NoteForm
+from improvement.errors import PAGE_REFUSALS, Conflict
+from improvement.http_errors import page_refusal
 from improvement.models import FixTicket, Theme
-from improvement.selectors.issues import (
+from improvement.permissions import user_can_write_issues, user_owns_fix_department
+from improvement.workflow.selectors import (
     issue_events_visible,
     issue_fixes_visible,
     issue_list_visible,
     priority_suggest,
     theme_evidence,
 )
-from improvement.services.fixes import (
+from improvement.workflow.services.fixes import (
     fix_accept,
     fix_propose,
     fix_reject,
     fix_ship,
     fix_start,
-    user_owns_fix_department,
 )
-from improvement.services.issues import issue_close, issue_raise, user_can_write_issues
-from improvement.transitions import Performer, TransitionNotAllowed, fix_next_statuses
+from improvement.workflow.services.issues import issue_close, issue_raise
+from improvement.workflow.transitions import Performer, fix_next_statuses
 
 # The button (and URL segment) for each status an owner can move a fix to.
 ACTION_FOR_STATUS = {
@@ -134,9 +136,9 @@ def issue_propose_fix(request: HttpRequest, issue_id: int) -> HttpResponse:
             fix = fix_propose(issue=issue, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
-        except TransitionNotAllowed as error:
-            messages.error(request, f"Not proposed: {error}.")
-            return _issue_page(request, issue_id, propose_form=form, status=409)
+        except Conflict as error:
+            status = page_refusal(request, error, prefix="Not proposed")
+            return _issue_page(request, issue_id, propose_form=form, status=status)
         else:
             messages.success(request, f"Fix proposed to {fix.department.name}; its owners have been emailed.")
             return redirect("dashboards:issue_detail", issue_id=issue.pk)
@@ -154,9 +156,8 @@ def issue_close_page(request: HttpRequest, issue_id: int) -> HttpResponse:
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
         issue_close(issue=issue, by=request.user, note=note)
-    except TransitionNotAllowed as error:
-        messages.error(request, f"Not closed: {error}.")
-        return _issue_page(request, issue_id, status=409)
+    except Conflict as error:
+        return _issue_page(request, issue_id, status=page_refusal(request, error, prefix="Not closed"))
     messages.success(request, "Issue closed.")
     return redirect("dashboards:issue_detail", issue_id=issue.pk)
 
@@ -178,11 +179,8 @@ def fix_transition_page(request: HttpRequest, fix_id: int, action: str) -> HttpR
         return _issue_page(request, fix.issue_id, status=400)
     try:
         fix = service(fix=fix, by=request.user, **form.cleaned_data)
-    except ValidationError as error:
-        messages.error(request, f"Fix #{fix.pk} not changed: {' '.join(error.messages)}")
-        return _issue_page(request, fix.issue_id, status=400)
-    except TransitionNotAllowed as error:
-        messages.error(request, f"Fix #{fix.pk} not changed: {error}.")
-        return _issue_page(request, fix.issue_id, status=409)
+    except PAGE_REFUSALS as error:
+        status = page_refusal(request, error, prefix=f"Fix #{fix.pk} not changed")
+        return _issue_page(request, fix.issue_id, status=status)
     messages.success(request, f"Fix #{fix.pk} is now {fix.get_status_display().lower()}.")
     return _redirect_back(request, reverse("dashboards:issue_detail", kwargs={"issue_id": fix.issue_id}))

@@ -7,7 +7,8 @@ from improvement.models import (
     CaseTheme, ClusteringRun, DailyThemeVolume, DailyTotalVolume, Department, FixImpact, FixTicket, ImprovementIssue,
     IssueEvent, Theme, ThemeAlert, ThemeEvent,
 )
-from improvement.services.themes import ThemeStateError, clustering_run_request
+from improvement.errors import ThemeStateError
+from improvement.themes.services.runs import clustering_run_request
 
 
 @admin.register(Department)

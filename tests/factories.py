@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from improvement.models import Department
-from improvement.roles import DEPARTMENT_OWNER, EXECUTIVE, TEAM_LEAD
+from improvement.permissions import DEPARTMENT_OWNER, EXECUTIVE, TEAM_LEAD
 
 
 class UserFactory(factory.django.DjangoModelFactory):

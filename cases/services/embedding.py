@@ -63,11 +63,6 @@ def case_embed_many(
     return embedded
 
 
-def case_pending_embedding_count() -> int:
-    """How many cases have no embedding yet (cases whose text changed since are found only by hashing)."""
-    return Case.objects.filter(embedded_at__isnull=True).count()
-
-
 def case_embed_pending(
     *,
     batch_size: int = ENCODE_BATCH_SIZE,

@@ -28,6 +28,7 @@ from django.utils.dateparse import parse_datetime
 
 from cases.models import Case, Channel
 from cases.text import analysis_text
+from core.jobs import enqueue_all_on_commit
 
 MAX_TEXT_LENGTH = 10_000
 # Rows per INSERT statement: 16 columns x 500 rows stays far below SQLite's and PostgreSQL's parameter limits.
@@ -238,12 +239,14 @@ def _insert_ignoring_conflicts(cases: list[dict[str, Any]]) -> list[int]:
         return created_ids
 
 
-def _enqueue_embedding(case_ids: list[int]) -> None:
-    from cases.tasks import case_embed_task
-
-    # Robust: the cases are committed whatever happens to the queue; a failed enqueue is logged and
-    # `case_embed_pending_task` backfills, so the caller never gets an error for cases that were stored.
-    transaction.on_commit(lambda: case_embed_task.delay(case_ids), robust=True)
+def _enqueue_after_ingest(case_ids: list[int], *, should_embed: bool) -> None:
+    # Robust: the cases are committed whatever happens to the queue; a failed enqueue is logged and the nightly
+    # jobs backfill (`case_embed_pending_task`, the full recount of daily counts), so the caller never gets an
+    # error for cases that were stored.
+    tasks = [(task_name, [case_ids]) for task_name in settings.CASES_AFTER_INGEST_TASKS]
+    if should_embed:
+        tasks.append(("cases.case_embed_task", [case_ids]))
+    enqueue_all_on_commit(tasks, robust=True)
 
 
 def case_ingest_many(
@@ -255,8 +258,9 @@ def case_ingest_many(
 ) -> IngestResult:
     """Validate each row, store the good ones once, and count created, duplicates and rejected rows.
 
-    `default_channel` and `default_brand` fill rows that have none. After commit the created cases are
-    queued for embedding, unless `embed` is False (None follows settings.CASES_EMBED_ON_INGEST).
+    `default_channel` and `default_brand` fill rows that have none. After commit the tasks named in
+    settings.CASES_AFTER_INGEST_TASKS get the created ids (counting the day's totals), and the cases are queued
+    for embedding unless `embed` is False (None follows settings.CASES_EMBED_ON_INGEST).
     """
     result = IngestResult()
     candidates: dict[tuple[str, str], dict[str, Any]] = {}
@@ -281,6 +285,6 @@ def case_ingest_many(
         result.created = len(result.created_ids)
         result.duplicates += len(ordered) - result.created
         should_embed = settings.CASES_EMBED_ON_INGEST if embed is None else embed
-        if should_embed and result.created_ids:
-            _enqueue_embedding(result.created_ids)
+        if result.created_ids:
+            _enqueue_after_ingest(result.created_ids, should_embed=should_embed)
     return result

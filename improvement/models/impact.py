@@ -43,7 +43,7 @@ class FixImpact(models.Model):
     pre_dates = models.JSONField(default=list, blank=True)
     pre_actual = models.JSONField(default=list, blank=True)
     # The regression check on a working fix: the most recent 28 days against the same pre period
-    # (see improvement.services.impact.fix_regression_check); empty until first checked.
+    # (see improvement.impact.services.evaluation.fix_regression_check); empty until first checked.
     recent_checked_at = models.DateTimeField(null=True, blank=True)
     recent_start = models.DateField(null=True, blank=True)
     recent_end = models.DateField(null=True, blank=True)

@@ -31,7 +31,7 @@ class ImprovementIssue(models.Model):
     )
     priority = models.CharField(max_length=20, choices=Priority.choices, default=Priority.MEDIUM)
     suggested_priority = models.CharField(max_length=20, choices=Priority.choices, default=Priority.MEDIUM)
-    # Derived from the fixes by improvement.transitions.issue_status_from_fixes, except `closed`, set explicitly.
+    # Derived from the fixes by improvement.workflow.transitions.issue_status_from_fixes, except `closed`, set explicitly.
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN, db_index=True)
     # Frozen when raised: volume and share over the last 28 days, trend, sample cases (see selectors.issues).
     evidence = models.JSONField(default=dict, blank=True)
@@ -47,7 +47,7 @@ class ImprovementIssue(models.Model):
 
 
 class FixTicket(models.Model):
-    """A change one department makes against an issue; moves only through improvement.transitions."""
+    """A change one department makes against an issue; moves only through improvement.workflow.transitions."""
 
     class Status(models.TextChoices):
         PROPOSED = "proposed", "Proposed"

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from cases.models import Case
-from improvement.demo import demo_seed_people
+from improvement.demo.seeding import demo_seed_people
 from improvement.models import (
     CaseTheme,
     Department,
@@ -21,7 +21,7 @@ from improvement.models import (
     Theme,
     ThemeAlert,
 )
-from improvement.services.volumes import daily_volumes_refresh
+from improvement.volumes.services import daily_volumes_refresh
 
 DAYS = 90
 BRANDS = ("acme", "globex")

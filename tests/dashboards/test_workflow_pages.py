@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from improvement.demo import demo_seed_people
+from improvement.demo.seeding import demo_seed_people
 from improvement.models import Department, FixTicket, ImprovementIssue
 from tests.improvement.workflow_factories import FixFactory, IssueFactory, ThemeFactory, cases_for_theme
 

@@ -19,7 +19,7 @@ ROLE_LANDINGS = {
 
 @pytest.fixture
 def demo_people(db):
-    from improvement.demo import demo_seed_people
+    from improvement.demo.seeding import demo_seed_people
 
     return demo_seed_people()
 

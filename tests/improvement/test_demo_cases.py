@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from cases.embedding import EMBEDDING_DIMENSION, embedding_from_bytes
 from cases.models import Case
 from cases.simulation import simulate_contacts
-from improvement.demo import demo_load_cases
+from improvement.demo.seeding import demo_load_cases
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 

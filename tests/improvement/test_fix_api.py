@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from improvement.models import FixTicket, ImprovementIssue
-from improvement.services.fixes import fix_record_verdict
+from improvement.workflow.services.fixes import fix_record_verdict
 from tests.factories import (
     DepartmentFactory,
     DepartmentOwnerFactory,

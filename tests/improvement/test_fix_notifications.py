@@ -5,9 +5,9 @@ import datetime
 import pytest
 
 from improvement.models import FixTicket, IssueEvent
-from improvement.notifications import issue_event_notify
-from improvement.services.fixes import fix_accept, fix_propose, fix_reject, fix_ship, fix_start
-from improvement.tasks import issue_event_notify_task
+from improvement.workflow.notifications import issue_event_notify
+from improvement.workflow.services.fixes import fix_accept, fix_propose, fix_reject, fix_ship, fix_start
+from improvement.workflow.tasks import issue_event_notify_task
 from tests.factories import DepartmentFactory, DepartmentOwnerFactory
 from tests.improvement.workflow_factories import FixFactory, IssueFactory
 

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
 from improvement.models import FixTicket, ImprovementIssue
-from improvement.services.fixes import (
+from improvement.workflow.services.fixes import (
     fix_accept,
     fix_propose,
     fix_record_verdict,
@@ -16,7 +16,8 @@ from improvement.services.fixes import (
     fix_ship,
     fix_start,
 )
-from improvement.transitions import FIX_TRANSITIONS, Performer, TransitionNotAllowed, fix_next_statuses
+from improvement.errors import TransitionNotAllowed
+from improvement.workflow.transitions import FIX_TRANSITIONS, Performer, fix_next_statuses
 from tests.factories import DepartmentFactory, DepartmentOwnerFactory
 from tests.improvement.workflow_factories import FixFactory, IssueFactory, event_rows
 

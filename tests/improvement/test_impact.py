@@ -5,8 +5,8 @@ import datetime
 import numpy as np
 import pytest
 
-from improvement.impact import estimate_impact
-from improvement.impact_simulation import simulate_series
+from improvement.impact.estimator import estimate_impact
+from improvement.impact.simulation import simulate_series
 
 START = datetime.date(2025, 3, 3)
 

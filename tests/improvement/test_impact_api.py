@@ -3,8 +3,10 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.apps import apps
 from django.core.management import CommandError, call_command
 
+from improvement.impact.services.evaluation import fix_impact_evaluate
 from improvement.models import FixImpact, FixTicket
 from tests.factories import DepartmentFactory, DepartmentOwnerFactory, TeamLeadFactory
 from tests.improvement.impact_data import PRE_DAYS, SHIP_DATE, levels, volume_rows_create
@@ -36,7 +38,16 @@ def working_fix(people):
     )
 
 
-def test_impact_is_computed_on_demand_stored_and_returned(api_client, people, working_fix):
+def _row_counts() -> dict[str, int]:
+    """Rows of every model of our apps (audit events included)."""
+    return {
+        model._meta.label: model.objects.count()
+        for config in (apps.get_app_config("cases"), apps.get_app_config("improvement"))
+        for model in config.get_models()
+    }
+
+
+def test_impact_is_computed_on_demand_and_returned(api_client, people, working_fix):
     api_client.force_authenticate(people["lead"])
 
     response = api_client.get(f"/api/fixes/{working_fix.pk}/impact/")
@@ -47,17 +58,34 @@ def test_impact_is_computed_on_demand_stored_and_returned(api_client, people, wo
         working_fix.pk, "working", False, 28
     )
     assert body["ci_high"] < 0 and len(body["dates"]) == len(body["counterfactual"]) == 28
-    assert FixImpact.objects.filter(fix=working_fix).count() == 1
-    assert FixTicket.objects.get(pk=working_fix.pk).status == "working"
+
+
+def test_reading_the_impact_changes_nothing_in_the_database(
+    api_client, people, working_fix, mailoutbox, django_capture_on_commit_callbacks
+):
+    api_client.force_authenticate(people["lead"])
+    before = _row_counts()
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = api_client.get(f"/api/fixes/{working_fix.pk}/impact/")
+
+    assert response.status_code == 200
+    assert response.json()["verdict"] == "working"
+    assert _row_counts() == before
+    assert before["improvement.FixImpact"] == 0 and before["improvement.IssueEvent"] == 0
+    assert FixTicket.objects.get(pk=working_fix.pk).status == "shipped"
+    assert (callbacks, mailoutbox) == ([], [])
 
 
 def test_impact_returns_the_stored_estimate_without_recomputing(api_client, people, working_fix):
     api_client.force_authenticate(people["lead"])
+    stored = fix_impact_evaluate(fix=working_fix)
     first = api_client.get(f"/api/fixes/{working_fix.pk}/impact/").json()
 
     second = api_client.get(f"/api/fixes/{working_fix.pk}/impact/").json()
 
-    assert second["computed_at"] == first["computed_at"]
+    assert first["computed_at"] == second["computed_at"] == stored.computed_at.isoformat().replace("+00:00", "Z")
+    assert FixImpact.objects.filter(fix=working_fix).count() == 1
 
 
 def test_impact_is_visible_to_an_owner_of_the_fix_department(api_client, people, working_fix):

@@ -8,7 +8,7 @@ import pytest
 from cases.models import Case
 from cases.services.ingest import case_ingest_many
 from cases.simulation import CONTROL_PROBLEM, FIXED_PROBLEM, fix_date, simulate_contacts
-from improvement.demo import demo_problem_themes, demo_seed_impact, demo_seed_people
+from improvement.demo.seeding import demo_problem_themes, demo_seed_impact, demo_seed_people
 from improvement.models import CaseTheme, FixImpact, FixTicket, IssueEvent
 from tests.improvement.workflow_factories import ThemeFactory
 

@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from improvement.models import FixImpact, FixTicket, ImprovementIssue, IssueEvent
-from improvement.services.impact import (
+from improvement.impact.services.evaluation import (
     ImpactUnavailable,
     fix_impact_evaluate,
     fix_impact_evaluate_all_shipped,

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from improvement.impact_simulation import simulate_series
+from improvement.impact.simulation import simulate_series
 
 
 def test_simulate_series_is_deterministic_for_a_seed_and_keeps_the_theme_within_the_total():

@@ -6,8 +6,8 @@ import pytest
 from django.conf import settings
 
 from improvement.models import FixImpact, FixTicket, ThemeAlert
-from improvement.services.fixes import fix_ship
-from improvement.tasks import (
+from improvement.workflow.services.fixes import fix_ship
+from improvement.impact.tasks import (
     impact_daily_task,
     impact_evaluate_fix_task,
     theme_alert_notify_task,

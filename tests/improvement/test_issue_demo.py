@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from improvement.demo import demo_seed_people, demo_seed_workflow
+from improvement.demo.seeding import demo_seed_people, demo_seed_workflow
 from improvement.models import FixTicket, ImprovementIssue, IssueEvent
 from tests.improvement.workflow_factories import ThemeFactory
 

@@ -5,14 +5,14 @@ from datetime import timedelta
 import pytest
 
 from improvement.models import ImprovementIssue
-from improvement.selectors.issues import (
+from improvement.workflow.selectors import (
     fix_list_visible,
     issue_events_visible,
     issue_list_visible,
     priority_suggest,
     theme_evidence,
 )
-from improvement.services.volumes import daily_volumes_refresh
+from improvement.volumes.services import daily_volumes_refresh
 from tests.factories import DepartmentFactory, DepartmentOwnerFactory, UserFactory
 from tests.improvement.workflow_factories import (
     WINDOW_END,

@@ -6,9 +6,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from improvement.models import FixTicket, ImprovementIssue, IssueEvent, Theme
-from improvement.services.fixes import fix_record_verdict
-from improvement.services.issues import issue_close, issue_raise, issue_status_refresh, issue_update
-from improvement.transitions import TransitionNotAllowed, issue_status_from_fixes
+from improvement.workflow.services.fixes import fix_record_verdict
+from improvement.workflow.services.issues import issue_close, issue_raise, issue_status_refresh, issue_update
+from improvement.errors import TransitionNotAllowed
+from improvement.workflow.transitions import issue_status_from_fixes
 from tests.factories import DepartmentFactory
 from tests.improvement.workflow_factories import (
     WINDOW_END,

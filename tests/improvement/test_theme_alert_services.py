@@ -5,8 +5,8 @@ import datetime
 import pytest
 
 from improvement.models import ThemeAlert
-from improvement.selectors.theme_alerts import theme_alert_badges, theme_alerts_latest
-from improvement.services.theme_alerts import emerging_test, spike_test, theme_spike_check
+from improvement.impact.selectors import theme_alert_badges, theme_alerts_latest
+from improvement.impact.services.alerts import emerging_test, spike_test, theme_spike_check
 from tests.factories import TeamLeadFactory
 from tests.improvement.impact_data import START, levels, volume_rows_create
 from tests.improvement.workflow_factories import ThemeFactory

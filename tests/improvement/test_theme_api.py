@@ -8,6 +8,7 @@ import pytest
 
 from cases.models import Case
 from improvement.models import CaseTheme, ClusteringRun, Theme, ThemeEvent
+from improvement.volumes.services import daily_volumes_refresh
 from tests.factories import UserFactory
 from tests.improvement.theme_data import store_cases, themes_by_reason
 
@@ -38,6 +39,7 @@ def test_theme_list_gives_sizes_volumes_and_trend(api_client, executive, reason_
     Case.objects.filter(id__in=case_ids[50:]).update(
         received_at=as_of - timedelta(days=40)
     )
+    daily_volumes_refresh()
 
     response = api_client.get("/api/themes/", {"as_of": "2015-03-01"})
 
@@ -74,6 +76,7 @@ def test_theme_trend_is_null_without_cases_in_the_previous_week(
     Case.objects.filter(theme_link__theme=late).update(
         received_at=datetime.fromisoformat("2015-02-28T00:00:00+00:00")
     )
+    daily_volumes_refresh()
 
     response = api_client.get(
         f"/api/themes/{late.pk}/", {"as_of": "2015-03-01T00:00:00Z"}

@@ -13,20 +13,12 @@ from cases.embedding import (
 )
 from cases.models import Case
 from improvement.models import CaseTheme, ClusteringRun, Theme, ThemeEvent
-from improvement.services.themes import (
-    ThemeStateError,
-    _ExistingTheme,
-    clustering_run_execute,
-    clustering_run_request,
-    theme_assign_new_cases,
-    theme_match_clusters,
-    theme_merge,
-    theme_move_cases,
-    theme_rename,
-    theme_split,
-    theme_sticky_assignments,
-    theme_stop_words,
-)
+from improvement.errors import ThemeStateError
+from improvement.themes.ml import ExistingTheme, theme_match_clusters, theme_sticky_assignments
+from improvement.themes.selectors import theme_stop_words
+from improvement.themes.services.assignment import theme_assign_new_cases
+from improvement.themes.services.curation import theme_merge, theme_move_cases, theme_rename, theme_split
+from improvement.themes.services.runs import clustering_run_execute, clustering_run_request
 from tests.factories import UserFactory
 from tests.improvement.theme_data import (
     store_cases,
@@ -293,12 +285,12 @@ def test_refit_keeps_manual_moves(
 def test_match_pairs_clusters_with_the_themes_sharing_their_cases():
     centroids = np.eye(3, dtype=np.float32)
     themes = [
-        _ExistingTheme(
+        ExistingTheme(
             theme_id=10,
             centroid=np.eye(3, dtype=np.float32)[1],
             case_ids=frozenset({4, 5, 6}),
         ),
-        _ExistingTheme(
+        ExistingTheme(
             theme_id=11,
             centroid=np.eye(3, dtype=np.float32)[0],
             case_ids=frozenset({1, 2, 3}),
@@ -317,10 +309,10 @@ def test_match_pairs_clusters_with_the_themes_sharing_their_cases():
 def test_match_brings_back_a_theme_without_cases_on_a_close_centroid_only():
     close = np.array([1.0, 0.1, 0.0], dtype=np.float32)
     themes = [
-        _ExistingTheme(
+        ExistingTheme(
             theme_id=20, centroid=close / np.linalg.norm(close), case_ids=frozenset()
         ),
-        _ExistingTheme(
+        ExistingTheme(
             theme_id=21,
             centroid=np.array([0.6, 0.8, 0.0], dtype=np.float32),
             case_ids=frozenset(),

@@ -9,8 +9,8 @@ from cases.models import Case
 from cases.tasks import case_embed_task
 from config.celery_app import app as celery_app
 from improvement.models import CaseTheme, ClusteringRun, Theme
-from improvement.services.themes import clustering_run_request
-from improvement.tasks import (
+from improvement.themes.services.runs import clustering_run_request
+from improvement.themes.tasks import (
     clustering_run_nightly_task,
     clustering_run_task,
     theme_assign_new_cases_task,

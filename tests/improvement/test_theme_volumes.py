@@ -8,8 +8,10 @@ import pytest
 
 from cases.embedding import embedding_to_bytes
 from cases.models import Case
+from cases.services.ingest import case_ingest_many
 from improvement.models import CaseTheme, DailyThemeVolume, DailyTotalVolume, Theme
-from improvement.services.themes import theme_assign_new_cases, theme_merge, theme_move_cases
+from improvement.themes.services.assignment import theme_assign_new_cases
+from improvement.themes.services.curation import theme_merge, theme_move_cases
 
 pytestmark = pytest.mark.django_db
 
@@ -38,10 +40,16 @@ def _theme_counts() -> dict[int, int]:
     return dict(DailyThemeVolume.objects.filter(day=DAY).values_list("theme_id", "count"))
 
 
-def test_new_cases_count_in_the_total_even_before_any_theme_exists():
-    case = _embedded_case("1", 0)
+def test_new_cases_count_in_the_total_when_they_arrive_even_before_any_theme_exists(
+    django_capture_on_commit_callbacks,
+):
+    row = {
+        "external_id": "1", "channel": "twitter", "brand": "Skyway", "text": "my bag is lost",
+        "received_at": "2026-03-02T12:00:00+00:00",
+    }
 
-    theme_assign_new_cases(case_ids=[case.id])
+    with django_capture_on_commit_callbacks(execute=True):
+        case_ingest_many(rows=[row], embed=False)
 
     assert list(DailyTotalVolume.objects.values_list("day", "count")) == [(DAY, 1)]
     assert DailyThemeVolume.objects.count() == 0

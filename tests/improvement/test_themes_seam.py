@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
-from improvement import themes
-from improvement.themes.clustering import MERGE_SIMILARITY, merge_similar_groups
-from improvement.themes.labelling import brand_words, names_a_brand
+from cases.embedding import EMBEDDING_MODEL_NAME, embed_texts
+from improvement.themes import ml as themes
+from improvement.themes.ml.clustering import MERGE_SIMILARITY, merge_similar_groups
+from improvement.themes.ml.labelling import brand_words, names_a_brand
 
 pytestmark = pytest.mark.slow
 
@@ -44,13 +45,16 @@ def _airline_slice(path: Path) -> tuple[list[str], list[str], np.ndarray]:
         analysis_text(text, brand_names=AIRLINE_NAMES[airline])
         for text, airline in zip(frame["text"], frame["airline"], strict=True)
     ]
-    return texts, list(frame["negativereason"]), themes.embed(texts)
+    return texts, list(frame["negativereason"]), embed_texts(texts)
 
 
 @functools.cache
 def _fitted(path: Path, random_state: int) -> themes.FitResult:
     texts, _, embeddings = _airline_slice(path)
-    return themes.fit(texts=texts, embeddings=embeddings, stop_words=BRAND_STOP_WORDS, random_state=random_state)
+    return themes.fit(
+        texts=texts, embeddings=embeddings, stop_words=BRAND_STOP_WORDS, random_state=random_state,
+        embedding_model=EMBEDDING_MODEL_NAME,
+    )
 
 
 @pytest.fixture
@@ -64,7 +68,7 @@ def fitted(shared_data) -> themes.FitResult:
 
 
 def test_embed_returns_unit_float32_rows_of_384():
-    vectors = themes.embed(["my bag never arrived", "flight cancelled again"])
+    vectors = embed_texts(["my bag never arrived", "flight cancelled again"])
     assert vectors.shape == (2, 384)
     assert vectors.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), [1.0, 1.0], atol=1e-5)
@@ -130,7 +134,7 @@ def test_fit_groups_lost_luggage_together(airline_slice, fitted):
 
 
 def test_assign_puts_a_new_lost_luggage_text_in_the_luggage_theme(fitted):
-    vector = themes.embed(["my suitcase never arrived and nobody at baggage claim can find my bag"])
+    vector = embed_texts(["my suitcase never arrived and nobody at baggage claim can find my bag"])
     index, similarity = themes.assign(
         embeddings=vector, centroids=fitted.centroids, threshold=themes.DEFAULT_ASSIGN_THRESHOLD
     )
@@ -157,7 +161,7 @@ def test_assign_without_centroids_leaves_everything_unassigned():
 
 def test_fit_on_too_few_documents_returns_no_themes_and_all_unassigned():
     texts = ["bag lost", "flight late", "rude agent"]
-    result = themes.fit(texts=texts, embeddings=themes.embed(texts))
+    result = themes.fit(texts=texts, embeddings=embed_texts(texts))
     assert result.clusters == []
     assert result.assignments.tolist() == [-1, -1, -1]
     assert result.outlier_share == 1.0

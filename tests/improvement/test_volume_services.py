@@ -6,8 +6,8 @@ import pytest
 
 from cases.models import Case
 from improvement.models import CaseTheme, DailyThemeVolume, DailyTotalVolume, Theme
-from improvement.selectors.volumes import volume_date_range, volume_theme_series, volume_total_series
-from improvement.services.volumes import daily_volumes_refresh, daily_volumes_refresh_for_cases
+from improvement.volumes.selectors import volume_date_range, volume_theme_series, volume_total_series
+from improvement.volumes.services import daily_volumes_refresh, daily_volumes_refresh_for_cases
 
 pytestmark = pytest.mark.django_db
 

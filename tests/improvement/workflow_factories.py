@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from cases.models import Case
 from improvement.models import CaseTheme, FixTicket, ImprovementIssue, IssueEvent, Theme
-from improvement.services.volumes import daily_volumes_refresh_for_cases
+from improvement.volumes.services import daily_volumes_refresh_for_cases
 
 WINDOW_END = datetime.datetime(2026, 3, 1, 12, 0, tzinfo=datetime.UTC)
 

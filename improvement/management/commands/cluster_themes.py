@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from improvement.models import ClusteringRun
-from improvement.services.themes import clustering_run_execute
+from improvement.themes.services.runs import clustering_run_execute
 
 
 class Command(BaseCommand):

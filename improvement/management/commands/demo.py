@@ -9,7 +9,7 @@ from django.db import transaction
 from tqdm import tqdm
 
 from cases.services.file_import import FORMATS, ImportFileError
-from improvement.demo import (
+from improvement.demo.seeding import (
     DEMO_PASSWORD,
     DEMO_SIMULATED_CASES,
     demo_database_is_empty,

@@ -6,8 +6,9 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from improvement.themes import DEFAULT_ASSIGN_THRESHOLD
-from improvement.themes.evaluation import LabelledFileError, evaluate_fit, evaluate_kmeans, labelled_file_read
+from improvement.themes.ml import DEFAULT_ASSIGN_THRESHOLD
+from improvement.themes.labelled_files import LabelledFileError, labelled_file_read
+from improvement.themes.ml.evaluation import evaluate_fit, evaluate_kmeans
 
 
 def _filter(value: str) -> tuple[str, str]:

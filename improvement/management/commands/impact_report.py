@@ -4,7 +4,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from improvement.models import FixImpact, FixTicket
-from improvement.services.impact import ImpactUnavailable, fix_impact_evaluate
+from improvement.errors import ImpactUnavailable
+from improvement.impact.services.evaluation import fix_impact_evaluate
 
 
 def _percent(value: float | None) -> str:

@@ -1,0 +1,1 @@
+"""Infrastructure shared by every app, importing none of them."""

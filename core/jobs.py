@@ -1,0 +1,58 @@
+"""Start Celery work by task name once the current transaction commits.
+
+Services call `enqueue_on_commit` instead of importing task modules, so the static import graph points one
+way (tasks import services, never the reverse) and an app can start another app's task without importing it.
+With `CELERY_TASK_ALWAYS_EAGER` (the embedded default, tests) the task runs in process after the commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import smtplib
+
+from celery import Task, current_app
+from django.db import InterfaceError, OperationalError, transaction
+
+# Transient: the database went away or a connection broke; anything else is a bug and must not be retried.
+TRANSIENT_DATABASE_ERRORS = (OperationalError, InterfaceError)
+# Notification tasks also retry a mail server that went away.
+TRANSIENT_NOTIFY_ERRORS = (*TRANSIENT_DATABASE_ERRORS, smtplib.SMTPException, ConnectionError, TimeoutError)
+NOTIFY_TASK_OPTIONS = {
+    "autoretry_for": TRANSIENT_NOTIFY_ERRORS,
+    "max_retries": 5,
+    "retry_backoff": 30,
+    "retry_jitter": True,
+    "soft_time_limit": 60,
+    "time_limit": 90,
+}
+
+
+def registered_task(task_name: str) -> Task:
+    """The task of that name, importing every app's tasks first if it is not registered yet.
+
+    A worker imports them all on start; a process running tasks eagerly (tests, `manage.py` commands) may not have.
+    """
+    if task_name not in current_app.tasks:
+        current_app.loader.import_default_modules()
+    return current_app.tasks[task_name]
+
+
+def enqueue_on_commit(task_name: str, *args: Any, robust: bool = False) -> None:
+    """Send the named task with these JSON-able arguments after the current transaction commits (now if none).
+
+    `robust` logs instead of raising when sending (or, eagerly, running) fails: for work a backfill catches up on.
+    """
+    enqueue_all_on_commit([(task_name, args)], robust=robust)
+
+
+def enqueue_all_on_commit(tasks: Sequence[tuple[str, Sequence[Any]]], *, robust: bool = False) -> None:
+    """Send several named tasks, in order, from one callback after the current transaction commits."""
+
+    def send() -> None:
+        for task_name, args in tasks:
+            registered_task(task_name).delay(*args)
+
+    if tasks:
+        transaction.on_commit(send, robust=robust)

@@ -1,0 +1,1 @@
+"""The demo: seed departments, users, a case stream, themes, issues and measured fixes from nothing."""

@@ -1,0 +1,325 @@
+"""Builds a running demo from an empty database: departments, users for every role, and data."""
+from __future__ import annotations
+
+import datetime
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from cases.services.embedding import case_embed_pending
+from cases.services.file_import import case_import_file
+from cases.services.ingest import case_ingest_many
+from cases.simulation import CONTROL_PROBLEM, DEFAULT_DAYS, FIX_DAY, FIXED_PROBLEM, PROBLEMS_BY_KEY, simulate_contacts
+from improvement.models import CaseTheme, ClusteringRun, Department, ImprovementIssue, IssueEvent, Theme
+from improvement.permissions import EXECUTIVE, TEAM_LEAD
+from improvement.volumes.selectors import volume_date_range
+from improvement.workflow.services.departments import department_add_owner, department_create, user_create_with_role
+from improvement.workflow.services.fixes import (
+    fix_accept,
+    fix_propose,
+    fix_reject,
+    fix_ship,
+    fix_start,
+)
+from improvement.impact.services.evaluation import fix_impact_evaluate
+from improvement.workflow.services.issues import issue_close, issue_raise
+from improvement.themes.services.runs import clustering_run_execute
+from improvement.volumes.services import daily_volumes_refresh
+
+DEMO_PASSWORD = "demo"
+DEMO_DEPARTMENTS = ("Logistics", "Billing", "Digital", "Stores", "Customer Care")
+# Sized so that ingesting and embedding take about a minute on two cores (bench/embed.py; the report has figures).
+DEMO_SIMULATED_CASES = 8000
+DEMO_INGEST_BATCH_SIZE = 2000
+
+
+@dataclass
+class DemoResult:
+    """What the demo created, for printing logins."""
+
+    logins: list[tuple[str, str]] = field(default_factory=list)
+    departments: list[str] = field(default_factory=list)
+
+
+def demo_database_is_empty() -> bool:
+    """Whether the database has no users and no departments yet (a fresh install)."""
+    return not get_user_model().objects.exists() and not Department.objects.exists()
+
+
+@transaction.atomic
+def demo_seed_people() -> DemoResult:
+    """Create the demo departments and one user per role (password `demo`); refuses a non-empty database."""
+    if not demo_database_is_empty():
+        raise ValueError("the demo only seeds an empty database; it already has users or departments")
+    result = DemoResult()
+    user_create_with_role(username="admin", password=DEMO_PASSWORD, is_staff=True, email="admin@example.com")
+    result.logins.append(("admin", "staff admin"))
+    user_create_with_role(username="lead", password=DEMO_PASSWORD, role=TEAM_LEAD, email="lead@example.com")
+    result.logins.append(("lead", TEAM_LEAD))
+    user_create_with_role(username="exec", password=DEMO_PASSWORD, role=EXECUTIVE, email="exec@example.com")
+    result.logins.append(("exec", EXECUTIVE))
+    for name in DEMO_DEPARTMENTS:
+        department = department_create(name=name)
+        owner = user_create_with_role(
+            username=f"owner-{department.slug}", password=DEMO_PASSWORD, email=f"owner-{department.slug}@example.com"
+        )
+        department_add_owner(department=department, user=owner)
+        result.logins.append((owner.username, f"Department owner, {department.name}"))
+        result.departments.append(department.name)
+    return result
+
+
+@dataclass
+class DemoCasesResult:
+    """What loading the demo's cases did."""
+
+    source: str
+    created: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    embedded: int = 0
+    first_rejections: list[tuple[int, str]] = field(default_factory=list)
+
+
+def demo_load_cases(
+    *,
+    cases_file: Path | str | None = None,
+    file_format: str = "generic",
+    total: int = DEMO_SIMULATED_CASES,
+    days: int = DEFAULT_DAYS,
+    end: datetime.date | None = None,
+    on_embedding_progress: Callable[[int, int], None] | None = None,
+) -> DemoCasesResult:
+    """Ingest the demo's cases, then embed them all in this process.
+
+    Without `cases_file`, the SIMULATED stream (cases/simulation.py, about `total` contacts over `days` days
+    ending on `end`) goes through `case_ingest_many`; with it, the file is imported like `import_cases` does.
+    Embedding runs here rather than on a worker, so the demo is ready to cluster when this returns.
+    """
+    if cases_file is not None:
+        summary = case_import_file(path=cases_file, file_format=file_format, embed=False)
+        result = DemoCasesResult(
+            source=str(cases_file), created=summary.created, duplicates=summary.duplicates,
+            rejected=summary.rejected, first_rejections=summary.first_rejections,
+        )
+    else:
+        result = DemoCasesResult(source="simulated stream")
+        contacts = simulate_contacts(total=total, days=days, end=end)
+        while batch := [contact.as_row() for contact in itertools.islice(contacts, DEMO_INGEST_BATCH_SIZE)]:
+            ingested = case_ingest_many(rows=batch, embed=False)
+            result.created += ingested.created
+            result.duplicates += ingested.duplicates
+            result.rejected += ingested.rejected_count
+    result.embedded = case_embed_pending(on_progress=on_embedding_progress)
+    return result
+
+
+@dataclass
+class DemoClusteringResult:
+    """The demo's first clustering run and a line saying what it found."""
+
+    run: ClusteringRun
+    message: str
+
+
+def demo_cluster_cases() -> DemoClusteringResult:
+    """Fit the first themes over the demo's embedded cases, in this process, through the production run."""
+    run = ClusteringRun.objects.create(trigger=ClusteringRun.Trigger.DEMO)
+    run = clustering_run_execute(run_id=run.pk)
+    if run.status != ClusteringRun.Status.SUCCEEDED:
+        return DemoClusteringResult(run=run, message=f"Clustering run {run.pk} failed: {run.error}")
+    return DemoClusteringResult(
+        run=run,
+        message=(
+            f"Clustering run {run.pk}: {run.theme_count} themes over {run.case_count} cases in "
+            f"{run.duration_seconds:.0f}s, {run.outlier_share:.1%} unassigned."
+        ),
+    )
+
+
+@dataclass
+class DemoWorkflowResult:
+    """What seeding the issue workflow created, and a line saying so."""
+
+    issues: int = 0
+    fixes: int = 0
+    message: str = ""
+
+
+# Each demo issue: title, problem, its fixes as (department index, path of statuses, note), and a closing note
+# (closed by the lead when not empty). Verdicts (working, no clear effect, worse, regressed) are never made up
+# here: they come only from measuring a shipped fix (demo_seed_impact).
+DEMO_WORKFLOW_ISSUES = (
+    ("Customers cannot tell where their parcel is", "Tracking links go stale after hand-over to the courier.",
+     [(0, ["proposed"], ""), (1, ["rejected"], "Billing does not own tracking links")], ""),
+    ("Refunds take weeks to show", "Customers chase refunds that were approved days ago.",
+     [(1, ["accepted"], ""), (2, ["accepted", "in_progress"], "")], ""),
+    ("App logs customers out at checkout", "Sessions expire while paying; carts are lost.",
+     [(2, ["accepted", "in_progress", "shipped"], "")], ""),
+    ("Store stock shown online is wrong", "Items shown in stock are not on the shelf.",
+     [(3, ["proposed"], ""), (3, ["accepted", "in_progress"], "")], ""),
+    ("Password reset emails arrive late", "Reset links expire before they arrive.",
+     [(4, ["rejected"], "Reset emails are sent by the identity provider, not by Customer Care")],
+     "Raised with the identity provider outside Fixloop; closing."),
+)
+
+
+@transaction.atomic
+def demo_seed_workflow() -> DemoWorkflowResult:
+    """Seed issues and fixes in every hand-set state from the largest active themes, through the real services.
+
+    Needs the demo people (demo_seed_people) and active themes; creates nothing and says why when either is
+    missing or when issues exist already. Its events are marked notified: demo history sends no email.
+    """
+    themes = list(Theme.objects.filter(status=Theme.Status.ACTIVE).order_by("-size", "id")[:len(DEMO_WORKFLOW_ISSUES)])
+    if not themes:
+        return DemoWorkflowResult(message="No active themes yet: no issues or fixes seeded (cluster the cases first).")
+    if ImprovementIssue.objects.exists():
+        return DemoWorkflowResult(message="Issues exist already: no demo issues or fixes seeded.")
+    lead = get_user_model().objects.filter(username="lead").first()
+    departments = [
+        department for department in Department.objects.order_by("id").prefetch_related("owners")
+        if department.owners.exists()
+    ]
+    if lead is None or not departments:
+        return DemoWorkflowResult(message="No demo lead or department owners: no issues or fixes seeded.")
+    today = timezone.localdate()
+    result = DemoWorkflowResult()
+    for number, (title, problem, fixes, closing_note) in enumerate(DEMO_WORKFLOW_ISSUES):
+        theme = themes[number % len(themes)]
+        issue = issue_raise(
+            by=lead, title=title, problem_statement=f"{problem} (Theme: {theme.label}.)", themes=[theme],
+            root_cause_hypothesis="To be confirmed with the owning department.",
+        )
+        result.issues += 1
+        for department_index, path, note in fixes:
+            department = departments[department_index % len(departments)]
+            owner = department.owners.order_by("id").first()
+            fix = fix_propose(
+                issue=issue, department=department, by=lead, description=f"{department.name}: remove the cause of “{title}”",
+                due_date=today + datetime.timedelta(days=30),
+            )
+            result.fixes += 1
+            for status in path[path[0] == "proposed":]:
+                if status == "accepted":
+                    fix = fix_accept(fix=fix, by=owner)
+                elif status == "rejected":
+                    fix = fix_reject(fix=fix, by=owner, reason=note)
+                elif status == "in_progress":
+                    fix = fix_start(fix=fix, by=owner)
+                elif status == "shipped":
+                    # Shipped recently: its impact, measured once committed, stays provisional in the demo.
+                    fix = fix_ship(fix=fix, by=owner, shipped_on=today - datetime.timedelta(days=10))
+        if closing_note:
+            issue_close(issue=issue, by=lead, note=closing_note)
+    IssueEvent.objects.filter(notified_at__isnull=True).update(notified_at=timezone.now())
+    result.message = f"Seeded {result.issues} issues and {result.fixes} fixes from {len(themes)} active themes."
+    return result
+
+
+@dataclass
+class DemoImpactResult:
+    """What seeding the measured demo fixes did, one line per fix (or why nothing was seeded)."""
+
+    fixes: int = 0
+    lines: list[str] = field(default_factory=list)
+    message: str = ""
+
+
+# The simulated problems whose fixes are measured: (problem key, issue title, fix description).
+DEMO_IMPACT_FIXES = (
+    (FIXED_PROBLEM, "Parcels marked delivered but never received",
+     "Couriers photograph every doorstep delivery; no 'delivered' scan without the photo."),
+    (CONTROL_PROBLEM, "Refunds not received", "Refund confirmation emails now give the expected bank date."),
+)
+# A theme stands for a simulated problem when at least this share of its cases came from it, or it holds at
+# least this share of the problem's cases.
+DEMO_THEME_MINIMUM_SHARE = 0.5
+
+
+def demo_problem_themes(*, problem: str) -> list[Theme]:
+    """Active themes whose cases mostly come from one simulated problem, or that hold most of that problem's cases
+    (DEMO_THEME_MINIMUM_SHARE either way), largest first.
+
+    The simulation records each case's problem in raw_payload["problem"]: the ground truth the clustering never sees.
+    """
+    counts: dict[int, list[int]] = {}
+    links = (
+        CaseTheme.objects.filter(theme__status=Theme.Status.ACTIVE)
+        .values("theme_id", "case__raw_payload__problem")
+        .annotate(cases=Count("case_id"))
+    )
+    for row in links:
+        theme_counts = counts.setdefault(row["theme_id"], [0, 0])
+        theme_counts[1] += row["cases"]
+        if row["case__raw_payload__problem"] == problem:
+            theme_counts[0] += row["cases"]
+    problem_total = sum(matching for matching, _ in counts.values())
+    # Where the clustering merged two problems into one theme (it can, on some CPUs), the theme
+    # that holds most of this problem's complaints still stands for it.
+    chosen = sorted(
+        (theme_id for theme_id, (matching, total) in counts.items()
+         if matching and (matching >= DEMO_THEME_MINIMUM_SHARE * total
+                          or matching >= DEMO_THEME_MINIMUM_SHARE * problem_total)),
+        key=lambda theme_id: -counts[theme_id][0],
+    )
+    themes = Theme.objects.in_bulk(chosen)
+    return [themes[theme_id] for theme_id in chosen]
+
+
+@transaction.atomic
+def demo_seed_impact() -> DemoImpactResult:
+    """Ship and measure two demo fixes on the simulated stream: one that works, one with no clear effect.
+
+    The fix for `FIXED_PROBLEM` ships on the day its simulated volume falls (the stream's first day +
+    FIX_DAY); the fix for `CONTROL_PROBLEM`, whose volume never changes, ships on the same day. Both go
+    through the real services, then the impact evaluation records their verdicts. Run after the cases are
+    clustered and after demo_seed_workflow (which seeds only while no issue exists). Safe to run twice.
+    """
+    lead = get_user_model().objects.filter(username="lead").first()
+    if lead is None:
+        return DemoImpactResult(message="No demo lead: no measured fixes seeded (run demo_seed_people first).")
+    daily_volumes_refresh()
+    bounds = volume_date_range()
+    if bounds is None:
+        return DemoImpactResult(message="No cases counted: no measured fixes seeded.")
+    ship_date = bounds[0] + datetime.timedelta(days=FIX_DAY)
+    if ship_date > min(bounds[1], timezone.localdate()):
+        return DemoImpactResult(message=f"The stream ends before its fix date {ship_date.isoformat()}: nothing seeded.")
+    result = DemoImpactResult()
+    for problem_key, title, description in DEMO_IMPACT_FIXES:
+        problem = PROBLEMS_BY_KEY[problem_key]
+        if ImprovementIssue.objects.filter(title=title).exists():
+            result.lines.append(f"{title}: seeded already")
+            continue
+        themes = demo_problem_themes(problem=problem_key)
+        department = Department.objects.filter(name=problem.department).first()
+        owner = department.owners.order_by("id").first() if department else None
+        if not themes or owner is None:
+            result.lines.append(f"{title}: no theme stands for “{problem.name}” or no {problem.department} owner")
+            continue
+        issue = issue_raise(
+            by=lead, title=title, problem_statement=f"{problem.name} (simulated problem {problem_key}).",
+            themes=themes, root_cause_hypothesis="Measured in the demo: see the fix's impact.",
+        )
+        fix = fix_propose(issue=issue, department=department, description=description, by=lead)
+        fix = fix_accept(fix=fix, by=owner)
+        fix = fix_start(fix=fix, by=owner)
+        fix = fix_ship(fix=fix, by=owner, shipped_on=ship_date)
+        impact = fix_impact_evaluate(fix=fix)
+        fix.refresh_from_db()
+        result.fixes += 1
+        result.lines.append(
+            f"Fix {fix.pk} “{title}” (themes {', '.join(str(theme.pk) for theme in themes)}), shipped "
+            f"{ship_date.isoformat()}: {fix.get_status_display().lower()}; {impact.relative_effect:+.0%} "
+            f"(95% interval {impact.ci_low:+.0%} to {impact.ci_high:+.0%}), p = {impact.p_value:.3f}"
+        )
+    IssueEvent.objects.filter(notified_at__isnull=True).update(notified_at=timezone.now())
+    result.message = f"Seeded and measured {result.fixes} demo fixes."
+    return result

@@ -1,0 +1,137 @@
+"""Reads for impact: a fix's stored or freshly computed estimate (never written here), and theme alerts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Max, QuerySet
+from django.utils import timezone
+
+from improvement.errors import ImpactUnavailable
+from improvement.impact.estimator import MINIMUM_PRE_DAYS, ImpactEstimate, estimate_impact
+from improvement.models import FixImpact, FixTicket, Theme, ThemeAlert
+from improvement.volumes.selectors import LONG_WINDOW_DAYS, volume_date_range, volume_theme_series, volume_total_series
+from improvement.workflow.transitions import SHIPPED_STATUSES
+
+# A verdict reads the 28 days after the ship date, against up to a year before it; a working fix's regression
+# check reads the last 28 counted days.
+POST_DAYS = LONG_WINDOW_DAYS
+PRE_DAYS = 364
+RECENT_DAYS = LONG_WINDOW_DAYS
+# The FixImpact fields an estimate fills (fix_impact_estimate builds them, fix_impact_evaluate stores them).
+IMPACT_ESTIMATE_FIELDS = (
+    "computed_at", "ship_date", "theme_ids", "verdict", "is_provisional", "post_days_observed", "pre_days_used",
+    "relative_effect", "ci_low", "ci_high", "p_value", "contacts_avoided", "contacts_avoided_low",
+    "contacts_avoided_high", "actual_total", "counterfactual_total", "dates", "actual", "counterfactual", "low",
+    "high", "pre_dates", "pre_actual",
+)
+
+
+def fix_theme_ids(*, fix: FixTicket) -> list[int]:
+    """The themes whose contacts the fix should change: its issue's themes, merged ones followed to their survivor."""
+    survivors: set[int] = set()
+    for theme in fix.issue.themes.all():
+        seen = {theme.pk}
+        while theme.merged_into_id is not None and theme.merged_into_id not in seen:
+            seen.add(theme.merged_into_id)
+            theme = Theme.objects.get(pk=theme.merged_into_id)
+        survivors.add(theme.pk)
+    return sorted(survivors)
+
+
+def last_counted_day() -> dt.date | None:
+    bounds = volume_date_range()
+    if bounds is None:
+        return None
+    return min(bounds[1], timezone.localdate())
+
+
+def impact_series(*, theme_ids: list[int], start: dt.date, end: dt.date) -> tuple[list[dt.date], list[int], list[int]]:
+    theme = volume_theme_series(theme_ids=theme_ids, start=start, end=end)
+    total = volume_total_series(start=start, end=end)
+    return [day for day, _ in theme], [count for _, count in theme], [count for _, count in total]
+
+
+def _estimate_for_fix(*, fix: FixTicket) -> tuple[ImpactEstimate, list[int], list[dt.date], list[int]]:
+    if fix.status not in SHIPPED_STATUSES or not fix.shipped_on:
+        status = fix.get_status_display().lower()
+        raise ImpactUnavailable(f"fix {fix.pk} is {status}, not shipped: nothing to measure yet")
+    ship_date = fix.shipped_on
+    theme_ids = fix_theme_ids(fix=fix)
+    if not theme_ids:
+        raise ImpactUnavailable(f"the issue of fix {fix.pk} has no themes to measure")
+    bounds = volume_date_range()
+    last_day = last_counted_day()
+    if bounds is None or last_day is None or last_day < ship_date:
+        raise ImpactUnavailable(f"no contacts counted on or after the ship date {ship_date.isoformat()} yet")
+    start = max(bounds[0], ship_date - dt.timedelta(days=PRE_DAYS))
+    if (ship_date - start).days < MINIMUM_PRE_DAYS:
+        raise ImpactUnavailable(
+            f"only {(ship_date - start).days} days of contacts before the ship date {ship_date.isoformat()}; "
+            f"at least {MINIMUM_PRE_DAYS} are needed"
+        )
+    days, theme_counts, total_counts = impact_series(theme_ids=theme_ids, start=start, end=last_day)
+    try:
+        estimate = estimate_impact(
+            days=days, theme_counts=theme_counts, total_counts=total_counts, ship_date=ship_date, post_days=POST_DAYS
+        )
+    except ValueError as error:
+        raise ImpactUnavailable(str(error)) from error
+    pre_end = days.index(ship_date)
+    return estimate, theme_ids, days[:pre_end], theme_counts[:pre_end]
+
+
+def fix_impact_estimate(*, fix: FixTicket) -> FixImpact:
+    """The fix's impact estimated now from the daily counts, as an unsaved FixImpact; ImpactUnavailable if it can't be.
+
+    Reads only: fix_impact_evaluate stores it and records a verdict.
+    """
+    estimate, theme_ids, pre_dates, pre_actual = _estimate_for_fix(fix=fix)
+    return FixImpact(
+        fix=fix,
+        computed_at=timezone.now(),
+        ship_date=fix.shipped_on,
+        theme_ids=theme_ids,
+        verdict=estimate.verdict,
+        is_provisional=estimate.is_provisional,
+        post_days_observed=estimate.post_days_observed,
+        pre_days_used=estimate.pre_days_used,
+        relative_effect=estimate.relative_effect,
+        ci_low=estimate.ci_low,
+        ci_high=estimate.ci_high,
+        p_value=estimate.p_value,
+        contacts_avoided=estimate.contacts_avoided,
+        contacts_avoided_low=estimate.contacts_avoided_low,
+        contacts_avoided_high=estimate.contacts_avoided_high,
+        actual_total=estimate.actual_total,
+        counterfactual_total=estimate.counterfactual_total,
+        dates=[day.isoformat() for day in estimate.post_dates],
+        actual=list(estimate.actual),
+        counterfactual=[round(value, 3) for value in estimate.counterfactual],
+        low=[round(value, 3) for value in estimate.counterfactual_low],
+        high=[round(value, 3) for value in estimate.counterfactual_high],
+        pre_dates=[day.isoformat() for day in pre_dates],
+        pre_actual=pre_actual,
+    )
+
+
+def fix_impact_read(*, fix: FixTicket) -> FixImpact:
+    """The fix's stored estimate, or one computed now (and not stored) before the first evaluation."""
+    stored = FixImpact.objects.filter(fix=fix).first()
+    return stored if stored is not None else fix_impact_estimate(fix=fix)
+
+
+def theme_alerts_latest() -> QuerySet[ThemeAlert]:
+    """The alerts of the most recent day checked that flagged anything (empty before the first alert)."""
+    latest = ThemeAlert.objects.aggregate(day=Max("detected_on"))["day"]
+    if latest is None:
+        return ThemeAlert.objects.none()
+    return ThemeAlert.objects.filter(detected_on=latest).select_related("theme")
+
+
+def theme_alert_badges(*, since: dt.date) -> dict[int, set[str]]:
+    """For each theme flagged on or after `since`: the kinds of alert it got (spiking, emerging)."""
+    badges: dict[int, set[str]] = {}
+    for theme_id, kind in ThemeAlert.objects.filter(detected_on__gte=since).values_list("theme_id", "kind"):
+        badges.setdefault(theme_id, set()).add(kind)
+    return badges

@@ -1,0 +1,1 @@
+"""Writes for impact: evaluating shipped fixes, and theme alerts."""

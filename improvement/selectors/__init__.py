@@ -1,1 +1,0 @@
-"""Reads of the improvement app, one module per concern."""

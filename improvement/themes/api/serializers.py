@@ -1,0 +1,127 @@
+"""Input and output shapes of the theme and clustering-run endpoints."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from cases.models import Case
+from improvement.models import ClusteringRun, Theme
+from improvement.themes.selectors import theme_representative_cases
+from improvement.themes.services.curation import (
+    LABEL_MAXIMUM_LENGTH,
+    MOVE_MAXIMUM_CASES,
+    SPLIT_MAXIMUM_PARTS,
+    SPLIT_MINIMUM_PARTS,
+)
+
+
+class ThemeOutputSerializer(serializers.ModelSerializer):
+    volume_last_7_days = serializers.SerializerMethodField()
+    volume_last_28_days = serializers.SerializerMethodField()
+    trend = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Theme
+        fields = [
+            "id",
+            "label",
+            "is_label_custom",
+            "model_label",
+            "keywords",
+            "size",
+            "status",
+            "merged_into",
+            "volume_last_7_days",
+            "volume_last_28_days",
+            "trend",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def _volume(self, theme: Theme):
+        return self.context["volumes"][theme.pk]
+
+    def get_volume_last_7_days(self, theme: Theme) -> int:
+        return self._volume(theme).last_7_days
+
+    def get_volume_last_28_days(self, theme: Theme) -> int:
+        return self._volume(theme).last_28_days
+
+    def get_trend(self, theme: Theme) -> float | None:
+        return self._volume(theme).trend
+
+
+class ThemeCaseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Case
+        fields = ["id", "text", "received_at", "brand", "channel"]
+        read_only_fields = fields
+
+
+class ThemeDetailSerializer(ThemeOutputSerializer):
+    representative_cases = serializers.SerializerMethodField()
+
+    class Meta(ThemeOutputSerializer.Meta):
+        fields = [
+            *ThemeOutputSerializer.Meta.fields,
+            "first_run",
+            "last_seen_run",
+            "created_at",
+            "representative_cases",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(ThemeCaseSerializer(many=True))
+    def get_representative_cases(self, theme: Theme) -> list[dict]:
+        return ThemeCaseSerializer(
+            theme_representative_cases(theme=theme), many=True
+        ).data
+
+
+class ThemeRenameInputSerializer(serializers.Serializer):
+    label = serializers.CharField(
+        max_length=LABEL_MAXIMUM_LENGTH, allow_blank=False, trim_whitespace=True
+    )
+
+
+class ThemeMergeInputSerializer(serializers.Serializer):
+    into = serializers.PrimaryKeyRelatedField(queryset=Theme.objects.all())
+
+
+class ThemeSplitInputSerializer(serializers.Serializer):
+    parts = serializers.IntegerField(min_value=SPLIT_MINIMUM_PARTS, max_value=SPLIT_MAXIMUM_PARTS, default=2)
+
+
+class ThemeMoveCasesInputSerializer(serializers.Serializer):
+    case_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), min_length=1, max_length=MOVE_MAXIMUM_CASES
+    )
+    to = serializers.PrimaryKeyRelatedField(queryset=Theme.objects.all())
+
+
+class ClusteringRunOutputSerializer(serializers.ModelSerializer):
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ClusteringRun
+        fields = [
+            "id",
+            "status",
+            "trigger",
+            "requested_by",
+            "parameters",
+            "model_versions",
+            "case_count",
+            "theme_count",
+            "new_theme_count",
+            "matched_theme_count",
+            "dormant_theme_count",
+            "outlier_share",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "duration_seconds",
+            "error",
+        ]
+        read_only_fields = fields

@@ -1,0 +1,260 @@
+"""Theme and clustering-run endpoints: every role reads; social team leads and staff admins curate and request runs.
+
+`GET /api/themes/{id}/cases/` lists a theme's cases (the theme filter of cases lives here, on the improvement
+side, because `cases` knows nothing of themes). Volumes and trend come from the daily counts
+(improvement.volumes.selectors.theme_volumes), in the windows ending on `as_of` (default: the last counted day).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from improvement.models import ClusteringRun, Theme
+from improvement.permissions import CanCurateThemes, CanReadThemes
+from improvement.themes.api.filters import ClusteringRunFilter, ThemeFilter
+from improvement.themes.api.serializers import (
+    ClusteringRunOutputSerializer,
+    ThemeCaseSerializer,
+    ThemeDetailSerializer,
+    ThemeMergeInputSerializer,
+    ThemeMoveCasesInputSerializer,
+    ThemeOutputSerializer,
+    ThemeRenameInputSerializer,
+    ThemeSplitInputSerializer,
+)
+from improvement.themes.selectors import clustering_run_list, theme_cases, theme_list
+from improvement.themes.services.curation import theme_merge, theme_move_cases, theme_rename, theme_split
+from improvement.themes.services.runs import clustering_run_request
+from improvement.volumes.selectors import theme_volumes
+
+AS_OF_PARAMETER = OpenApiParameter(
+    "as_of",
+    OpenApiTypes.DATETIME,
+    description=(
+        "Last day of the volume windows (a date; a datetime counts as its day in TIME_ZONE); "
+        "default: the last day with counted cases."
+    ),
+)
+
+
+def _as_of(request: Request) -> dt.date | None:
+    """The `as_of` query parameter as a day: a date, or a datetime's day in TIME_ZONE (None when absent)."""
+    value = request.query_params.get("as_of")
+    if not value:
+        return None
+    parsed = parse_datetime(value)
+    if parsed is not None:
+        return timezone.localtime(parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)).date()
+    day = parse_date(value)
+    if day is None:
+        raise exceptions.ValidationError({"as_of": [f"{value!r} is not a date or datetime (e.g. 2015-02-24)."]})
+    return day
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[AS_OF_PARAMETER]),
+    retrieve=extend_schema(parameters=[AS_OF_PARAMETER]),
+)
+class ThemeViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Themes, largest first; curation actions for social team leads and staff admins."""
+
+    serializer_class = ThemeOutputSerializer
+    filterset_class = ThemeFilter
+    permission_classes = [IsAuthenticated, CanReadThemes]
+    curation_actions = {"rename", "merge", "split", "move_cases"}
+
+    def get_queryset(self):
+        return theme_list()
+
+    def get_permissions(self):
+        if self.action in self.curation_actions:
+            return [IsAuthenticated(), CanCurateThemes()]
+        return super().get_permissions()
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return ThemeDetailSerializer
+        return super().get_serializer_class()
+
+    def _context_with_volumes(self, themes) -> dict:
+        return {
+            **self.get_serializer_context(),
+            "volumes": theme_volumes(
+                theme_ids=[theme.pk for theme in themes], as_of=_as_of(self.request)
+            ),
+        }
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        themes = list(page if page is not None else queryset)
+        data = ThemeOutputSerializer(
+            themes, many=True, context=self._context_with_volumes(themes)
+        ).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+    def retrieve(self, request, *args, **kwargs):
+        theme = self.get_object()
+        return Response(
+            ThemeDetailSerializer(
+                theme, context=self._context_with_volumes([theme])
+            ).data
+        )
+
+    def _theme_response(
+        self, theme: Theme, *, response_status: int = status.HTTP_200_OK
+    ) -> Response:
+        return Response(
+            ThemeOutputSerializer(
+                theme, context=self._context_with_volumes([theme])
+            ).data,
+            status=response_status,
+        )
+
+    @extend_schema(
+        request=ThemeRenameInputSerializer,
+        responses={
+            200: ThemeOutputSerializer,
+            400: OpenApiResponse(description="Empty or too long label."),
+            409: OpenApiResponse(description="The theme was merged."),
+        },
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def rename(self, request, pk=None):
+        """Give the theme a custom label, kept across refits."""
+        theme = self.get_object()
+        serializer = ThemeRenameInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        theme = theme_rename(theme=theme,
+            label=serializer.validated_data["label"],
+            by=request.user,
+        )
+        return self._theme_response(theme)
+
+    @extend_schema(
+        request=ThemeMergeInputSerializer,
+        responses={
+            200: ThemeOutputSerializer,
+            400: OpenApiResponse(description="Unknown or same theme."),
+            409: OpenApiResponse(
+                description="Merged theme, or a survivor that is not active."
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def merge(self, request, pk=None):
+        """Merge this theme into `into`; returns the survivor."""
+        theme = self.get_object()
+        serializer = ThemeMergeInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        survivor = theme_merge(theme=theme,
+            into=serializer.validated_data["into"],
+            by=request.user,
+        )
+        return self._theme_response(survivor)
+
+    @extend_schema(
+        request=ThemeSplitInputSerializer,
+        responses={
+            201: ThemeOutputSerializer(many=True),
+            400: OpenApiResponse(description="Bad `parts`, or too few cases to split."),
+            409: OpenApiResponse(description="The theme is not active."),
+        },
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def split(self, request, pk=None):
+        """Re-cluster this theme's cases into `parts` themes (default 2); the original keeps the largest part."""
+        theme = self.get_object()
+        serializer = ThemeSplitInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        themes = theme_split(theme=theme,
+            parts=serializer.validated_data["parts"],
+            by=request.user,
+        )
+        data = ThemeOutputSerializer(
+            themes, many=True, context=self._context_with_volumes(themes)
+        ).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=ThemeMoveCasesInputSerializer,
+        responses={
+            200: ThemeOutputSerializer,
+            400: OpenApiResponse(description="Unknown case or theme ids."),
+            409: OpenApiResponse(description="The target theme is not active."),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="move-cases", filterset_class=None)
+    def move_cases(self, request, pk=None):
+        """Move some of this theme's cases into theme `to`; refits keep such manual moves. Returns `to`."""
+        theme = self.get_object()
+        serializer = ThemeMoveCasesInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        theme = theme_move_cases(case_ids=serializer.validated_data["case_ids"],
+            to=serializer.validated_data["to"],
+            by=request.user,
+            from_theme=theme,
+        )
+        return self._theme_response(theme)
+
+    @extend_schema(responses={200: ThemeCaseSerializer(many=True)})
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def cases(self, request, pk=None):
+        """The theme's cases, newest first (the theme filter for cases)."""
+        theme = self.get_object()
+        queryset = theme_cases(theme=theme)
+        page = self.paginate_queryset(queryset)
+        data = ThemeCaseSerializer(
+            page if page is not None else queryset, many=True
+        ).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+
+class ClusteringRunViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Clustering runs, newest first; POST requests a new run (executed by a worker)."""
+
+    serializer_class = ClusteringRunOutputSerializer
+    filterset_class = ClusteringRunFilter
+    permission_classes = [IsAuthenticated, CanReadThemes]
+
+    def get_queryset(self):
+        return clustering_run_list()
+
+    def get_permissions(self):
+        if self.action == "create":
+            return [IsAuthenticated(), CanCurateThemes()]
+        return super().get_permissions()
+
+    @extend_schema(
+        request=None,
+        responses={
+            202: ClusteringRunOutputSerializer,
+            409: OpenApiResponse(description="A run is already pending or running."),
+        },
+    )
+    def create(self, request, *args, **kwargs):
+        """Request a clustering run now; it runs in the background and swaps its themes in when done."""
+        run = clustering_run_request(trigger=ClusteringRun.Trigger.API,
+            requested_by=request.user,
+        )
+        run.refresh_from_db()
+        return Response(
+            ClusteringRunOutputSerializer(run).data, status=status.HTTP_202_ACCEPTED
+        )

@@ -1,0 +1,40 @@
+"""The ML seam: fit, assign, label, match and split. Texts and vectors in, clusters out.
+
+It knows nothing of cases, issues, fixes, screens or the database (no ORM, no other project package), so the
+model or the clustering can change behind it. The workflow calls only what is exported here.
+"""
+
+from __future__ import annotations
+
+from improvement.themes.ml.clustering import DEFAULT_ASSIGN_THRESHOLD, assign, fit, model_versions
+from improvement.themes.ml.labelling import label_keywords
+from improvement.themes.ml.matching import (
+    STICKY_MARGIN,
+    ExistingTheme,
+    previous_clusters,
+    theme_match_clusters,
+    theme_sticky_assignments,
+)
+from improvement.themes.ml.results import FitResult, ThemeCluster
+from improvement.themes.ml.splitting import split_groups
+from improvement.themes.ml.vectors import closest_indices, normalise_rows, unit_centroid, weighted_unit_centroid
+
+__all__ = [
+    "DEFAULT_ASSIGN_THRESHOLD",
+    "STICKY_MARGIN",
+    "ExistingTheme",
+    "FitResult",
+    "ThemeCluster",
+    "assign",
+    "closest_indices",
+    "fit",
+    "label_keywords",
+    "model_versions",
+    "normalise_rows",
+    "previous_clusters",
+    "split_groups",
+    "theme_match_clusters",
+    "theme_sticky_assignments",
+    "unit_centroid",
+    "weighted_unit_centroid",
+]

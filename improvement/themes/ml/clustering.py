@@ -1,0 +1,297 @@
+"""Fit themes over stored embeddings with BERTopic (UMAP + HDBSCAN + c-TF-IDF), and assign new embeddings."""
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable, Sequence
+from importlib import metadata
+
+import numpy as np
+
+from improvement.themes.ml.labelling import (
+    class_keywords,
+    label_from_keywords,
+    make_vectorizer,
+    stop_word_set,
+)
+from improvement.themes.ml.results import FitResult, ThemeCluster
+from improvement.themes.ml.vectors import normalise_rows
+
+# Cosine similarity to the nearest theme centroid at or above which a case joins that theme (see bench/cluster.py).
+DEFAULT_ASSIGN_THRESHOLD = 0.30
+# Above this many documents UMAP+HDBSCAN run on a fixed random sample (a theme of 0.5% still has 50 members there)
+# and every other document is assigned to its nearest theme centroid, so a refit stays near-constant in time.
+FIT_SAMPLE_SIZE = 10_000
+MINIMUM_DOCUMENTS = 30
+REPRESENTATIVE_COUNT = 5
+# A wide neighbourhood keeps global structure: fewer themes about one airport (15 gave several; NMI 0.237 vs 0.252).
+UMAP_NEIGHBORS = 50
+UMAP_COMPONENTS = 5
+# UMAP's own default above 10,000 points, fixed so a smaller fit does not take 2.5x the epochs (500).
+UMAP_EPOCHS = 200
+# "leaf" changes smoothly with min_cluster_size; "eom" can collapse to 2-3 giant themes (bench/cluster_quality.py).
+CLUSTER_SELECTION = "leaf"
+# HDBSCAN's leaves are tight phrasings ("lamp out of stock", "bike out of stock"); leaves whose centroids, less the
+# corpus mean (the direction every document shares), are at least this cosine-similar join (average linkage).
+# bench/cluster_quality.py: simulated stream 62 -> 20 themes, NMI 0.732 -> 0.848; airline NMI 0.2506 -> 0.2472
+# (ARI 0.125 -> 0.169); 0.30 merged less (25 themes), 0.20 cost US Airways alone 0.013 NMI.
+# A refit never merges leaves anchored to different current themes (ANCHOR_SHARE): without that the merge
+# flipped between fits and bench/themes.py stability fell 0.9652 -> 0.9091; with it 0.9620.
+MERGE_SIMILARITY = 0.25
+# A leaf belongs to (is anchored to) the previous theme of at least this share of its members; leaves anchored to
+# different previous themes never merge on a refit (bench/themes.py stability).
+ANCHOR_SHARE = 0.5
+
+
+def minimum_cluster_size(document_count: int) -> int:
+    """HDBSCAN's smallest theme: half the square root of the document count, at least 10 (50 at 10,000 docs)."""
+    return max(10, int(round(math.sqrt(document_count) / 2)))
+
+
+def model_versions(*, embedding_model: str = "") -> dict:
+    """The embedding model's name (as the caller gives it) and the versions of the clustering libraries."""
+    versions: dict[str, str | None] = {"embedding_model": embedding_model or None}
+    for package in ("bertopic", "umap-learn", "hdbscan", "scikit-learn", "numpy"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    return versions
+
+
+def assign(*, embeddings: np.ndarray, centroids: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest centroid by cosine similarity per row: (its index, or -1 below `threshold`; the similarity)."""
+    embeddings = np.atleast_2d(np.asarray(embeddings, dtype=np.float32))
+    if len(centroids) == 0 or len(embeddings) == 0:
+        return np.full(len(embeddings), -1, dtype=np.int64), np.zeros(len(embeddings), dtype=np.float32)
+    similarities = normalise_rows(embeddings) @ normalise_rows(np.atleast_2d(centroids)).T
+    nearest = np.argmax(similarities, axis=1)
+    best = similarities[np.arange(len(embeddings)), nearest]
+    return np.where(best >= threshold, nearest, -1).astype(np.int64), best.astype(np.float32)
+
+
+def _cluster_sample(
+    *, texts: list[str], embeddings: np.ndarray, stop_words: frozenset[str], random_state: int, min_cluster_size: int
+) -> np.ndarray:
+    """BERTopic's topics (-1 = outlier) for the sample, from UMAP to 5-d and HDBSCAN."""
+    from bertopic import BERTopic
+    from hdbscan import HDBSCAN
+    from umap import UMAP
+
+    umap_model = UMAP(
+        n_neighbors=min(UMAP_NEIGHBORS, len(texts) - 1), n_components=UMAP_COMPONENTS, min_dist=0.0, metric="cosine",
+        n_epochs=UMAP_EPOCHS, low_memory=True, random_state=random_state,
+    )
+    hdbscan_model = HDBSCAN(
+        min_cluster_size=min_cluster_size, min_samples=min_cluster_size, metric="euclidean",
+        cluster_selection_method=CLUSTER_SELECTION, prediction_data=False, core_dist_n_jobs=1,
+    )
+    topic_model = BERTopic(
+        umap_model=umap_model,
+        hdbscan_model=hdbscan_model,
+        vectorizer_model=make_vectorizer(stop_words=stop_words),
+        calculate_probabilities=False,
+        low_memory=True,
+    )
+    topics, _ = topic_model.fit_transform(texts, embeddings)
+    return np.asarray(topics, dtype=np.int64)
+
+
+def _centroids(embeddings: np.ndarray, groups: np.ndarray, group_count: int) -> np.ndarray:
+    """Normalised mean embedding per group (rows of -1 ignored), via a sparse membership matrix."""
+    from scipy import sparse
+
+    member = np.flatnonzero(groups >= 0)
+    membership = sparse.csr_matrix(
+        (np.ones(len(member), dtype=np.float32), (groups[member], member)), shape=(group_count, len(embeddings))
+    )
+    return normalise_rows(np.asarray(membership @ embeddings))
+
+
+def group_anchors(*, groups: np.ndarray, group_count: int, previous_themes: np.ndarray) -> np.ndarray:
+    """Per group, the previous theme of at least ANCHOR_SHARE of its members (smallest id on a tie), else -1."""
+    anchors = np.full(group_count, -1, dtype=np.int64)
+    for group in range(group_count):
+        previous = previous_themes[groups == group]
+        known = previous[previous >= 0]
+        if len(known) == 0:
+            continue
+        values, counts = np.unique(known, return_counts=True)
+        best = int(np.argmax(counts))
+        if counts[best] >= ANCHOR_SHARE * len(previous):
+            anchors[group] = values[best]
+    return anchors
+
+
+def merge_similar_groups(
+    *, embeddings: np.ndarray, groups: np.ndarray, group_count: int, previous_themes: np.ndarray | None = None
+) -> np.ndarray:
+    """Groups renumbered 0..m-1 after average-linkage merging of groups with centred centroids >= MERGE_SIMILARITY.
+
+    Centring on the mean of `embeddings` removes what all documents share, so the similarity left is about how two
+    groups differ from the rest; it keeps the threshold meaningful whether a corpus is narrow or broad.
+
+    Linkage is plain UPGMA over the groups (each input group counts once, whatever its size), so without previous
+    themes it cuts the same tree as scipy's average linkage at distance 1 - MERGE_SIMILARITY. With
+    `previous_themes` (per document, its current theme id or -1) two groups anchored to different previous themes
+    are never merged (cannot-link): joining established themes is a curator's decision, not a refit's.
+    """
+    if group_count < 2:
+        return groups
+    member = np.flatnonzero(groups >= 0)
+    sizes = np.bincount(groups[member], minlength=group_count).astype(np.float64)
+    sums = np.zeros((group_count, embeddings.shape[1]), dtype=np.float64)
+    np.add.at(sums, groups[member], embeddings[member].astype(np.float64))
+    means = sums / np.maximum(sizes, 1.0)[:, np.newaxis]
+    centred = normalise_rows(means - embeddings.mean(axis=0, dtype=np.float64)).astype(np.float64)
+    # Sum of leaf-pair similarities between current groups, and how many leaves each holds (Lance-Williams update).
+    pair_sums = np.clip(centred @ centred.T, -1.0, 1.0)
+    pair_sums = (pair_sums + pair_sums.T) / 2
+    leaf_counts = np.ones(group_count, dtype=np.float64)
+    anchors = (
+        group_anchors(groups=groups, group_count=group_count, previous_themes=np.asarray(previous_themes))
+        if previous_themes is not None else np.full(group_count, -1, dtype=np.int64)
+    )
+    alive = np.ones(group_count, dtype=bool)
+    representative = np.arange(group_count)
+    upper = np.triu(np.ones((group_count, group_count), dtype=bool), k=1)
+    while True:
+        average = pair_sums / np.outer(leaf_counts, leaf_counts)
+        conflict = (anchors[:, np.newaxis] >= 0) & (anchors[np.newaxis, :] >= 0) & (
+            anchors[:, np.newaxis] != anchors[np.newaxis, :]
+        )
+        allowed = upper & alive[:, np.newaxis] & alive[np.newaxis, :] & ~conflict
+        if not allowed.any():
+            break
+        candidates = np.where(allowed, average, -np.inf)
+        first, second = np.unravel_index(int(np.argmax(candidates)), candidates.shape)
+        if candidates[first, second] < MERGE_SIMILARITY:
+            break
+        pair_sums[first, :] += pair_sums[second, :]
+        pair_sums[:, first] += pair_sums[:, second]
+        leaf_counts[first] += leaf_counts[second]
+        if anchors[first] < 0:
+            anchors[first] = anchors[second]
+        alive[second] = False
+        representative[representative == second] = first
+    renumber = np.full(group_count, -1, dtype=np.int64)
+    renumber[np.flatnonzero(alive)] = np.arange(int(alive.sum()))
+    merged = renumber[representative]
+    return np.where(groups >= 0, merged[np.maximum(groups, 0)], -1).astype(np.int64)
+
+
+def fit(
+    *,
+    texts: Sequence[str],
+    embeddings: np.ndarray,
+    stop_words: Iterable[str] = (),
+    random_state: int = 42,
+    assign_threshold: float = DEFAULT_ASSIGN_THRESHOLD,
+    previous_themes: np.ndarray | None = None,
+    embedding_model: str = "",
+) -> FitResult:
+    """Find themes among the documents; documents nearer no theme than `assign_threshold` stay unassigned (-1).
+
+    `previous_themes` (optional): per document, the id of its current theme or -1; groups anchored to different
+    previous themes are not merged (see `merge_similar_groups`).
+    `embedding_model` names the model that made the embeddings, for the result's model_versions.
+    """
+    started = time.perf_counter()
+    texts = [str(text) for text in texts]
+    embeddings = normalise_rows(embeddings)
+    if len(texts) != len(embeddings):
+        raise ValueError(f"{len(texts)} texts but {len(embeddings)} embeddings")
+    if previous_themes is not None:
+        previous_themes = np.asarray(previous_themes, dtype=np.int64)
+        if previous_themes.shape != (len(texts),):
+            raise ValueError(f"{len(texts)} texts but {previous_themes.size} previous themes")
+    document_count = len(texts)
+    stop_words = list(stop_words)
+    sample_size = min(document_count, FIT_SAMPLE_SIZE)
+    min_cluster_size = minimum_cluster_size(sample_size)
+    parameters = {
+        "document_count": document_count,
+        "fit_sample_size": sample_size,
+        "random_state": random_state,
+        "umap": {"n_neighbors": UMAP_NEIGHBORS, "n_components": UMAP_COMPONENTS, "min_dist": 0.0, "metric": "cosine",
+                 "n_epochs": UMAP_EPOCHS},
+        "hdbscan": {"min_cluster_size": min_cluster_size, "min_samples": min_cluster_size,
+                    "cluster_selection_method": CLUSTER_SELECTION},
+        "merge": {"linkage": "average", "similarity": MERGE_SIMILARITY, "centred_on": "corpus mean",
+                  "cannot_link": "different previous themes", "anchor_share": ANCHOR_SHARE},
+        "assign_threshold": assign_threshold,
+        "vectorizer": {"ngram_range": [1, 2], "stop_words": "english+filler+brands"},
+        "ctfidf": {"reduce_frequent_words": True},
+    }
+    if document_count < MINIMUM_DOCUMENTS:
+        return FitResult(
+            clusters=[], assignments=np.full(document_count, -1, dtype=np.int64),
+            outlier_share=1.0 if document_count else 0.0,
+            parameters={**parameters, "skipped": f"fewer than {MINIMUM_DOCUMENTS} documents"},
+            model_versions=model_versions(embedding_model=embedding_model),
+        )
+
+    generator = np.random.default_rng(random_state)
+    sample = (
+        np.sort(generator.choice(document_count, size=sample_size, replace=False))
+        if sample_size < document_count else np.arange(document_count)
+    )
+    topics = _cluster_sample(
+        texts=[texts[i] for i in sample], embeddings=embeddings[sample], stop_words=stop_word_set(stop_words),
+        random_state=random_state, min_cluster_size=min_cluster_size,
+    )
+    topic_ids = sorted(int(topic) for topic in set(topics.tolist()) if topic != -1)
+    if not topic_ids:
+        return FitResult(
+            clusters=[], assignments=np.full(document_count, -1, dtype=np.int64), outlier_share=1.0,
+            parameters={**parameters, "seconds": round(time.perf_counter() - started, 3)},
+            model_versions=model_versions(embedding_model=embedding_model),
+        )
+    sample_groups = np.array([topic_ids.index(int(topic)) if topic != -1 else -1 for topic in topics])
+    parameters["hdbscan_theme_count"] = len(topic_ids)
+    sample_groups = merge_similar_groups(
+        embeddings=embeddings[sample], groups=sample_groups, group_count=len(topic_ids),
+        previous_themes=previous_themes[sample] if previous_themes is not None else None,
+    )
+    group_count = int(sample_groups.max()) + 1
+    centroids = _centroids(embeddings[sample], sample_groups, group_count)
+    # Every document, outliers and documents outside the sample alike, goes to its nearest core centroid if near enough.
+    assignments, similarities = assign(embeddings=embeddings, centroids=centroids, threshold=assign_threshold)
+    assignments[sample[sample_groups >= 0]] = sample_groups[sample_groups >= 0]
+    clusters, assignments = _build_clusters(
+        texts=texts, embeddings=embeddings, assignments=assignments, group_count=group_count,
+        stop_words=stop_words,
+    )
+    outlier_share = float(np.mean(assignments == -1))
+    parameters["seconds"] = round(time.perf_counter() - started, 3)
+    return FitResult(
+        clusters=clusters, assignments=assignments, outlier_share=outlier_share, parameters=parameters,
+        model_versions=model_versions(embedding_model=embedding_model),
+    )
+
+
+def _build_clusters(
+    *, texts: list[str], embeddings: np.ndarray, assignments: np.ndarray, group_count: int,
+    stop_words: list[str],
+) -> tuple[list[ThemeCluster], np.ndarray]:
+    """Clusters ordered by size (largest first) with labels, keywords, centroids and representatives."""
+    sizes = np.bincount(assignments[assignments >= 0], minlength=group_count)
+    order = [group for group in np.argsort(-sizes, kind="stable") if sizes[group] > 0]
+    renumber = np.full(group_count, -1, dtype=np.int64)
+    renumber[order] = np.arange(len(order))
+    assignments = np.where(assignments >= 0, renumber[np.maximum(assignments, 0)], -1)
+    centroids = _centroids(embeddings, assignments, len(order))
+    keywords = class_keywords(texts=texts, groups=assignments, stop_words=stop_words)
+    clusters = []
+    for index in range(len(order)):
+        members = np.flatnonzero(assignments == index)
+        closeness = embeddings[members] @ centroids[index]
+        representatives = members[np.argsort(-closeness, kind="stable")[:REPRESENTATIVE_COUNT]]
+        clusters.append(ThemeCluster(
+            label=label_from_keywords(keywords.get(index, [])),
+            keywords=keywords.get(index, []),
+            member_indices=members,
+            representative_indices=[int(i) for i in representatives],
+            centroid=centroids[index].astype(np.float32),
+        ))
+    return clusters, assignments

@@ -1,0 +1,57 @@
+"""Score a fit against human labels (NMI, ARI, homogeneity, completeness), and the KMeans-with-true-k reference."""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+from sklearn import metrics
+
+from improvement.themes.ml.clustering import DEFAULT_ASSIGN_THRESHOLD, fit
+from improvement.themes.ml.vectors import normalise_rows
+
+
+def score(*, true_labels: Sequence[str], predicted: np.ndarray) -> dict:
+    """sklearn's agreement scores; an unassigned document (-1) counts as one more predicted label."""
+    return {
+        "nmi": round(float(metrics.normalized_mutual_info_score(true_labels, predicted)), 4),
+        "ari": round(float(metrics.adjusted_rand_score(true_labels, predicted)), 4),
+        "homogeneity": round(float(metrics.homogeneity_score(true_labels, predicted)), 4),
+        "completeness": round(float(metrics.completeness_score(true_labels, predicted)), 4),
+    }
+
+
+def evaluate_fit(
+    *,
+    texts: Sequence[str],
+    embeddings: np.ndarray,
+    true_labels: Sequence[str],
+    stop_words: Iterable[str] = (),
+    random_state: int = 42,
+    assign_threshold: float = DEFAULT_ASSIGN_THRESHOLD,
+) -> dict:
+    """Fit as production does and score the themes against `true_labels`."""
+    started = time.perf_counter()
+    result = fit(
+        texts=texts, embeddings=embeddings, stop_words=stop_words, random_state=random_state,
+        assign_threshold=assign_threshold,
+    )
+    seconds = time.perf_counter() - started
+    return {
+        **score(true_labels=true_labels, predicted=result.assignments),
+        "n_themes": len(result.clusters),
+        "outlier_share": round(result.outlier_share, 4),
+        "seconds": round(seconds, 2),
+        "labels": [cluster.label for cluster in result.clusters],
+    }
+
+
+def evaluate_kmeans(*, embeddings: np.ndarray, true_labels: Sequence[str], random_state: int = 42) -> dict:
+    """The reference: KMeans told the true number of labels, on the same normalised embeddings."""
+    from sklearn.cluster import KMeans
+
+    cluster_count = len(set(true_labels))
+    predicted = KMeans(n_clusters=cluster_count, n_init=10, random_state=random_state).fit_predict(
+        normalise_rows(embeddings)
+    )
+    return {**score(true_labels=true_labels, predicted=predicted), "n_themes": cluster_count}

@@ -1,0 +1,1 @@
+"""Writes for themes, one module per job."""

@@ -1,0 +1,131 @@
+"""New cases joining themes: each newly (re-)embedded case joins the nearest active theme above the threshold."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from django.db import transaction
+
+from cases.embedding import embedding_from_bytes, embedding_from_stored
+from cases.models import Case
+from improvement.models import CaseTheme, Theme
+from improvement.themes import ml
+from improvement.themes.services.links import case_theme_upsert, theme_sizes_adjust
+from improvement.volumes.services import daily_theme_volumes_refresh_for_cases
+
+logger = logging.getLogger(__name__)
+
+ASSIGN_CHUNK_SIZE = 2000
+
+
+@dataclass(frozen=True)
+class ThemeAssignment:
+    """What one incremental assignment did: cases that joined a theme, and those left unassigned."""
+
+    assigned: int
+    unassigned: int
+
+
+def _embedded_vectors(case_ids: list[int]) -> tuple[list[int], list[np.ndarray]]:
+    """The ids and embeddings of these cases that are embedded and not placed by hand; malformed ones are skipped."""
+    rows = (
+        Case.objects.filter(id__in=case_ids, embedded_at__isnull=False)
+        .exclude(theme_link__source=CaseTheme.Source.MANUAL)
+        .order_by("id")
+        .values_list("id", "embedding")
+    )
+    ids: list[int] = []
+    vectors: list[np.ndarray] = []
+    for case_id, data in rows:
+        vector = embedding_from_stored(data)
+        if vector is None:
+            logger.warning(
+                "Case %s has a stored embedding of %s values; left for re-embedding",
+                case_id,
+                embedding_from_bytes(data).size if data else 0,
+            )
+            continue
+        ids.append(case_id)
+        vectors.append(vector)
+    return ids, vectors
+
+
+def theme_assign_to_nearest(
+    *, case_ids: Sequence[int], themes: Sequence[Theme], centroids: np.ndarray
+) -> ThemeAssignment:
+    """Link each case to its nearest theme above the seam's threshold (or to none), keeping theme sizes by F()."""
+    assigned = unassigned = 0
+    for start in range(0, len(case_ids), ASSIGN_CHUNK_SIZE):
+        ids, vectors = _embedded_vectors(list(case_ids[start : start + ASSIGN_CHUNK_SIZE]))
+        if not ids:
+            continue
+        if len(themes):
+            indices, similarities = ml.assign(
+                embeddings=np.stack(vectors), centroids=centroids, threshold=ml.DEFAULT_ASSIGN_THRESHOLD
+            )
+        else:
+            indices = np.full(len(ids), -1)
+            similarities = np.zeros(len(ids), dtype=np.float32)
+        previous = dict(CaseTheme.objects.filter(case_id__in=ids).values_list("case_id", "theme_id"))
+        links = []
+        size_changes: Counter[int] = Counter()
+        for case_id, index, similarity in zip(ids, indices.tolist(), similarities.tolist(), strict=True):
+            theme = themes[index] if index >= 0 else None
+            links.append(
+                CaseTheme(
+                    case_id=case_id,
+                    theme=theme,
+                    source=CaseTheme.Source.INCREMENTAL,
+                    similarity=round(float(similarity), 6) if theme is not None else None,
+                )
+            )
+            if previous.get(case_id) is not None:
+                size_changes[previous[case_id]] -= 1
+            if theme is not None:
+                size_changes[theme.pk] += 1
+                assigned += 1
+            else:
+                unassigned += 1
+        case_theme_upsert(links=links)
+        theme_sizes_adjust(changes=size_changes)
+    return ThemeAssignment(assigned=assigned, unassigned=unassigned)
+
+
+def theme_assign_new_cases(*, case_ids: Iterable[int]) -> ThemeAssignment:
+    """Let newly (re-)embedded cases join the nearest active theme above the seam's threshold, or stay unassigned.
+
+    A case is taken when it is embedded and has no theme link yet or one older than its embedding; cases moved
+    by a team lead are left alone. Before the first clustering run there are no themes and nothing happens:
+    the run will place them.
+    """
+    ids = sorted({int(case_id) for case_id in case_ids})
+    if not ids:
+        return ThemeAssignment(assigned=0, unassigned=0)
+    with transaction.atomic():
+        assignment = _assign_pending(ids)
+        daily_theme_volumes_refresh_for_cases(case_ids=ids)
+    return assignment
+
+
+def _assign_pending(ids: list[int]) -> ThemeAssignment:
+    themes = list(
+        Theme.objects.select_for_update().filter(status=Theme.Status.ACTIVE, centroid__isnull=False).order_by("id")
+    )
+    if not themes:
+        return ThemeAssignment(assigned=0, unassigned=0)
+    centroids = np.stack([embedding_from_bytes(theme.centroid) for theme in themes])
+    pending = []
+    for start in range(0, len(ids), ASSIGN_CHUNK_SIZE):
+        rows = Case.objects.filter(id__in=ids[start : start + ASSIGN_CHUNK_SIZE], embedded_at__isnull=False).values_list(
+            "id", "embedded_at", "theme_link__assigned_at", "theme_link__source"
+        )
+        pending.extend(
+            case_id
+            for case_id, embedded_at, assigned_at, source in rows
+            if source != CaseTheme.Source.MANUAL and (assigned_at is None or assigned_at < embedded_at)
+        )
+    return theme_assign_to_nearest(case_ids=pending, themes=themes, centroids=centroids)

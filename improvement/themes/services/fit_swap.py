@@ -1,0 +1,265 @@
+"""Persisting one fit: write its themes, links and statuses in the caller's transaction, all or nothing.
+
+A cluster matched to an existing theme updates it (a dormant theme is reactivated; a label the lead did not set
+follows the model); an unmatched cluster is a new theme. Cases keep their theme unless clearly closer to
+another (ml.theme_sticky_assignments). An active theme the refit blended into a neighbour stays active while at
+least half of its cases (and RETAIN_MINIMUM_CASES) are still as close to it; otherwise it goes dormant, unless
+a team lead moved cases into it. Links with source "manual" are never overwritten by a run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from django.utils import timezone
+
+from cases.embedding import embedding_to_bytes
+from improvement.errors import ThemeStateError
+from improvement.models import CaseTheme, ClusteringRun, Theme, ThemeEvent
+from improvement.themes import ml
+from improvement.themes.selectors import CaseSnapshot
+from improvement.themes.services.assignment import theme_assign_to_nearest
+from improvement.themes.services.links import WRITE_BATCH_SIZE, case_theme_upsert, theme_sizes_recount
+from improvement.volumes.services import daily_theme_volumes_refresh
+
+# An active theme the refit did not find stays active when at least this many of its cases, and this share of them,
+# are still closer to it than (within STICKY_MARGIN) to the theme the fit chose; otherwise it goes dormant.
+RETAIN_MINIMUM_CASES = 10
+RETAIN_MINIMUM_SHARE = 0.5
+LABEL_MAXIMUM_LENGTH = 200
+
+
+@dataclass
+class _Swap:
+    """What the swap has written so far: themes per cluster index, the events to store, and the counts."""
+
+    run: ClusteringRun
+    themes: dict[int, Theme]
+    events: list[ThemeEvent]
+    cluster_themes: list[Theme | None]
+    new_theme_count: int = 0
+    sticky_count: int = 0
+    retained_count: int = 0
+    dormant_count: int = 0
+
+
+def fit_swap_in(
+    *,
+    run_id: int,
+    snapshot: CaseSnapshot,
+    result: ml.FitResult,
+    matches: dict[int, int],
+    existing: Sequence[ml.ExistingTheme],
+    duration_seconds: float,
+    sticky_margin: float | None = ml.STICKY_MARGIN,
+) -> None:
+    """Write one fit's themes and assignments; runs inside the caller's transaction, all or nothing."""
+    run = ClusteringRun.objects.select_for_update().get(id=run_id)
+    if run.status != ClusteringRun.Status.RUNNING:
+        raise ThemeStateError(f"Clustering run {run_id} is {run.status}, no longer running.")
+    # Locking every live theme serialises the swap with curation, which locks the themes it touches.
+    themes = Theme.objects.select_for_update().exclude(status=Theme.Status.MERGED).in_bulk()
+    swap = _Swap(run=run, themes=themes, events=[], cluster_themes=[])
+    for index, cluster in enumerate(result.clusters):
+        swap.cluster_themes.append(_cluster_theme_write(swap, snapshot=snapshot, cluster=cluster, theme_id=matches.get(index)))
+    unmatched = _unmatched_active_themes(swap, existing=existing, matches=matches, dimension=snapshot.embeddings.shape[1])
+    centroids = np.vstack(
+        [result.centroids, *[previous.centroid[np.newaxis, :] for previous in unmatched]]  # type: ignore[index]
+    ).astype(np.float32)
+    assignments = _final_assignments(
+        swap, snapshot=snapshot, result=result, matches=matches, existing=existing, unmatched=unmatched,
+        centroids=centroids, sticky_margin=sticky_margin,
+    )
+    _fit_links_write(swap, snapshot=snapshot, assignments=assignments, centroids=centroids)
+    live_themes = [theme for theme in swap.cluster_themes if theme is not None]
+    live_centroids = centroids[[index for index, theme in enumerate(swap.cluster_themes) if theme is not None]]
+    _unfound_themes_retire(swap, existing=existing, live_theme_ids={theme.pk for theme in live_themes})
+    # Cases embedded after the snapshot, or linked to a theme that just went dormant, join the new themes.
+    stale_case_ids = list(
+        CaseTheme.objects.exclude(source=CaseTheme.Source.MANUAL).exclude(run=run).values_list("case_id", flat=True)
+    )
+    if stale_case_ids:
+        theme_assign_to_nearest(case_ids=stale_case_ids, themes=live_themes, centroids=live_centroids)
+    ThemeEvent.objects.bulk_create(swap.events, batch_size=WRITE_BATCH_SIZE)
+    theme_sizes_recount()
+    # A refit may move any case, so every day's theme counts are recounted with it, in the same transaction.
+    daily_theme_volumes_refresh()
+    _run_succeed(
+        swap, snapshot=snapshot, result=result, live_theme_count=len(live_themes), sticky_margin=sticky_margin,
+        duration_seconds=duration_seconds,
+    )
+
+
+def _cluster_theme_write(
+    swap: _Swap, *, snapshot: CaseSnapshot, cluster: ml.ThemeCluster, theme_id: int | None
+) -> Theme:
+    """Update the matched theme from the cluster (or create a new one), queueing its events."""
+    label = cluster.label[:LABEL_MAXIMUM_LENGTH]
+    theme = swap.themes.get(theme_id) if theme_id is not None else None
+    is_new = theme is None
+    if theme is None:
+        theme = Theme(label=label, first_run=swap.run)
+        swap.new_theme_count += 1
+    else:
+        if theme.status == Theme.Status.DORMANT:
+            swap.events.append(ThemeEvent(theme=theme, kind=ThemeEvent.Kind.REACTIVATED, run=swap.run))
+        if not theme.is_label_custom and theme.label != label:
+            swap.events.append(
+                ThemeEvent(
+                    theme=theme,
+                    kind=ThemeEvent.Kind.RENAMED,
+                    run=swap.run,
+                    data={"from": theme.label, "to": label, "by_model": True},
+                )
+            )
+            theme.label = label
+    theme.model_label = label
+    theme.keywords = list(cluster.keywords)
+    theme.representative_case_ids = [int(snapshot.case_ids[i]) for i in cluster.representative_indices]
+    theme.centroid = embedding_to_bytes(cluster.centroid)
+    theme.status = Theme.Status.ACTIVE
+    theme.last_seen_run = swap.run
+    theme.save()
+    if is_new:
+        swap.events.append(
+            ThemeEvent(theme=theme, kind=ThemeEvent.Kind.CREATED, run=swap.run, data={"size": cluster.size})
+        )
+    return theme
+
+
+def _unmatched_active_themes(
+    swap: _Swap, *, existing: Sequence[ml.ExistingTheme], matches: dict[int, int], dimension: int
+) -> list[ml.ExistingTheme]:
+    """Active themes the fit did not find that have cases and a centroid: candidates for their own cases."""
+    matched = set(matches.values())
+    return [
+        previous
+        for previous in existing
+        if previous.theme_id not in matched
+        and previous.centroid is not None
+        and previous.case_ids
+        and previous.centroid.shape == (dimension,)
+        and swap.themes.get(previous.theme_id) is not None
+        and swap.themes[previous.theme_id].status == Theme.Status.ACTIVE
+    ]
+
+
+def _final_assignments(
+    swap: _Swap,
+    *,
+    snapshot: CaseSnapshot,
+    result: ml.FitResult,
+    matches: dict[int, int],
+    existing: Sequence[ml.ExistingTheme],
+    unmatched: list[ml.ExistingTheme],
+    centroids: np.ndarray,
+    sticky_margin: float | None,
+) -> np.ndarray:
+    """The fit's assignments made sticky, with blended themes retained or let go (their cases back to the fit)."""
+    cluster_count = len(result.clusters)
+    previous = ml.previous_clusters(
+        case_ids=snapshot.case_ids,
+        matches={**matches, **{cluster_count + offset: theme.theme_id for offset, theme in enumerate(unmatched)}},
+        themes=existing,
+    )
+    assignments, swap.sticky_count = ml.theme_sticky_assignments(
+        assignments=result.assignments,
+        embeddings=snapshot.embeddings,
+        centroids=centroids,
+        previous_clusters=previous,
+        margin=sticky_margin,
+    )
+    for offset, candidate in enumerate(unmatched):
+        index = cluster_count + offset
+        kept = assignments == index
+        previous_members = int((previous == index).sum())
+        theme = None
+        if previous_members and kept.sum() >= max(RETAIN_MINIMUM_CASES, RETAIN_MINIMUM_SHARE * previous_members):
+            theme = swap.themes[candidate.theme_id]
+            centroids[index] = ml.unit_centroid(snapshot.embeddings[kept])
+            theme.centroid = embedding_to_bytes(centroids[index])
+            theme.last_seen_run = swap.run
+            theme.save(update_fields=["centroid", "last_seen_run", "updated_at"])
+            swap.retained_count += 1
+        else:
+            assignments = np.where(kept, result.assignments, assignments)
+            swap.sticky_count -= int(kept.sum())
+        swap.cluster_themes.append(theme)
+    return assignments
+
+
+def _fit_links_write(swap: _Swap, *, snapshot: CaseSnapshot, assignments: np.ndarray, centroids: np.ndarray) -> None:
+    """Link every snapshot case not placed by hand to its final theme (or to none), with its similarity."""
+    manual_case_ids = set(
+        CaseTheme.objects.filter(source=CaseTheme.Source.MANUAL).values_list("case_id", flat=True)
+    )
+    links = []
+    for position, case_id in enumerate(snapshot.case_ids.tolist()):
+        if case_id in manual_case_ids:
+            continue
+        cluster_index = int(assignments[position])
+        if cluster_index < 0:
+            links.append(CaseTheme(case_id=case_id, theme=None, source=CaseTheme.Source.FIT, run=swap.run))
+            continue
+        similarity = float(np.dot(snapshot.embeddings[position], centroids[cluster_index]))
+        links.append(
+            CaseTheme(
+                case_id=case_id,
+                theme=swap.cluster_themes[cluster_index],
+                source=CaseTheme.Source.FIT,
+                similarity=round(similarity, 6),
+                run=swap.run,
+            )
+        )
+    case_theme_upsert(links=links)
+
+
+def _unfound_themes_retire(swap: _Swap, *, existing: Sequence[ml.ExistingTheme], live_theme_ids: set[int]) -> None:
+    """Active themes no cluster found go dormant, unless a team lead moved cases into them."""
+    themes_with_manual_cases = set(
+        CaseTheme.objects.filter(source=CaseTheme.Source.MANUAL, theme__isnull=False)
+        .values_list("theme_id", flat=True)
+        .distinct()
+    )
+    for previous in existing:
+        theme = swap.themes.get(previous.theme_id)
+        if theme is None or theme.pk in live_theme_ids or theme.status != Theme.Status.ACTIVE:
+            continue
+        if theme.pk in themes_with_manual_cases:
+            continue
+        theme.status = Theme.Status.DORMANT
+        theme.save(update_fields=["status", "updated_at"])
+        swap.events.append(ThemeEvent(theme=theme, kind=ThemeEvent.Kind.DORMANT, run=swap.run))
+        swap.dormant_count += 1
+
+
+def _run_succeed(
+    swap: _Swap,
+    *,
+    snapshot: CaseSnapshot,
+    result: ml.FitResult,
+    live_theme_count: int,
+    sticky_margin: float | None,
+    duration_seconds: float,
+) -> None:
+    run = swap.run
+    run.status = ClusteringRun.Status.SUCCEEDED
+    run.parameters = {
+        **result.parameters,
+        "sticky_margin": sticky_margin,
+        "sticky_case_count": swap.sticky_count,
+        "retained_theme_count": swap.retained_count,
+    }
+    run.model_versions = result.model_versions
+    run.case_count = len(snapshot.case_ids)
+    run.theme_count = live_theme_count
+    run.new_theme_count = swap.new_theme_count
+    run.matched_theme_count = live_theme_count - swap.new_theme_count
+    run.dormant_theme_count = swap.dormant_count
+    run.outlier_share = float(result.outlier_share)
+    run.finished_at = timezone.now()
+    run.duration_seconds = duration_seconds
+    run.error = ""
+    run.save()

@@ -1,0 +1,46 @@
+"""The one way to write case-theme links, and to recount theme sizes from them."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from django.db.models import Count, F
+
+from improvement.models import CaseTheme, Theme
+
+WRITE_BATCH_SIZE = 1000
+LINK_UPDATE_FIELDS = ["theme", "source", "similarity", "run", "assigned_at"]
+
+
+def case_theme_upsert(*, links: Sequence[CaseTheme]) -> None:
+    """Insert the links, or overwrite a case's existing link with the new theme, source, similarity and run."""
+    CaseTheme.objects.bulk_create(
+        list(links),
+        batch_size=WRITE_BATCH_SIZE,
+        update_conflicts=True,
+        unique_fields=["case"],
+        update_fields=LINK_UPDATE_FIELDS,
+    )
+
+
+def theme_sizes_adjust(*, changes: Counter[int]) -> None:
+    """Add each change to its theme's size with F(), so concurrent adjustments add up."""
+    for theme_id, change in changes.items():
+        if change:
+            Theme.objects.filter(id=theme_id).update(size=F("size") + change)
+
+
+def theme_sizes_recount() -> None:
+    """Set every theme's size to its current number of linked cases."""
+    counts = dict(
+        CaseTheme.objects.filter(theme__isnull=False)
+        .values("theme_id")
+        .annotate(count=Count("case"))
+        .order_by()
+        .values_list("theme_id", "count")
+    )
+    themes = list(Theme.objects.only("id", "size"))
+    for theme in themes:
+        theme.size = counts.get(theme.pk, 0)
+    Theme.objects.bulk_update(themes, ["size"], batch_size=WRITE_BATCH_SIZE)

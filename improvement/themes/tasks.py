@@ -1,0 +1,41 @@
+"""Celery tasks for themes: thin, take ids, safe to run twice."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from core.jobs import TRANSIENT_DATABASE_ERRORS
+from improvement.errors import ThemeStateError
+from improvement.models import ClusteringRun
+from improvement.themes.services.assignment import theme_assign_new_cases
+from improvement.themes.services.runs import clustering_run_execute, clustering_run_request
+
+
+@shared_task(name="improvement.clustering_run_task", soft_time_limit=50 * 60, time_limit=55 * 60)
+def clustering_run_task(run_id: int) -> str | None:
+    """Execute a pending clustering run (a second delivery finds it claimed and does nothing); returns its status."""
+    run = clustering_run_execute(run_id=run_id)
+    return run.status if run is not None else None
+
+
+@shared_task(name="improvement.clustering_run_nightly_task", soft_time_limit=60, time_limit=120)
+def clustering_run_nightly_task() -> int | None:
+    """Request the nightly clustering run (skipped while another is pending or running); returns its id."""
+    try:
+        return clustering_run_request(trigger=ClusteringRun.Trigger.NIGHTLY).pk
+    except ThemeStateError:
+        return None
+
+
+@shared_task(
+    name="improvement.theme_assign_new_cases_task",
+    autoretry_for=TRANSIENT_DATABASE_ERRORS,
+    max_retries=3,
+    retry_backoff=5,
+    retry_jitter=True,
+    soft_time_limit=10 * 60,
+    time_limit=12 * 60,
+)
+def theme_assign_new_cases_task(case_ids: list[int]) -> int:
+    """Let newly embedded cases join their nearest active theme; returns how many joined one."""
+    return theme_assign_new_cases(case_ids=case_ids).assigned

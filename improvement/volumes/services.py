@@ -1,0 +1,114 @@
+"""Keeping the daily count tables true: recount only the days whose cases changed.
+
+Totals (all inbound cases) are recounted for the days new cases arrived on, scheduled by ingest; theme counts
+for the days whose cases changed theme (assignment, refit, merge, split, move); both tables in full each night.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import Count
+from django.db.models.functions import TruncDate
+
+from cases.models import Case
+from improvement.models import CaseTheme, DailyThemeVolume, DailyTotalVolume
+from improvement.volumes.selectors import volume_all_days, volume_days_of_cases, volume_time_zone
+
+WRITE_BATCH_SIZE = 5000
+
+
+def _day_bounds(days: set[dt.date]) -> tuple[dt.datetime, dt.datetime]:
+    zone = volume_time_zone()
+    start = dt.datetime.combine(min(days), dt.time.min, tzinfo=zone)
+    end = dt.datetime.combine(max(days) + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+    return start, end
+
+
+def _totals_recount(wanted: set[dt.date]) -> int:
+    start, end = _day_bounds(wanted)
+    DailyTotalVolume.objects.filter(day__in=wanted).delete()
+    totals = (
+        Case.objects.filter(received_at__gte=start, received_at__lt=end)
+        .annotate(day=TruncDate("received_at", tzinfo=volume_time_zone()))
+        .values("day", "brand", "channel")
+        .annotate(count=Count("id"))
+    )
+    rows = [
+        DailyTotalVolume(day=row["day"], brand=row["brand"], channel=row["channel"], count=row["count"])
+        for row in totals
+        if row["day"] in wanted
+    ]
+    DailyTotalVolume.objects.bulk_create(rows, batch_size=WRITE_BATCH_SIZE)
+    return len(rows)
+
+
+def _theme_counts_recount(wanted: set[dt.date]) -> int:
+    start, end = _day_bounds(wanted)
+    DailyThemeVolume.objects.filter(day__in=wanted).delete()
+    counts = (
+        CaseTheme.objects.filter(theme__isnull=False, case__received_at__gte=start, case__received_at__lt=end)
+        .annotate(day=TruncDate("case__received_at", tzinfo=volume_time_zone()))
+        .values("day", "theme_id", "case__brand", "case__channel")
+        .annotate(count=Count("case_id"))
+    )
+    rows = [
+        DailyThemeVolume(
+            day=row["day"],
+            theme_id=row["theme_id"],
+            brand=row["case__brand"],
+            channel=row["case__channel"],
+            count=row["count"],
+        )
+        for row in counts
+        if row["day"] in wanted
+    ]
+    DailyThemeVolume.objects.bulk_create(rows, batch_size=WRITE_BATCH_SIZE)
+    return len(rows)
+
+
+@transaction.atomic
+def daily_volumes_refresh(*, days: Iterable[dt.date] | None = None) -> int:
+    """Recount the given days (all days when None) in both tables; returns the number of rows written.
+
+    Safe to run twice and in any order: each day's rows are replaced by a fresh count of its cases.
+    """
+    wanted = set(days) if days is not None else volume_all_days()
+    if days is None:
+        DailyTotalVolume.objects.all().delete()
+        DailyThemeVolume.objects.all().delete()
+    if not wanted:
+        return 0
+    return _totals_recount(wanted) + _theme_counts_recount(wanted)
+
+
+@transaction.atomic
+def daily_theme_volumes_refresh(*, days: Iterable[dt.date] | None = None) -> int:
+    """Recount the theme counts of the given days (all days when None); returns the number of rows written."""
+    wanted = set(days) if days is not None else volume_all_days()
+    if days is None:
+        DailyThemeVolume.objects.all().delete()
+    if not wanted:
+        return 0
+    return _theme_counts_recount(wanted)
+
+
+def daily_volumes_refresh_for_cases(*, case_ids: Iterable[int]) -> int:
+    """Recount both tables for the days on which these cases arrived."""
+    days = volume_days_of_cases(case_ids=case_ids)
+    return daily_volumes_refresh(days=days) if days else 0
+
+
+@transaction.atomic
+def daily_totals_refresh_for_cases(*, case_ids: Iterable[int]) -> int:
+    """Recount the totals of the days on which these cases arrived (after ingest)."""
+    days = volume_days_of_cases(case_ids=case_ids)
+    return _totals_recount(days) if days else 0
+
+
+def daily_theme_volumes_refresh_for_cases(*, case_ids: Iterable[int]) -> int:
+    """Recount the theme counts of the days on which these cases arrived (after assignment, a move, a merge)."""
+    days = volume_days_of_cases(case_ids=case_ids)
+    return daily_theme_volumes_refresh(days=days) if days else 0

@@ -1,0 +1,28 @@
+"""Celery tasks for the daily count tables: thin, safe to run twice."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from core.jobs import TRANSIENT_DATABASE_ERRORS
+from improvement.volumes.services import daily_totals_refresh_for_cases, daily_volumes_refresh
+
+
+@shared_task(name="improvement.daily_volumes_refresh_task", soft_time_limit=30 * 60, time_limit=35 * 60)
+def daily_volumes_refresh_task() -> int:
+    """Recount every day's totals and theme counts (catches anything a step missed); returns rows written."""
+    return daily_volumes_refresh()
+
+
+@shared_task(
+    name="improvement.daily_totals_count_task",
+    autoretry_for=TRANSIENT_DATABASE_ERRORS,
+    max_retries=3,
+    retry_backoff=5,
+    retry_jitter=True,
+    soft_time_limit=10 * 60,
+    time_limit=12 * 60,
+)
+def daily_totals_count_task(case_ids: list[int]) -> int:
+    """Recount the daily totals of the days these newly ingested cases arrived on; returns rows written."""
+    return daily_totals_refresh_for_cases(case_ids=case_ids)

@@ -1,0 +1,1 @@
+"""The improvement workflow: departments, issues raised from themes, fix tickets and their state machine."""

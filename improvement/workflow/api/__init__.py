@@ -1,0 +1,1 @@
+"""Department, issue and fix endpoints."""

@@ -1,0 +1,108 @@
+"""Input and output shapes of the department, issue and fix endpoints, and the refusals they document."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
+from rest_framework import serializers
+
+from improvement.models import Department, FixTicket, ImprovementIssue, IssueEvent, Theme
+from improvement.workflow.selectors import issue_events_visible, issue_fixes_visible
+
+REFUSALS = {
+    400: OpenApiResponse(description="Missing or bad fields."),
+    403: OpenApiResponse(description="The user's role may not do this."),
+}
+TRANSITION_REFUSALS = {
+    **REFUSALS,
+    403: OpenApiResponse(description="Not an owner of the fix's department (nor an admin)."),
+    409: OpenApiResponse(description="The transition is not allowed from the fix's current status."),
+}
+
+
+class IssueEventOutputSerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(read_only=True, slug_field="username", allow_null=True)
+
+    class Meta:
+        model = IssueEvent
+        fields = ["id", "kind", "fix", "actor", "from_status", "to_status", "note", "created_at"]
+
+
+class FixOutputSerializer(serializers.ModelSerializer):
+    department_name = serializers.CharField(source="department.name", read_only=True)
+    proposed_by = serializers.SlugRelatedField(read_only=True, slug_field="username", allow_null=True)
+
+    class Meta:
+        model = FixTicket
+        fields = [
+            "id", "issue", "department", "department_name", "description", "due_date", "external_reference",
+            "status", "proposed_by", "rejection_reason", "shipped_on", "verdict_note", "created_at", "updated_at",
+        ]
+
+
+class IssueOutputSerializer(serializers.ModelSerializer):
+    raised_by = serializers.SlugRelatedField(read_only=True, slug_field="username", allow_null=True)
+    themes = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = ImprovementIssue
+        fields = [
+            "id", "title", "problem_statement", "root_cause_hypothesis", "themes", "raised_by", "priority",
+            "suggested_priority", "status", "evidence", "created_at", "updated_at", "closed_at",
+        ]
+
+
+class IssueDetailOutputSerializer(IssueOutputSerializer):
+    fixes = serializers.SerializerMethodField()
+    events = serializers.SerializerMethodField()
+
+    class Meta(IssueOutputSerializer.Meta):
+        fields = [*IssueOutputSerializer.Meta.fields, "fixes", "events"]
+
+    @extend_schema_field(FixOutputSerializer(many=True))
+    def get_fixes(self, issue: ImprovementIssue) -> list[dict]:
+        fixes = issue_fixes_visible(issue=issue, user=self.context["request"].user)
+        return FixOutputSerializer(fixes, many=True).data
+
+    @extend_schema_field(IssueEventOutputSerializer(many=True))
+    def get_events(self, issue: ImprovementIssue) -> list[dict]:
+        events = issue_events_visible(issue=issue, user=self.context["request"].user)
+        return IssueEventOutputSerializer(events, many=True).data
+
+
+class IssueRaiseInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    theme = serializers.PrimaryKeyRelatedField(queryset=Theme.objects.all())
+    problem_statement = serializers.CharField()
+    root_cause_hypothesis = serializers.CharField(required=False, allow_blank=True, default="")
+    priority = serializers.ChoiceField(
+        choices=ImprovementIssue.Priority.choices, required=False, help_text="Defaults to the suggested priority."
+    )
+
+
+class IssueUpdateInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200, required=False)
+    problem_statement = serializers.CharField(required=False)
+    root_cause_hypothesis = serializers.CharField(required=False, allow_blank=True)
+    priority = serializers.ChoiceField(choices=ImprovementIssue.Priority.choices, required=False)
+
+
+class NoteInputSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class FixProposeInputSerializer(serializers.Serializer):
+    issue = serializers.PrimaryKeyRelatedField(queryset=ImprovementIssue.objects.all())
+    department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all())
+    description = serializers.CharField()
+    due_date = serializers.DateField(required=False, allow_null=True, default=None)
+    external_reference = serializers.URLField(
+        required=False, allow_blank=True, default="", max_length=500, help_text="e.g. the Jira ticket's URL"
+    )
+
+
+class FixRejectInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="Why the department will not make this fix (required).")
+
+
+class FixShipInputSerializer(NoteInputSerializer):
+    shipped_on = serializers.DateField(help_text="The day the fix reached customers (YYYY-MM-DD, not in the future).")

@@ -1,0 +1,138 @@
+"""Reads for issues and fixes: the evidence behind a theme, and what each role may see."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q, QuerySet
+
+from cases.models import Case
+from improvement.models import Department, FixTicket, ImprovementIssue, IssueEvent, Theme
+from improvement.permissions import user_is_admin, user_is_department_owner, user_sees_all_issues
+from improvement.workflow.transitions import ACTIVE_STATUSES, SHIPPED_STATUSES
+from improvement.volumes.selectors import (
+    LONG_WINDOW_DAYS,
+    volume_change,
+    volume_theme_series,
+    volume_total_series,
+    volume_window_end,
+)
+
+EVIDENCE_WINDOW_DAYS = LONG_WINDOW_DAYS
+EVIDENCE_SAMPLE_SIZE = 5
+EVIDENCE_TEXT_LENGTH = 500
+
+Priority = ImprovementIssue.Priority
+
+
+def _percent(change: float | None) -> float | None:
+    return None if change is None else round(100 * change, 1)
+
+
+def theme_evidence(*, themes: Iterable[Theme], window_end: date | None = None) -> dict:
+    """Volume, share and trend of the themes over the 28 days ending on window_end, with a few sample cases.
+
+    Read from the daily count tables (never the cases table); samples are the themes' representative cases.
+    `trend_percent` compares the 28 days with the 28 before (None when the earlier window is empty).
+    """
+    themes = list(themes)
+    theme_ids = sorted({theme.pk for theme in themes})
+    end = volume_window_end(as_of=window_end)
+    start = end - timedelta(days=EVIDENCE_WINDOW_DAYS - 1)
+    previous_start = start - timedelta(days=EVIDENCE_WINDOW_DAYS)
+    theme_series = volume_theme_series(theme_ids=theme_ids, start=previous_start, end=end)
+    volume = sum(count for day, count in theme_series if day >= start)
+    previous_volume = sum(count for day, count in theme_series if day < start)
+    total = sum(count for _day, count in volume_total_series(start=start, end=end))
+    sample_ids = [case_id for theme in themes for case_id in theme.representative_case_ids][:EVIDENCE_SAMPLE_SIZE]
+    samples = Case.objects.in_bulk(sample_ids)
+    return {
+        "theme_ids": theme_ids,
+        "window_days": EVIDENCE_WINDOW_DAYS,
+        "window_end": end.isoformat(),
+        "volume": volume,
+        "previous_volume": previous_volume,
+        "total_volume": total,
+        "share": round(volume / total, 4) if total else 0.0,
+        "trend_percent": _percent(volume_change(current=volume, previous=previous_volume)),
+        "sample_cases": [
+            {
+                "id": case.pk,
+                "channel": case.channel,
+                "received_at": case.received_at.isoformat(),
+                "text": case.text[:EVIDENCE_TEXT_LENGTH],
+            }
+            for case in (samples[case_id] for case_id in sample_ids if case_id in samples)
+        ],
+    }
+
+
+def priority_suggest(*, evidence: dict) -> str:
+    """A priority from the evidence: share of all contact in the window, pushed up by a rising trend.
+
+    share ≥ 10% and rising ≥ 25% → critical; share ≥ 5% or rising ≥ 50% (on at least 20 cases) → high;
+    share ≥ 1% → medium; else low.
+    """
+    share = evidence.get("share") or 0.0
+    trend = evidence.get("trend_percent")
+    rising = trend if trend is not None else 0.0
+    if share >= 0.10 and rising >= 25:
+        return Priority.CRITICAL
+    if share >= 0.05 or (rising >= 50 and evidence.get("volume", 0) >= 20):
+        return Priority.HIGH
+    if share >= 0.01:
+        return Priority.MEDIUM
+    return Priority.LOW
+
+
+def fix_list_visible(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[FixTicket]:
+    """Fixes the user may see: all for leads, executives and admins; a department owner's own departments' fixes."""
+    fixes = FixTicket.objects.select_related("issue", "department", "proposed_by")
+    if user_sees_all_issues(user):
+        return fixes.all()
+    if user_is_department_owner(user):
+        return fixes.filter(department__owners=user)
+    return fixes.none()
+
+
+def issue_list_visible(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[ImprovementIssue]:
+    """Issues the user may see: all for leads, executives and admins; for a department owner, issues with a fix
+    for one of their departments."""
+    issues = ImprovementIssue.objects.select_related("raised_by").prefetch_related("themes")
+    if user_sees_all_issues(user):
+        return issues.all()
+    if user_is_department_owner(user):
+        return issues.filter(pk__in=FixTicket.objects.filter(department__owners=user).values("issue_id"))
+    return issues.none()
+
+
+def issue_fixes_visible(*, issue: ImprovementIssue, user: AbstractBaseUser | AnonymousUser) -> QuerySet[FixTicket]:
+    """The issue's fixes the user may see, oldest first."""
+    return fix_list_visible(user=user).filter(issue=issue).order_by("created_at", "id")
+
+
+def issue_events_visible(*, issue: ImprovementIssue, user: AbstractBaseUser | AnonymousUser) -> QuerySet[IssueEvent]:
+    """The issue's audit trail, oldest first: its own events and those of the fixes the user may see."""
+    visible_fixes = fix_list_visible(user=user).filter(issue=issue).values("pk")
+    return (
+        IssueEvent.objects.filter(issue=issue)
+        .filter(Q(fix__isnull=True) | Q(fix__in=visible_fixes))
+        .select_related("actor", "fix__department")
+        .order_by("created_at", "id")
+    )
+
+
+def fix_queue_for_owner(*, user: AbstractBaseUser) -> dict[str, QuerySet[FixTicket]]:
+    """The owner's fix queue: waiting for a decision, in progress (accepted or started), shipped with verdicts."""
+    departments = Department.objects.all() if user_is_admin(user) else Department.objects.filter(owners=user)
+    fixes = (
+        FixTicket.objects.filter(department__in=departments)
+        .select_related("issue", "department", "proposed_by")
+        .order_by("due_date", "created_at", "id")
+    )
+    return {
+        "waiting": fixes.filter(status=FixTicket.Status.PROPOSED),
+        "in_progress": fixes.filter(status__in=ACTIVE_STATUSES),
+        "shipped": fixes.filter(status__in=SHIPPED_STATUSES).order_by("-shipped_on", "-id"),
+    }

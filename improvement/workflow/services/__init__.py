@@ -1,0 +1,1 @@
+"""Writes for departments, issues and fixes."""
