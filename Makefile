@@ -4,8 +4,11 @@ VENV ?= .venv
 PORT ?= 8000
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-requirements
+DEV_STAMP := $(VENV)/.installed-requirements-dev
+# The packages whose code is fully typed; mypy checks them in `make lint`.
+TYPED := core improvement/errors.py improvement/themes/ml improvement/impact/estimator improvement/impact/simulation.py
 
-.PHONY: install run worker beat test bench clean
+.PHONY: install install-dev run worker beat test lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +18,14 @@ $(STAMP): requirements.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	cp requirements.txt $(STAMP)
 
+$(DEV_STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	cp requirements.txt $(STAMP)
+	cp requirements-dev.txt $(DEV_STAMP)
+
 install: $(STAMP)
+
+install-dev: $(DEV_STAMP)
 
 .secret_key:
 	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > .secret_key
@@ -35,8 +45,15 @@ worker: install .secret_key
 beat: install .secret_key
 	SECRET_KEY="$$(cat .secret_key)" $(BIN)/celery -A config beat --loglevel INFO
 
-test: install
+test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Lint, format, the import contract and the typed packages (CI runs this before the suite).
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy $(TYPED)
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 .secret_key
