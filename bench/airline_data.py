@@ -1,4 +1,5 @@
 """The airline tweets (../shared/data) as analysis texts with their embeddings, cached under .cache/ for benches."""
+
 from __future__ import annotations
 
 import json
@@ -23,12 +24,26 @@ AIRLINE_BRAND_NAMES = {
     "Southwest": ["Southwest", "Southwest Airlines", "SouthwestAir", "SWA"],
     "Delta": ["Delta", "Delta Airlines", "DeltaAssist", "JetBlue"],
 }
-ALL_BRAND_WORDS = sorted({
-    word
-    for names in AIRLINE_BRAND_NAMES.values()
-    for name in names
-    for word in [name, name.replace(" ", ""), *name.split()]
-} | {"jetblue", "jet blue", "airways", "airlines", "airline", "virginamerica", "americanair", "southwestair", "usairways", "flyers"})
+ALL_BRAND_WORDS = sorted(
+    {
+        word
+        for names in AIRLINE_BRAND_NAMES.values()
+        for name in names
+        for word in [name, name.replace(" ", ""), *name.split()]
+    }
+    | {
+        "jetblue",
+        "jet blue",
+        "airways",
+        "airlines",
+        "airline",
+        "virginamerica",
+        "americanair",
+        "southwestair",
+        "usairways",
+        "flyers",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -50,10 +65,14 @@ class AirlineSet:
         )
 
     def negatives_with_reason(self) -> AirlineSet:
-        return self.select(np.array([
-            sentiment == "negative" and reason not in ("", "Can't Tell")
-            for sentiment, reason in zip(self.sentiments, self.reasons, strict=True)
-        ]))
+        return self.select(
+            np.array(
+                [
+                    sentiment == "negative" and reason not in ("", "Can't Tell")
+                    for sentiment, reason in zip(self.sentiments, self.reasons, strict=True)
+                ]
+            )
+        )
 
 
 def load_airline() -> AirlineSet:
@@ -89,7 +108,11 @@ def _build_cache() -> None:
             "reason": reason,
         }
         for tweet_id, text, airline, sentiment, reason in zip(
-            frame["tweet_id"], frame["text"], frame["airline"], frame["airline_sentiment"], frame["negativereason"],
+            frame["tweet_id"],
+            frame["text"],
+            frame["airline"],
+            frame["airline_sentiment"],
+            frame["negativereason"],
             strict=True,
         )
     ]

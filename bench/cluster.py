@@ -7,6 +7,7 @@ airline negatives assigned to themes fitted on the rest.
 
     .venv/bin/python bench/cluster.py [--documents 100000] [--plain-timeout 900] [--skip-plain]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,12 +47,15 @@ def _plain_bertopic(texts, embeddings, queue) -> None:
     started, cpu_started = time.perf_counter(), time.process_time()
     topics, _ = BERTopic().fit_transform(texts, embeddings)
     topics = np.asarray(topics)
-    queue.put({
-        "seconds": round(time.perf_counter() - started, 1), "cpu_seconds": round(time.process_time() - cpu_started, 1),
-        "load_average_1m": round(os.getloadavg()[0], 1),
-        "n_topics": int(len(set(topics.tolist()) - {-1})),
-        "outlier_share": round(float(np.mean(topics == -1)), 4),
-    })
+    queue.put(
+        {
+            "seconds": round(time.perf_counter() - started, 1),
+            "cpu_seconds": round(time.process_time() - cpu_started, 1),
+            "load_average_1m": round(os.getloadavg()[0], 1),
+            "n_topics": int(len(set(topics.tolist()) - {-1})),
+            "outlier_share": round(float(np.mean(topics == -1)), 4),
+        }
+    )
 
 
 def plain_bertopic(texts: list[str], embeddings: np.ndarray, *, timeout: float) -> dict:
@@ -80,8 +84,10 @@ def assign_latency(centroids: np.ndarray, vectors: np.ndarray) -> dict:
         themes.assign(embeddings=vector[None, :], centroids=centroids, threshold=themes.DEFAULT_ASSIGN_THRESHOLD)
         timings.append((time.perf_counter() - started) * 1000)
     return {
-        "cases": len(timings), "p50_ms": round(float(np.percentile(timings, 50)), 3),
-        "p95_ms": round(float(np.percentile(timings, 95)), 3), "max_ms": round(float(np.max(timings)), 3),
+        "cases": len(timings),
+        "p50_ms": round(float(np.percentile(timings, 50)), 3),
+        "p95_ms": round(float(np.percentile(timings, 95)), 3),
+        "max_ms": round(float(np.max(timings)), 3),
     }
 
 
@@ -107,7 +113,8 @@ def threshold_table(thresholds: list[float]) -> list[dict]:
     held_out = generator.random(len(data.texts)) < 0.2
     fitted_indices, held_indices = np.flatnonzero(~held_out), np.flatnonzero(held_out)
     result = themes.fit(
-        texts=[data.texts[i] for i in fitted_indices], embeddings=data.embeddings[fitted_indices],
+        texts=[data.texts[i] for i in fitted_indices],
+        embeddings=data.embeddings[fitted_indices],
         stop_words=ALL_BRAND_WORDS,
     )
     reasons = np.array(data.reasons)
@@ -115,19 +122,24 @@ def threshold_table(thresholds: list[float]) -> list[dict]:
     for cluster in result.clusters:
         names, counts = np.unique(reasons[fitted_indices][cluster.member_indices], return_counts=True)
         majority.append(names[np.argmax(counts)])
-    fitted_purity = np.mean([
-        reasons[fitted_indices][i] == majority[a] for i, a in enumerate(result.assignments) if a >= 0
-    ])
+    fitted_purity = np.mean(
+        [reasons[fitted_indices][i] == majority[a] for i, a in enumerate(result.assignments) if a >= 0]
+    )
     rows = []
     for threshold in thresholds:
-        index, _ = themes.assign(embeddings=data.embeddings[held_indices], centroids=result.centroids,
-                                 threshold=threshold)
+        index, _ = themes.assign(
+            embeddings=data.embeddings[held_indices], centroids=result.centroids, threshold=threshold
+        )
         assigned = index >= 0
         purity = np.mean([reasons[held_indices][i] == majority[index[i]] for i in np.flatnonzero(assigned)])
-        rows.append({
-            "threshold": threshold, "unassigned_share": round(float(np.mean(~assigned)), 4),
-            "purity_of_assigned": round(float(purity), 4), "fitted_purity": round(float(fitted_purity), 4),
-        })
+        rows.append(
+            {
+                "threshold": threshold,
+                "unassigned_share": round(float(np.mean(~assigned)), 4),
+                "purity_of_assigned": round(float(purity), 4),
+                "fitted_purity": round(float(fitted_purity), 4),
+            }
+        )
     return rows
 
 
@@ -145,17 +157,27 @@ def main() -> None:
     result = themes.fit(texts=texts, embeddings=embeddings, stop_words=ALL_BRAND_WORDS)
     # CPU seconds beside wall seconds: on a shared machine the wall clock also counts other people's work.
     ours = {
-        "seconds": round(time.perf_counter() - started, 1), "cpu_seconds": round(time.process_time() - cpu_started, 1),
-        "load_average_1m": round(os.getloadavg()[0], 1), "n_themes": len(result.clusters),
-        "outlier_share": round(result.outlier_share, 4), "labels": [cluster.label for cluster in result.clusters],
+        "seconds": round(time.perf_counter() - started, 1),
+        "cpu_seconds": round(time.process_time() - cpu_started, 1),
+        "load_average_1m": round(os.getloadavg()[0], 1),
+        "n_themes": len(result.clusters),
+        "outlier_share": round(result.outlier_share, 4),
+        "labels": [cluster.label for cluster in result.clusters],
     }
     print(f"ours, refit of {arguments.documents:,} stored embeddings: {json.dumps(ours)}", flush=True)
 
     generator = np.random.default_rng(2)
     new_cases = embeddings[generator.integers(0, len(embeddings), size=2000)]
-    print(f"assign one embedded case ({len(result.clusters)} themes): {json.dumps(assign_latency(result.centroids, new_cases))}", flush=True)
+    print(
+        f"assign one embedded case ({len(result.clusters)} themes): "
+        f"{json.dumps(assign_latency(result.centroids, new_cases))}",
+        flush=True,
+    )
     sample_texts = [texts[i] for i in generator.integers(0, len(texts), size=200)]
-    print(f"embed + assign one new case: {json.dumps(embed_and_assign_latency(result.centroids, sample_texts))}", flush=True)
+    print(
+        f"embed + assign one new case: {json.dumps(embed_and_assign_latency(result.centroids, sample_texts))}",
+        flush=True,
+    )
 
     if not arguments.skip_thresholds:
         print("assign threshold on held-out airline negatives:", flush=True)

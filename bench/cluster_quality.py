@@ -5,6 +5,7 @@ different subset, fitted alone); and the simulated demo stream (cases/simulation
 
     .venv/bin/python bench/cluster_quality.py [--sets airline,per-airline,simulated] [--simulated-total 4000]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,8 +27,9 @@ from improvement.themes.ml.evaluation import evaluate_fit, evaluate_kmeans  # no
 def _report(name: str, texts, embeddings, labels, stop_words) -> None:
     ours = evaluate_fit(texts=texts, embeddings=embeddings, true_labels=labels, stop_words=stop_words)
     reference = evaluate_kmeans(embeddings=embeddings, true_labels=labels)
-    summary = {key: ours[key] for key in ("nmi", "ari", "homogeneity", "completeness", "n_themes", "outlier_share",
-                                          "seconds")}
+    summary = {
+        key: ours[key] for key in ("nmi", "ari", "homogeneity", "completeness", "n_themes", "outlier_share", "seconds")
+    }
     print(f"{name} ({len(texts)} docs, {len(set(labels))} labels)", flush=True)
     print(f"  ours:           {json.dumps(summary)}", flush=True)
     print(f"  KMeans(true k): {json.dumps(reference)}", flush=True)

@@ -16,6 +16,7 @@ Prints the seeding time, p50/p95/max per endpoint and, last, `p95_ms=<the worse 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_dashboard .venv/bin/python manage.py migrate
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_dashboard .venv/bin/python bench/dashboard.py --cases 1000000
 """
+
 from __future__ import annotations
 
 import argparse
@@ -77,8 +78,14 @@ def _seed_cases_postgresql(*, cases: int, start: dt.datetime, seconds: int, slot
                    '', '', '{}'::jsonb, now(), '', '', ''
             FROM generate_series(1, %(cases)s) AS n
             """,
-            {"channels": list(CHANNELS), "brands": list(BRANDS), "prefix": PREFIX, "start": start,
-             "seconds": seconds, "cases": cases},
+            {
+                "channels": list(CHANNELS),
+                "brands": list(BRANDS),
+                "prefix": PREFIX,
+                "start": start,
+                "seconds": seconds,
+                "cases": cases,
+            },
         )
         cursor.execute(
             """
@@ -99,16 +106,27 @@ def _seed_cases_sqlite(*, cases: int, start: dt.datetime, seconds: int, slots: l
     batch = 10_000
     for first in range(1, cases + 1, batch):
         numbers = range(first, min(cases, first + batch - 1) + 1)
-        created = Case.objects.bulk_create([
-            Case(channel=CHANNELS[number % 5], external_id=f"{PREFIX}{number}", brand=BRANDS[(number // 5) % 3],
-                 text=f"bench case {number}", received_at=start + dt.timedelta(seconds=(number * 7919) % seconds))
-            for number in numbers
-        ])
-        CaseTheme.objects.bulk_create([
-            CaseTheme(case_id=case.pk, theme_id=slots[(case.pk * 2654435761) % len(slots)],
-                      source=CaseTheme.Source.FIT)
-            for case in created if case.pk % 100 >= UNASSIGNED_PERCENT
-        ])
+        created = Case.objects.bulk_create(
+            [
+                Case(
+                    channel=CHANNELS[number % 5],
+                    external_id=f"{PREFIX}{number}",
+                    brand=BRANDS[(number // 5) % 3],
+                    text=f"bench case {number}",
+                    received_at=start + dt.timedelta(seconds=(number * 7919) % seconds),
+                )
+                for number in numbers
+            ]
+        )
+        CaseTheme.objects.bulk_create(
+            [
+                CaseTheme(
+                    case_id=case.pk, theme_id=slots[(case.pk * 2654435761) % len(slots)], source=CaseTheme.Source.FIT
+                )
+                for case in created
+                if case.pk % 100 >= UNASSIGNED_PERCENT
+            ]
+        )
 
 
 def _seed_workflow(*, themes: list, end: dt.date) -> None:
@@ -129,24 +147,48 @@ def _seed_workflow(*, themes: list, end: dt.date) -> None:
             issue = ImprovementIssue.objects.create(title=f"{theme.label} ({name})", problem_statement="bench")
             issue.themes.set([theme])
             shipped_on = end - dt.timedelta(days=20 + 9 * (index * 2 + number))
-            fix = FixTicket.objects.create(issue=issue, department=department, description=f"Fix {theme.label}",
-                                           status=FixTicket.Status.WORKING, shipped_on=shipped_on)
+            fix = FixTicket.objects.create(
+                issue=issue,
+                department=department,
+                description=f"Fix {theme.label}",
+                status=FixTicket.Status.WORKING,
+                shipped_on=shipped_on,
+            )
             FixTicket.objects.create(issue=issue, department=department, description="Another idea")
             for to_status, days in (("accepted", 5), ("shipped", 0)):
-                event = IssueEvent.objects.create(issue=issue, fix=fix, kind=IssueEvent.Kind.FIX_STATUS,
-                                                  to_status=to_status)
+                event = IssueEvent.objects.create(
+                    issue=issue, fix=fix, kind=IssueEvent.Kind.FIX_STATUS, to_status=to_status
+                )
                 IssueEvent.objects.filter(pk=event.pk).update(
                     created_at=timezone.now() - dt.timedelta(days=(end - shipped_on).days + days)
                 )
             post = [(shipped_on + dt.timedelta(days=offset)).isoformat() for offset in range((end - shipped_on).days)]
             pre = [(shipped_on - dt.timedelta(days=56 - offset)).isoformat() for offset in range(56)]
             FixImpact.objects.create(
-                fix=fix, computed_at=timezone.now(), ship_date=shipped_on, theme_ids=[theme.pk], verdict="working",
-                is_provisional=False, post_days_observed=len(post), pre_days_used=56, relative_effect=-0.3,
-                ci_low=-0.4, ci_high=-0.2, p_value=0.01, contacts_avoided=300.0, contacts_avoided_low=200.0,
-                contacts_avoided_high=400.0, actual_total=700, counterfactual_total=1000.0, dates=post,
-                actual=[70] * len(post), counterfactual=[100.0] * len(post), low=[80.0] * len(post),
-                high=[120.0] * len(post), pre_dates=pre, pre_actual=[100] * len(pre),
+                fix=fix,
+                computed_at=timezone.now(),
+                ship_date=shipped_on,
+                theme_ids=[theme.pk],
+                verdict="working",
+                is_provisional=False,
+                post_days_observed=len(post),
+                pre_days_used=56,
+                relative_effect=-0.3,
+                ci_low=-0.4,
+                ci_high=-0.2,
+                p_value=0.01,
+                contacts_avoided=300.0,
+                contacts_avoided_low=200.0,
+                contacts_avoided_high=400.0,
+                actual_total=700,
+                counterfactual_total=1000.0,
+                dates=post,
+                actual=[70] * len(post),
+                counterfactual=[100.0] * len(post),
+                low=[80.0] * len(post),
+                high=[120.0] * len(post),
+                pre_dates=pre,
+                pre_actual=[100] * len(pre),
             )
 
 
@@ -170,13 +212,17 @@ def seed(*, cases: int, days: int, theme_count: int) -> float:
     end = timezone.localdate() - dt.timedelta(days=1)
     start = dt.datetime.combine(end - dt.timedelta(days=days - 1), dt.time.min, tzinfo=timezone.get_current_timezone())
     with transaction.atomic():
-        themes = [Theme.objects.create(label=f"Bench theme {number + 1}", keywords=[f"word{number}"])
-                  for number in range(theme_count)]
+        themes = [
+            Theme.objects.create(label=f"Bench theme {number + 1}", keywords=[f"word{number}"])
+            for number in range(theme_count)
+        ]
         slots = _theme_slots([theme.pk for theme in themes])
         seeder = _seed_cases_postgresql if connection.vendor == "postgresql" else _seed_cases_sqlite
         seeder(cases=cases, start=start, seconds=days * 86_400, slots=slots)
         sizes = dict(
-            CaseTheme.objects.values("theme_id").annotate(size=Count("case_id")).values_list("theme_id", "size")
+            CaseTheme.objects.values("theme_id")
+            .annotate(size=Count("case_id"))
+            .values_list("theme_id", "size")
             .order_by()
         )
         for theme in themes:
@@ -227,14 +273,20 @@ def main() -> None:
     from django.db import connection
 
     seconds = seed(cases=arguments.cases, days=arguments.days, theme_count=arguments.themes)
-    print(f"database={connection.vendor} cases={arguments.cases:,} days={arguments.days} themes={arguments.themes} "
-          f"seed_s={seconds:.1f}", flush=True)
+    print(
+        f"database={connection.vendor} cases={arguments.cases:,} days={arguments.days} themes={arguments.themes} "
+        f"seed_s={seconds:.1f}",
+        flush=True,
+    )
     results = {}
     for name, path in (("page", "/dashboards/"), ("api", "/api/dashboard/executive/")):
         timings = measure(path=path, requests=arguments.requests)
         results[name] = percentile(timings, 0.95)
-        print(f"{name} {path}: n={len(timings)} p50_ms={statistics.median(timings):.1f} "
-              f"p95_ms={results[name]:.1f} max_ms={max(timings):.1f}", flush=True)
+        print(
+            f"{name} {path}: n={len(timings)} p50_ms={statistics.median(timings):.1f} "
+            f"p95_ms={results[name]:.1f} max_ms={max(timings):.1f}",
+            flush=True,
+        )
     print(f"p95_ms={max(results.values()):.1f} page={results['page']:.1f} api={results['api']:.1f}")
 
 

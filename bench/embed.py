@@ -8,6 +8,7 @@ cases are deleted after. `--int8` also measures int8 dynamic quantization (speed
 
     .venv/bin/python bench/embed.py --limit 3000 --repeats 2 [--int8]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -61,7 +62,11 @@ def _compare_int8(model, texts: list[str], float_vectors, *, batch_size: int, re
     for _ in range(repeats):
         started = time.perf_counter()
         int8_vectors = quantized.encode(
-            texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False,
+            texts,
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
         )
         seconds.append(time.perf_counter() - started)
     cosine = (int8_vectors * float_vectors).sum(axis=1)
@@ -73,9 +78,11 @@ def _compare_int8(model, texts: list[str], float_vectors, *, batch_size: int, re
     float_top = np.argpartition(-float_similarity, neighbours, axis=1)[:, :neighbours]
     int8_top = np.argpartition(-int8_similarity, neighbours, axis=1)[:, :neighbours]
     overlap = np.mean([len(set(a) & set(b)) / neighbours for a, b in zip(float_top, int8_top, strict=True)])
-    print(f"int8_docs_per_s={len(texts) / min(seconds):.1f} int8_speedup_over_raw={raw_seconds / min(seconds):.2f} "
-          f"int8_cosine_to_float32_mean={cosine.mean():.4f} int8_cosine_min={cosine.min():.4f} "
-          f"int8_top{neighbours}_neighbour_overlap={overlap:.3f}")
+    print(
+        f"int8_docs_per_s={len(texts) / min(seconds):.1f} int8_speedup_over_raw={raw_seconds / min(seconds):.2f} "
+        f"int8_cosine_to_float32_mean={cosine.mean():.4f} int8_cosine_min={cosine.min():.4f} "
+        f"int8_top{neighbours}_neighbour_overlap={overlap:.3f}"
+    )
 
 
 def main() -> None:
@@ -85,7 +92,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2, help="Timed runs of each path; the best is reported.")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument(
-        "--int8", action="store_true",
+        "--int8",
+        action="store_true",
         help="Also time a raw encode with int8 dynamic quantization and compare its vectors with float32.",
     )
     arguments = parser.parse_args()
@@ -105,8 +113,12 @@ def main() -> None:
     cases = Case.objects.bulk_create(
         [
             Case(
-                channel="twitter", external_id=f"{EXTERNAL_ID_PREFIX}{tweet_id}-{index}", brand=airline, text=text,
-                analysis_text=analysis_text(text, brand_names=[airline]), received_at=now,
+                channel="twitter",
+                external_id=f"{EXTERNAL_ID_PREFIX}{tweet_id}-{index}",
+                brand=airline,
+                text=text,
+                analysis_text=analysis_text(text, brand_names=[airline]),
+                received_at=now,
             )
             for index, (tweet_id, airline, text) in enumerate(rows)
         ],
@@ -123,7 +135,10 @@ def main() -> None:
         for _ in range(arguments.repeats):
             started = time.perf_counter()
             raw_vectors = model.encode(
-                texts, batch_size=arguments.batch_size, normalize_embeddings=True, convert_to_numpy=True,
+                texts,
+                batch_size=arguments.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
                 show_progress_bar=False,
             )
             raw_seconds.append(time.perf_counter() - started)
@@ -139,15 +154,27 @@ def main() -> None:
         Case.objects.filter(id__in=ids).delete()
 
     if arguments.int8:
-        _compare_int8(model, texts, raw_vectors, batch_size=arguments.batch_size, repeats=arguments.repeats,
-                      raw_seconds=min(raw_seconds))
+        _compare_int8(
+            model,
+            texts,
+            raw_vectors,
+            batch_size=arguments.batch_size,
+            repeats=arguments.repeats,
+            raw_seconds=min(raw_seconds),
+        )
     ours = len(texts) / min(ours_seconds)
     raw = len(texts) / min(raw_seconds)
-    print(f"texts={len(texts)} distinct_texts={distinct} batch_size={arguments.batch_size} "
-          f"torch_threads={torch.get_num_threads()} database={Case.objects.db} "
-          f"vendor={__import__('django.db', fromlist=['connection']).connection.vendor}")
-    print("ours_seconds=" + ",".join(f"{seconds:.2f}" for seconds in ours_seconds)
-          + " raw_seconds=" + ",".join(f"{seconds:.2f}" for seconds in raw_seconds))
+    print(
+        f"texts={len(texts)} distinct_texts={distinct} batch_size={arguments.batch_size} "
+        f"torch_threads={torch.get_num_threads()} database={Case.objects.db} "
+        f"vendor={__import__('django.db', fromlist=['connection']).connection.vendor}"
+    )
+    print(
+        "ours_seconds="
+        + ",".join(f"{seconds:.2f}" for seconds in ours_seconds)
+        + " raw_seconds="
+        + ",".join(f"{seconds:.2f}" for seconds in raw_seconds)
+    )
     print(f"ours_docs_per_s={ours:.1f} raw_docs_per_s={raw:.1f} ratio={ours / raw:.3f}")
 
 

@@ -12,6 +12,7 @@ Prints, last, `api_cases_per_s=... csv_cases_per_s=...` and a line per path with
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/fixloop .venv/bin/python bench/ingest.py --copies 4
 """
+
 from __future__ import annotations
 
 import argparse
@@ -57,11 +58,17 @@ def _api_items(rows: list[dict[str, str]]) -> list[dict]:
     items = []
     for row in rows:
         received_at = datetime.datetime.strptime(row["tweet_created"], "%Y-%m-%d %H:%M:%S %z")
-        items.append({
-            "external_id": row["tweet_id"], "channel": "twitter", "brand": row["airline"],
-            "author_handle": row["name"], "text": row["text"], "received_at": received_at.isoformat(),
-            "raw_payload": row,
-        })
+        items.append(
+            {
+                "external_id": row["tweet_id"],
+                "channel": "twitter",
+                "brand": row["airline"],
+                "author_handle": row["name"],
+                "text": row["text"],
+                "received_at": received_at.isoformat(),
+                "raw_payload": row,
+            }
+        )
     return items
 
 
@@ -74,7 +81,7 @@ def bench_api(rows: list[dict[str, str]]) -> tuple[int, int, float]:
     client.force_authenticate(user)
     items = _api_items(rows)
     bodies = [
-        json.dumps({"cases": items[start:start + REQUEST_SIZE]}).encode()
+        json.dumps({"cases": items[start : start + REQUEST_SIZE]}).encode()
         for start in range(0, len(items), REQUEST_SIZE)
     ]
     # Warm up (imports, URL resolution, first connection), as a running server would be.
@@ -117,18 +124,24 @@ def main() -> None:
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
-        print(f"database: {connection.vendor} {connection.settings_dict['NAME']}; "
-              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        print(
+            f"database: {connection.vendor} {connection.settings_dict['NAME']}; "
+            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+        )
         api_rows = _airline_rows(arguments.csv, arguments.copies, "api-")
         created, duplicates, elapsed = bench_api(api_rows)
         api_rate = len(api_rows) / elapsed
-        print(f"api: {len(api_rows):,} cases in {elapsed:.2f}s, created {created:,}, duplicates {duplicates:,}, "
-              f"cases_per_s={api_rate:,.0f}")
+        print(
+            f"api: {len(api_rows):,} cases in {elapsed:.2f}s, created {created:,}, duplicates {duplicates:,}, "
+            f"cases_per_s={api_rate:,.0f}"
+        )
         csv_rows = _airline_rows(arguments.csv, arguments.copies, "csv-")
         created, duplicates, elapsed = bench_csv(csv_rows)
         csv_rate = len(csv_rows) / elapsed
-        print(f"csv: {len(csv_rows):,} rows in {elapsed:.2f}s, created {created:,}, duplicates {duplicates:,}, "
-              f"cases_per_s={csv_rate:,.0f}")
+        print(
+            f"csv: {len(csv_rows):,} rows in {elapsed:.2f}s, created {created:,}, duplicates {duplicates:,}, "
+            f"cases_per_s={csv_rate:,.0f}"
+        )
         print(f"api_cases_per_s={api_rate:.0f} csv_cases_per_s={csv_rate:.0f}")
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)

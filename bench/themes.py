@@ -33,9 +33,7 @@ def _setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("SECRET_KEY", "fixloop-bench-only")
     if not os.environ.get("DATABASE_URL"):
-        os.environ.setdefault(
-            "SQLITE_PATH", str(Path(tempfile.mkdtemp()) / "bench-themes.sqlite3")
-        )
+        os.environ.setdefault("SQLITE_PATH", str(Path(tempfile.mkdtemp()) / "bench-themes.sqlite3"))
     import django
 
     django.setup()
@@ -86,9 +84,7 @@ def _run(label: str, sticky_margin: float | None):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--limit", type=int, default=0, help="use only the first N tweets (0: all)"
-    )
+    parser.add_argument("--limit", type=int, default=0, help="use only the first N tweets (0: all)")
     parser.add_argument("--new-share", type=float, default=0.10)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
@@ -109,9 +105,7 @@ def main() -> None:
     sticky_margin = None if arguments.no_sticky else STICKY_MARGIN
 
     if Case.objects.exists():
-        raise SystemExit(
-            "The configured database already holds cases; run against an empty one."
-        )
+        raise SystemExit("The configured database already holds cases; run against an empty one.")
     data = load_airline()
     count = arguments.limit or len(data.texts)
     order = np.random.default_rng(arguments.seed).permutation(count)
@@ -121,15 +115,11 @@ def main() -> None:
 
     old_ids = _store(data, old_indices, prefix="old-")
     _run("first run (old cases)", sticky_margin)
-    before = dict(
-        CaseTheme.objects.filter(case_id__in=old_ids).values_list("case_id", "theme_id")
-    )
+    before = dict(CaseTheme.objects.filter(case_id__in=old_ids).values_list("case_id", "theme_id"))
 
     new_ids = _store(data, new_indices, prefix="new-")
     arrival = theme_assign_new_cases(case_ids=new_ids)
-    unassigned_share = arrival.unassigned / max(
-        1, arrival.assigned + arrival.unassigned
-    )
+    unassigned_share = arrival.unassigned / max(1, arrival.assigned + arrival.unassigned)
     print(f"arrivals: assigned={arrival.assigned} unassigned={arrival.unassigned}")
 
     refit = _run("refit (old + new cases)", sticky_margin)
@@ -137,27 +127,13 @@ def main() -> None:
         f"refit parameters: sticky_margin={refit.parameters.get('sticky_margin')} "
         f"sticky_case_count={refit.parameters.get('sticky_case_count')}"
     )
-    after = dict(
-        CaseTheme.objects.filter(case_id__in=old_ids).values_list("case_id", "theme_id")
-    )
-    assigned_before = [
-        case_id for case_id, theme_id in before.items() if theme_id is not None
-    ]
-    kept = sum(
-        1 for case_id in assigned_before if after.get(case_id) == before[case_id]
-    )
-    same_all = sum(
-        1 for case_id in old_ids if after.get(case_id) == before.get(case_id)
-    )
-    print(
-        f"old cases assigned by the first run: {len(assigned_before)}; kept their theme id: {kept}"
-    )
-    print(
-        f"old cases with the same theme (or still none): {same_all} of {len(old_ids)}"
-    )
-    print(
-        f"stability={kept / max(1, len(assigned_before)):.4f} incremental_unassigned_share={unassigned_share:.4f}"
-    )
+    after = dict(CaseTheme.objects.filter(case_id__in=old_ids).values_list("case_id", "theme_id"))
+    assigned_before = [case_id for case_id, theme_id in before.items() if theme_id is not None]
+    kept = sum(1 for case_id in assigned_before if after.get(case_id) == before[case_id])
+    same_all = sum(1 for case_id in old_ids if after.get(case_id) == before.get(case_id))
+    print(f"old cases assigned by the first run: {len(assigned_before)}; kept their theme id: {kept}")
+    print(f"old cases with the same theme (or still none): {same_all} of {len(old_ids)}")
+    print(f"stability={kept / max(1, len(assigned_before)):.4f} incremental_unassigned_share={unassigned_share:.4f}")
 
 
 if __name__ == "__main__":

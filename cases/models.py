@@ -1,4 +1,5 @@
 """A case: one inbound customer contact, stored exactly as received, plus what is derived from it."""
+
 from __future__ import annotations
 
 from django.db import models

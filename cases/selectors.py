@@ -1,4 +1,5 @@
 """Reads of cases."""
+
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser

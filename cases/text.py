@@ -1,4 +1,5 @@
 """The analysis text of a case: what the model reads, with handles, links and brand names taken out."""
+
 from __future__ import annotations
 
 import functools

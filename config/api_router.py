@@ -1,4 +1,5 @@
 """The REST API router: each app registers its viewsets here."""
+
 from __future__ import annotations
 
 from django.urls import path
@@ -7,10 +8,10 @@ from rest_framework.routers import DefaultRouter
 from cases.api.views import CaseViewSet
 from dashboards.api import ExecutiveDashboardViewSet
 from improvement.impact.api import FixImpactApi
+from improvement.themes.api.views import ClusteringRunViewSet, ThemeViewSet
 from improvement.workflow.api.departments import DepartmentViewSet
 from improvement.workflow.api.fixes import FixViewSet
 from improvement.workflow.api.issues import IssueViewSet
-from improvement.themes.api.views import ClusteringRunViewSet, ThemeViewSet
 
 router = DefaultRouter()
 router.register("cases", CaseViewSet, basename="case")

@@ -1,4 +1,5 @@
 """The Celery application; tasks are discovered in the tasks.py of each app and of each improvement domain."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Small helpers that read typed settings from the environment."""
+
 from __future__ import annotations
 
 import os

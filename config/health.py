@@ -1,4 +1,5 @@
 """Health of the parts Fixloop depends on: the database and the Celery broker."""
+
 from __future__ import annotations
 
 from django.conf import settings

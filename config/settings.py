@@ -4,6 +4,7 @@ With nothing set, Fixloop runs on an embedded default: a SQLite file beside the 
 tasks executed eagerly in-process. `DATABASE_URL` switches to PostgreSQL and `CELERY_BROKER_URL`
 to a real broker with separate worker processes.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -4,6 +4,7 @@
 runs on the embedded default and on PostgreSQL + Redis. Tasks run eagerly inside tests; the worker
 test sends its task to the broker explicitly and runs a real `celery worker` process.
 """
+
 from __future__ import annotations
 
 import os
@@ -12,6 +13,7 @@ os.environ.setdefault("SECRET_KEY", "fixloop-tests-only-not-secret")
 os.environ.setdefault("HTTPS_ONLY", "0")
 
 from config.settings import *  # noqa: E402,F403
+from config.settings import STATIC_ROOT  # noqa: E402
 
 CELERY_TASK_ALWAYS_EAGER = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

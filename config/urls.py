@@ -1,4 +1,5 @@
 """Top-level URLs: pages, the REST API, its schema, auth and health."""
+
 from __future__ import annotations
 
 from django.contrib import admin

@@ -1,4 +1,5 @@
 """Project-level views that belong to no app."""
+
 from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse

@@ -7,10 +7,9 @@ With `CELERY_TASK_ALWAYS_EAGER` (the embedded default, tests) the task runs in p
 
 from __future__ import annotations
 
+import smtplib
 from collections.abc import Sequence
 from typing import Any
-
-import smtplib
 
 from celery import Task, current_app
 from django.db import InterfaceError, OperationalError, transaction

@@ -1,4 +1,5 @@
 """`GET /api/dashboard/executive/`: the executive dashboard's aggregates as JSON (same filters as the page)."""
+
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
@@ -26,8 +27,10 @@ class ExecutiveDashboardViewSet(viewsets.ViewSet):
             OpenApiParameter("brand", OpenApiTypes.STR, description="Only this brand"),
             OpenApiParameter("channel", OpenApiTypes.STR, description="Only this channel"),
         ],
-        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="The dashboard's aggregates"),
-                   400: OpenApiResponse(description="A filter is invalid")},
+        responses={
+            200: OpenApiResponse(OpenApiTypes.OBJECT, description="The dashboard's aggregates"),
+            400: OpenApiResponse(description="A filter is invalid"),
+        },
     )
     def list(self, request: Request) -> Response:
         _, filters, problems = dashboard_filters_from_query(request.query_params)

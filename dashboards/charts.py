@@ -4,13 +4,24 @@ Figures are plain plotly figure dicts with a small house template (plotly's defa
 merge); `chart_html` renders one as a div whose script calls the page's own static plotly.js
 (`include_plotlyjs=False`), so the pages work offline.
 """
+
 from __future__ import annotations
 
 import plotly.io as plotly_io
 
 PALETTE = [
-    "#2563eb", "#f97316", "#16a34a", "#dc2626", "#9333ea", "#0891b2", "#ca8a04", "#db2777", "#4b5563", "#65a30d",
-    "#7c3aed", "#0d9488",
+    "#2563eb",
+    "#f97316",
+    "#16a34a",
+    "#dc2626",
+    "#9333ea",
+    "#0891b2",
+    "#ca8a04",
+    "#db2777",
+    "#4b5563",
+    "#65a30d",
+    "#7c3aed",
+    "#0d9488",
 ]
 OTHER_COLOUR = "#cbd2d9"
 UNASSIGNED_COLOUR = "#9aa5b1"
@@ -38,26 +49,42 @@ def chart_html(figure: dict, *, static: bool = False) -> str:
     """The figure as an HTML div plus the script that draws it with the page's plotly.js (never a CDN)."""
     config = {**CONFIG, "staticPlot": True} if static else CONFIG
     return plotly_io.to_html(
-        figure, include_plotlyjs=False, full_html=False, validate=False, config=config,
+        figure,
+        include_plotlyjs=False,
+        full_html=False,
+        validate=False,
+        config=config,
         default_height=f"{figure['layout'].get('height', 360)}px",
     )
 
 
 def _layout(*, title: str, x_title: str, y_title: str, height: int = 360, **extra) -> dict:
     return {
-        "template": HOUSE_TEMPLATE, "height": height, "title": {"text": title, "x": 0, "font": {"size": 15}},
-        "xaxis": {"title": {"text": x_title}}, "yaxis": {"title": {"text": y_title}}, **extra,
+        "template": HOUSE_TEMPLATE,
+        "height": height,
+        "title": {"text": title, "x": 0, "font": {"size": 15}},
+        "xaxis": {"title": {"text": x_title}},
+        "yaxis": {"title": {"text": y_title}},
+        **extra,
     }
 
 
 def total_volume_figure(*, dates: list[str], counts: list[int]) -> dict:
     """All inbound contact per day."""
     return {
-        "data": [{
-            "type": "scatter", "mode": "lines", "name": "Contacts", "x": dates, "y": counts,
-            "line": {"color": ACTUAL_COLOUR, "width": 2}, "fill": "tozeroy", "fillcolor": "rgba(37, 99, 235, 0.08)",
-            "hovertemplate": "%{x|%a %d %b %Y}: %{y:,} contacts<extra></extra>",
-        }],
+        "data": [
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": "Contacts",
+                "x": dates,
+                "y": counts,
+                "line": {"color": ACTUAL_COLOUR, "width": 2},
+                "fill": "tozeroy",
+                "fillcolor": "rgba(37, 99, 235, 0.08)",
+                "hovertemplate": "%{x|%a %d %b %Y}: %{y:,} contacts<extra></extra>",
+            }
+        ],
         "layout": _layout(title="Contact volume per day", x_title="Day", y_title="Contacts", showlegend=False),
     }
 
@@ -65,14 +92,26 @@ def total_volume_figure(*, dates: list[str], counts: list[int]) -> dict:
 def sparkline_figure(*, dates: list[str], counts: list[int], label: str, colour: str = ACTUAL_COLOUR) -> dict:
     """A tiny line of a theme's daily contacts, for tables (hover shows the day and count)."""
     return {
-        "data": [{
-            "type": "scatter", "mode": "lines", "name": label, "x": dates, "y": counts,
-            "line": {"color": colour, "width": 1.5}, "hovertemplate": "%{x|%d %b}: %{y:,}<extra></extra>",
-        }],
+        "data": [
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": label,
+                "x": dates,
+                "y": counts,
+                "line": {"color": colour, "width": 1.5},
+                "hovertemplate": "%{x|%d %b}: %{y:,}<extra></extra>",
+            }
+        ],
         "layout": {
-            "template": HOUSE_TEMPLATE, "height": 44, "width": 180, "showlegend": False, "hovermode": "closest",
+            "template": HOUSE_TEMPLATE,
+            "height": 44,
+            "width": 180,
+            "showlegend": False,
+            "hovermode": "closest",
             "margin": {"l": 0, "r": 0, "t": 2, "b": 2},
-            "xaxis": {"visible": False}, "yaxis": {"visible": False, "rangemode": "tozero"},
+            "xaxis": {"visible": False},
+            "yaxis": {"visible": False, "rangemode": "tozero"},
         },
     }
 
@@ -87,18 +126,29 @@ def theme_share_figure(*, bucket_starts: list[str], bucket_days: int, series: li
             colour = UNASSIGNED_COLOUR
         else:
             colour = PALETTE[index % len(PALETTE)]
-        traces.append({
-            "type": "scatter", "mode": "lines", "name": item["label"], "x": bucket_starts, "y": item["counts"],
-            "stackgroup": "share", "groupnorm": "percent", "line": {"width": 0.5, "color": colour},
-            "fillcolor": colour, "customdata": item["counts"],
-            "hovertemplate": f"{_escape(item['label'])}: %{{y:.1f}}% (%{{customdata:,}} contacts)<extra></extra>",
-        })
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": item["label"],
+                "x": bucket_starts,
+                "y": item["counts"],
+                "stackgroup": "share",
+                "groupnorm": "percent",
+                "line": {"width": 0.5, "color": colour},
+                "fillcolor": colour,
+                "customdata": item["counts"],
+                "hovertemplate": f"{_escape(item['label'])}: %{{y:.1f}}% (%{{customdata:,}} contacts)<extra></extra>",
+            }
+        )
     return {
         "data": traces,
         "layout": _layout(
-            title=f"Share of contact by theme ({bucket_days}-day buckets)", x_title="Week starting",
-            y_title="Share of contacts (%)", height=420, yaxis={"title": {"text": "Share of contacts (%)"},
-                                                                  "range": [0, 100], "ticksuffix": "%"},
+            title=f"Share of contact by theme ({bucket_days}-day buckets)",
+            x_title="Week starting",
+            y_title="Share of contacts (%)",
+            height=420,
+            yaxis={"title": {"text": "Share of contacts (%)"}, "range": [0, 100], "ticksuffix": "%"},
             legend={"orientation": "v", "x": 1.02, "y": 1, "font": {"size": 11}},
             margin={"l": 60, "r": 230, "t": 60, "b": 50},
         ),
@@ -108,29 +158,58 @@ def theme_share_figure(*, bucket_starts: list[str], bucket_days: int, series: li
 def theme_line_figure(*, dates: list[str], counts: list[int], label: str, fixes: list[dict], height: int = 300) -> dict:
     """A theme's daily contacts with a dashed line and a marker at each of its fixes' ship dates."""
     by_day = dict(zip(dates, counts, strict=True))
-    shapes = [{
-        "type": "line", "xref": "x", "yref": "paper", "x0": fix["shipped_on"], "x1": fix["shipped_on"], "y0": 0,
-        "y1": 1, "line": {"color": "#16a34a", "dash": "dash", "width": 1.5},
-    } for fix in fixes if fix["shipped_on"] in by_day]
+    shapes = [
+        {
+            "type": "line",
+            "xref": "x",
+            "yref": "paper",
+            "x0": fix["shipped_on"],
+            "x1": fix["shipped_on"],
+            "y0": 0,
+            "y1": 1,
+            "line": {"color": "#16a34a", "dash": "dash", "width": 1.5},
+        }
+        for fix in fixes
+        if fix["shipped_on"] in by_day
+    ]
     marked = [fix for fix in fixes if fix["shipped_on"] in by_day]
-    data = [{
-        "type": "scatter", "mode": "lines", "name": "Contacts", "x": dates, "y": counts,
-        "line": {"color": ACTUAL_COLOUR, "width": 1.5},
-        "hovertemplate": "%{x|%d %b %Y}: %{y:,} contacts<extra></extra>",
-    }]
+    data = [
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": "Contacts",
+            "x": dates,
+            "y": counts,
+            "line": {"color": ACTUAL_COLOUR, "width": 1.5},
+            "hovertemplate": "%{x|%d %b %Y}: %{y:,} contacts<extra></extra>",
+        }
+    ]
     if marked:
-        data.append({
-            "type": "scatter", "mode": "markers", "name": "Fix shipped", "x": [fix["shipped_on"] for fix in marked],
-            "y": [by_day[fix["shipped_on"]] for fix in marked],
-            "marker": {"symbol": "diamond", "size": 11, "color": "#16a34a", "line": {"color": "#fff", "width": 1}},
-            "text": [f"Fix #{fix['fix_id']} ({_escape(fix['department'])}) shipped: {_escape(fix['description'])}"
-                     for fix in marked],
-            "hovertemplate": "%{text}<extra></extra>",
-        })
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": "Fix shipped",
+                "x": [fix["shipped_on"] for fix in marked],
+                "y": [by_day[fix["shipped_on"]] for fix in marked],
+                "marker": {"symbol": "diamond", "size": 11, "color": "#16a34a", "line": {"color": "#fff", "width": 1}},
+                "text": [
+                    f"Fix #{fix['fix_id']} ({_escape(fix['department'])}) shipped: {_escape(fix['description'])}"
+                    for fix in marked
+                ],
+                "hovertemplate": "%{text}<extra></extra>",
+            }
+        )
     return {
         "data": data,
-        "layout": _layout(title=f"{_escape(label)}: contacts per day, fixes shipped ◆", x_title="Day",
-                          y_title="Contacts", height=height, shapes=shapes, hovermode="closest"),
+        "layout": _layout(
+            title=f"{_escape(label)}: contacts per day, fixes shipped ◆",
+            x_title="Day",
+            y_title="Contacts",
+            height=height,
+            shapes=shapes,
+            hovermode="closest",
+        ),
     }
 
 
@@ -143,21 +222,63 @@ def fix_impact_figure(*, impact: dict, title: str, height: int = 300, compact: b
         first = max(0, len(pre_dates) - 28)
         pre_dates, pre_actual = pre_dates[first:], pre_actual[first:]
     data = [
-        {"type": "scatter", "mode": "lines", "name": "95% band", "x": dates, "y": impact["high"],
-         "line": {"width": 0, "color": BAND_COLOUR}, "showlegend": False, "hoverinfo": "skip"},
-        {"type": "scatter", "mode": "lines", "name": "95% band", "x": dates, "y": impact["low"], "fill": "tonexty",
-         "fillcolor": BAND_COLOUR, "line": {"width": 0, "color": BAND_COLOUR},
-         "customdata": impact["high"], "hovertemplate": "95% band: %{y:.0f}–%{customdata:.0f}<extra></extra>"},
-        {"type": "scatter", "mode": "lines", "name": "Expected without the fix", "x": dates,
-         "y": impact["counterfactual"],
-         "line": {"color": COUNTERFACTUAL_COLOUR, "dash": "dash", "width": 1.5},
-         "hovertemplate": "expected: %{y:.0f}<extra></extra>"},
-        {"type": "scatter", "mode": "lines", "name": "Actual", "x": pre_dates + dates,
-         "y": pre_actual + impact["actual"],
-         "line": {"color": ACTUAL_COLOUR, "width": 1.5}, "hovertemplate": "actual: %{y:,}<extra></extra>"},
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": "95% band",
+            "x": dates,
+            "y": impact["high"],
+            "line": {"width": 0, "color": BAND_COLOUR},
+            "showlegend": False,
+            "hoverinfo": "skip",
+        },
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": "95% band",
+            "x": dates,
+            "y": impact["low"],
+            "fill": "tonexty",
+            "fillcolor": BAND_COLOUR,
+            "line": {"width": 0, "color": BAND_COLOUR},
+            "customdata": impact["high"],
+            "hovertemplate": "95% band: %{y:.0f}–%{customdata:.0f}<extra></extra>",
+        },
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": "Expected without the fix",
+            "x": dates,
+            "y": impact["counterfactual"],
+            "line": {"color": COUNTERFACTUAL_COLOUR, "dash": "dash", "width": 1.5},
+            "hovertemplate": "expected: %{y:.0f}<extra></extra>",
+        },
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": "Actual",
+            "x": pre_dates + dates,
+            "y": pre_actual + impact["actual"],
+            "line": {"color": ACTUAL_COLOUR, "width": 1.5},
+            "hovertemplate": "actual: %{y:,}<extra></extra>",
+        },
     ]
-    shapes = [{"type": "line", "xref": "x", "yref": "paper", "x0": impact["shipped_on"], "x1": impact["shipped_on"],
-               "y0": 0, "y1": 1, "line": {"color": "#16a34a", "dash": "dot", "width": 1.5}}] if dates else []
+    shapes = (
+        [
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": impact["shipped_on"],
+                "x1": impact["shipped_on"],
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": "#16a34a", "dash": "dot", "width": 1.5},
+            }
+        ]
+        if dates
+        else []
+    )
     layout = _layout(title=title, x_title="Day", y_title="Contacts per day", height=height, shapes=shapes)
     if compact:
         layout["width"] = 380
@@ -174,18 +295,34 @@ def contacts_avoided_figure(*, overall: dict, by_department: list[dict]) -> dict
     names = [_escape(row["department"]) for row in rows]
     estimates = [row["estimate"] for row in rows]
     return {
-        "data": [{
-            "type": "bar", "name": "Contacts avoided", "x": names, "y": estimates,
-            "marker": {"color": [PALETTE[0]] + [PALETTE[2]] * (len(rows) - 1)},
-            "error_y": {"type": "data", "symmetric": False, "array": [row["high"] - row["estimate"] for row in rows],
-                        "arrayminus": [row["estimate"] - row["low"] for row in rows], "color": "#1f2933"},
-            "customdata": [[row["low"], row["high"]] for row in rows],
-            "hovertemplate": (
-                "%{x}: %{y:,.0f} avoided (95%: %{customdata[0]:,.0f} to %{customdata[1]:,.0f})<extra></extra>"
-            ),
-        }],
-        "layout": _layout(title="Contacts avoided to date (95% intervals)", x_title="Department",
-                          y_title="Contacts avoided", height=340, showlegend=False, hovermode="closest"),
+        "data": [
+            {
+                "type": "bar",
+                "name": "Contacts avoided",
+                "x": names,
+                "y": estimates,
+                "marker": {"color": [PALETTE[0]] + [PALETTE[2]] * (len(rows) - 1)},
+                "error_y": {
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [row["high"] - row["estimate"] for row in rows],
+                    "arrayminus": [row["estimate"] - row["low"] for row in rows],
+                    "color": "#1f2933",
+                },
+                "customdata": [[row["low"], row["high"]] for row in rows],
+                "hovertemplate": (
+                    "%{x}: %{y:,.0f} avoided (95%: %{customdata[0]:,.0f} to %{customdata[1]:,.0f})<extra></extra>"
+                ),
+            }
+        ],
+        "layout": _layout(
+            title="Contacts avoided to date (95% intervals)",
+            x_title="Department",
+            y_title="Contacts avoided",
+            height=340,
+            showlegend=False,
+            hovermode="closest",
+        ),
     }
 
 

@@ -1,4 +1,5 @@
 """Template context shared by every page: the navigation a user's roles allow."""
+
 from __future__ import annotations
 
 from django.http import HttpRequest

@@ -1,4 +1,5 @@
 """Forms of the dashboard pages: the filter form and the theme curation forms (shape only; services decide)."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """Forms of the issue workflow pages; they validate input shape only, the services decide the rest."""
+
 from __future__ import annotations
 
 from django import forms

@@ -1,4 +1,5 @@
 """Reads behind the dashboard pages."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,7 +23,6 @@ from improvement.models import (
     ThemeAlert,
 )
 from improvement.permissions import user_is_admin, user_is_department_owner, user_is_executive, user_is_team_lead
-from improvement.workflow.selectors import fix_list_visible, issue_list_visible
 from improvement.themes.selectors import theme_representative_cases
 from improvement.volumes.selectors import (
     LONG_WINDOW_DAYS,
@@ -32,6 +32,7 @@ from improvement.volumes.selectors import (
     volume_theme_series,
     volume_total_series,
 )
+from improvement.workflow.selectors import fix_list_visible, issue_list_visible
 
 
 def landing_url_name_for(user: AbstractBaseUser) -> str:
@@ -69,10 +70,17 @@ FIX_CHART_COUNT = 12
 NEW_THEME_DAYS = 14
 ALERT_RECENT_DAYS = 7
 
-ACCEPTED_STATUSES = frozenset({
-    FixTicket.Status.ACCEPTED, FixTicket.Status.IN_PROGRESS, FixTicket.Status.SHIPPED, FixTicket.Status.WORKING,
-    FixTicket.Status.NO_CLEAR_EFFECT, FixTicket.Status.WORSE, FixTicket.Status.REGRESSED,
-})
+ACCEPTED_STATUSES = frozenset(
+    {
+        FixTicket.Status.ACCEPTED,
+        FixTicket.Status.IN_PROGRESS,
+        FixTicket.Status.SHIPPED,
+        FixTicket.Status.WORKING,
+        FixTicket.Status.NO_CLEAR_EFFECT,
+        FixTicket.Status.WORSE,
+        FixTicket.Status.REGRESSED,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -85,8 +93,12 @@ class DashboardFilters:
     channel: str = ""
 
     def as_query(self) -> dict[str, str]:
-        return {"start": self.start.isoformat(), "end": self.end.isoformat(), "brand": self.brand,
-                "channel": self.channel}
+        return {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "brand": self.brand,
+            "channel": self.channel,
+        }
 
 
 def dashboard_filters_resolve(
@@ -124,9 +136,9 @@ def _theme_daily_counts(*, filters: DashboardFilters, start: dt.date | None = No
     if filters.channel:
         rows = rows.filter(channel=filters.channel)
     counts: dict[int, dict[dt.date, int]] = defaultdict(dict)
-    for theme_id, day, total in rows.values("theme_id", "day").annotate(total=Sum("count")).values_list(
-        "theme_id", "day", "total"
-    ).order_by():
+    for theme_id, day, total in (
+        rows.values("theme_id", "day").annotate(total=Sum("count")).values_list("theme_id", "day", "total").order_by()
+    ):
         counts[theme_id][day] = int(total)
     return counts
 
@@ -163,8 +175,17 @@ def _department_scorecard(*, fixes: list[FixTicket]) -> list[dict]:
     """Per department: fixes proposed, accepted, rejected, shipped, working; median days raise→accept, accept→ship."""
     departments = {department.pk: department for department in Department.objects.order_by("name")}
     rows = {
-        pk: {"department_id": pk, "department": department.name, "proposed": 0, "accepted": 0, "rejected": 0,
-             "shipped": 0, "working": 0, "_raise_to_accept": [], "_accept_to_ship": []}
+        pk: {
+            "department_id": pk,
+            "department": department.name,
+            "proposed": 0,
+            "accepted": 0,
+            "rejected": 0,
+            "shipped": 0,
+            "working": 0,
+            "_raise_to_accept": [],
+            "_accept_to_ship": [],
+        }
         for pk, department in departments.items()
     }
     for fix in fixes:
@@ -206,12 +227,19 @@ def _department_scorecard(*, fixes: list[FixTicket]) -> list[dict]:
 
 def _impact_summary(impact: FixImpact) -> dict:
     return {
-        "verdict": impact.verdict, "verdict_label": impact.get_verdict_display(),
-        "is_provisional": impact.is_provisional, "post_days_observed": impact.post_days_observed,
-        "relative_effect": impact.relative_effect, "ci_low": impact.ci_low, "ci_high": impact.ci_high,
-        "p_value": impact.p_value, "contacts_avoided": impact.contacts_avoided,
-        "contacts_avoided_low": impact.contacts_avoided_low, "contacts_avoided_high": impact.contacts_avoided_high,
-        "actual_total": impact.actual_total, "counterfactual_total": impact.counterfactual_total,
+        "verdict": impact.verdict,
+        "verdict_label": impact.get_verdict_display(),
+        "is_provisional": impact.is_provisional,
+        "post_days_observed": impact.post_days_observed,
+        "relative_effect": impact.relative_effect,
+        "ci_low": impact.ci_low,
+        "ci_high": impact.ci_high,
+        "p_value": impact.p_value,
+        "contacts_avoided": impact.contacts_avoided,
+        "contacts_avoided_low": impact.contacts_avoided_low,
+        "contacts_avoided_high": impact.contacts_avoided_high,
+        "actual_total": impact.actual_total,
+        "counterfactual_total": impact.counterfactual_total,
         "computed_at": impact.computed_at.isoformat(),
     }
 
@@ -219,8 +247,12 @@ def _impact_summary(impact: FixImpact) -> dict:
 def fix_impact_series(impact: FixImpact) -> dict:
     """The impact's chart series: the pre period's actual counts, then actual, counterfactual and its 95% band."""
     return {
-        "pre_dates": list(impact.pre_dates), "pre_actual": list(impact.pre_actual), "dates": list(impact.dates),
-        "actual": list(impact.actual), "counterfactual": list(impact.counterfactual), "low": list(impact.low),
+        "pre_dates": list(impact.pre_dates),
+        "pre_actual": list(impact.pre_actual),
+        "dates": list(impact.dates),
+        "actual": list(impact.actual),
+        "counterfactual": list(impact.counterfactual),
+        "low": list(impact.low),
         "high": list(impact.high),
     }
 
@@ -232,13 +264,14 @@ def executive_dashboard(*, filters: DashboardFilters, user: AbstractBaseUser) ->
     measured on the theme's contact across brands and channels).
     """
     days = _days(filters.start, filters.end)
-    total = [count for _, count in volume_total_series(
-        start=filters.start, end=filters.end, brand=filters.brand or None, channel=filters.channel or None
-    )]
+    total = [
+        count
+        for _, count in volume_total_series(
+            start=filters.start, end=filters.end, brand=filters.brand or None, channel=filters.channel or None
+        )
+    ]
     theme_counts = _theme_daily_counts(filters=filters)
-    fixes = list(
-        fix_list_visible(user=user).select_related("impact").prefetch_related("issue__themes").order_by("id")
-    )
+    fixes = list(fix_list_visible(user=user).select_related("impact").prefetch_related("issue__themes").order_by("id"))
     fix_theme_ids = {theme.pk for fix in fixes for theme in fix.issue.themes.all()}
     labels = dict(Theme.objects.filter(pk__in=set(theme_counts) | fix_theme_ids).values_list("pk", "label"))
     totals_by_theme = {theme_id: sum(counts.values()) for theme_id, counts in theme_counts.items()}
@@ -251,20 +284,26 @@ def executive_dashboard(*, filters: DashboardFilters, user: AbstractBaseUser) ->
     growth = {}
     for theme_id, counts in theme_counts.items():
         growth[theme_id] = (
-            _window_sum(counts, recent_start, growth_end), _window_sum(counts, previous_start, previous_end)
+            _window_sum(counts, recent_start, growth_end),
+            _window_sum(counts, previous_start, previous_end),
         )
 
     def theme_row(theme_id: int) -> dict:
         recent, previous = growth[theme_id]
         return {
-            "theme_id": theme_id, "label": labels.get(theme_id, f"Theme {theme_id}"),
-            "volume": totals_by_theme[theme_id], "recent": recent, "previous": previous,
+            "theme_id": theme_id,
+            "label": labels.get(theme_id, f"Theme {theme_id}"),
+            "volume": totals_by_theme[theme_id],
+            "recent": recent,
+            "previous": previous,
             "growth": _rounded(volume_change(current=recent, previous=previous)),
             "series": _series(theme_counts[theme_id], days),
         }
 
     growing = [theme_id for theme_id in by_volume if growth[theme_id][1] >= GROWTH_MINIMUM_PREVIOUS]
-    growing.sort(key=lambda theme_id: (-volume_change(current=growth[theme_id][0], previous=growth[theme_id][1]), theme_id))
+    growing.sort(
+        key=lambda theme_id: (-volume_change(current=growth[theme_id][0], previous=growth[theme_id][1]), theme_id)
+    )
 
     bucket_starts = days[::SHARE_BUCKET_DAYS]
     share_themes = by_volume[:SHARE_THEME_COUNT]
@@ -273,26 +312,51 @@ def executive_dashboard(*, filters: DashboardFilters, user: AbstractBaseUser) ->
         return [sum(series[index : index + SHARE_BUCKET_DAYS]) for index in range(0, len(series), SHARE_BUCKET_DAYS)]
 
     assigned_daily = [sum(theme_counts[theme_id].get(day, 0) for theme_id in theme_counts) for day in days]
-    share_series = [{"label": labels.get(theme_id, f"Theme {theme_id}"), "theme_id": theme_id,
-                     "counts": bucketed(_series(theme_counts[theme_id], days))} for theme_id in share_themes]
+    share_series = [
+        {
+            "label": labels.get(theme_id, f"Theme {theme_id}"),
+            "theme_id": theme_id,
+            "counts": bucketed(_series(theme_counts[theme_id], days)),
+        }
+        for theme_id in share_themes
+    ]
     top_daily = [sum(theme_counts[theme_id].get(day, 0) for theme_id in share_themes) for day in days]
-    share_series.append({"label": "Other themes", "theme_id": None,
-                         "counts": bucketed([all_ - top for all_, top in zip(assigned_daily, top_daily, strict=True)])})
-    share_series.append({"label": "Unassigned", "theme_id": None,
-                         "counts": bucketed([max(0, t - a) for t, a in zip(total, assigned_daily, strict=True)])})
+    share_series.append(
+        {
+            "label": "Other themes",
+            "theme_id": None,
+            "counts": bucketed([all_ - top for all_, top in zip(assigned_daily, top_daily, strict=True)]),
+        }
+    )
+    share_series.append(
+        {
+            "label": "Unassigned",
+            "theme_id": None,
+            "counts": bucketed([max(0, t - a) for t, a in zip(total, assigned_daily, strict=True)]),
+        }
+    )
 
     shipped = [fix for fix in fixes if fix.shipped_on is not None]
     marks_by_theme: dict[int, list[dict]] = defaultdict(list)
     for fix in shipped:
         for theme in fix.issue.themes.all():
-            marks_by_theme[theme.pk].append({
-                "fix_id": fix.pk, "shipped_on": fix.shipped_on.isoformat(), "department": fix.department.name,
-                "description": fix.description[:120], "status": fix.status,
-            })
+            marks_by_theme[theme.pk].append(
+                {
+                    "fix_id": fix.pk,
+                    "shipped_on": fix.shipped_on.isoformat(),
+                    "department": fix.department.name,
+                    "description": fix.description[:120],
+                    "status": fix.status,
+                }
+            )
     marked = sorted(marks_by_theme, key=lambda theme_id: (-totals_by_theme.get(theme_id, 0), theme_id))
     theme_lines = [
-        {"theme_id": theme_id, "label": labels.get(theme_id, f"Theme {theme_id}"),
-         "series": _series(theme_counts.get(theme_id, {}), days), "fixes": marks_by_theme[theme_id]}
+        {
+            "theme_id": theme_id,
+            "label": labels.get(theme_id, f"Theme {theme_id}"),
+            "series": _series(theme_counts.get(theme_id, {}), days),
+            "fixes": marks_by_theme[theme_id],
+        }
         for theme_id in marked[:THEME_LINE_COUNT]
     ]
 
@@ -303,12 +367,18 @@ def executive_dashboard(*, filters: DashboardFilters, user: AbstractBaseUser) ->
         impact = getattr(fix, "impact", None)
         if impact is None:
             continue
-        impacts.append({
-            "fix_id": fix.pk, "issue_id": fix.issue_id, "issue_title": fix.issue.title,
-            "department": fix.department.name, "shipped_on": fix.shipped_on.isoformat(), "status": fix.status,
-            **_impact_summary(impact),
-            **fix_impact_series(impact),
-        })
+        impacts.append(
+            {
+                "fix_id": fix.pk,
+                "issue_id": fix.issue_id,
+                "issue_title": fix.issue.title,
+                "department": fix.department.name,
+                "shipped_on": fix.shipped_on.isoformat(),
+                "status": fix.status,
+                **_impact_summary(impact),
+                **fix_impact_series(impact),
+            }
+        )
         if impact.verdict != FixImpact.Verdict.TOO_EARLY:
             row = (impact.contacts_avoided, impact.contacts_avoided_low, impact.contacts_avoided_high)
             avoided_rows.append(row)
@@ -320,8 +390,10 @@ def executive_dashboard(*, filters: DashboardFilters, user: AbstractBaseUser) ->
         "total": {"series": total, "sum": sum(total)},
         "top_themes_by_volume": [theme_row(theme_id) for theme_id in by_volume[:TOP_THEME_COUNT]],
         "top_themes_by_growth": [theme_row(theme_id) for theme_id in growing[:TOP_THEME_COUNT]],
-        "growth_windows": {"recent": [recent_start.isoformat(), growth_end.isoformat()],
-                           "previous": [previous_start.isoformat(), previous_end.isoformat()]},
+        "growth_windows": {
+            "recent": [recent_start.isoformat(), growth_end.isoformat()],
+            "previous": [previous_start.isoformat(), previous_end.isoformat()],
+        },
         "theme_share": {"bucket_starts": _iso(bucket_starts), "bucket_days": SHARE_BUCKET_DAYS, "series": share_series},
         "theme_lines": theme_lines,
         "fix_impacts": impacts[:FIX_CHART_COUNT],
@@ -353,37 +425,54 @@ def lead_theme_overview(*, filters: DashboardFilters) -> dict:
         theme_ids=ids, as_of=filters.end, brand=filters.brand or None, channel=filters.channel or None
     )
     first_days = dict(
-        DailyThemeVolume.objects.filter(theme_id__in=ids).values("theme_id").annotate(first=Min("day"))
-        .values_list("theme_id", "first").order_by()
+        DailyThemeVolume.objects.filter(theme_id__in=ids)
+        .values("theme_id")
+        .annotate(first=Min("day"))
+        .values_list("theme_id", "first")
+        .order_by()
     )
     alerts: dict[int, set[str]] = defaultdict(set)
     for theme_id, kind in ThemeAlert.objects.filter(
-        theme_id__in=ids, detected_on__gt=filters.end - dt.timedelta(days=ALERT_RECENT_DAYS),
+        theme_id__in=ids,
+        detected_on__gt=filters.end - dt.timedelta(days=ALERT_RECENT_DAYS),
         detected_on__lte=filters.end,
     ).values_list("theme_id", "kind"):
         alerts[theme_id].add(kind)
-    total = sum(count for _, count in volume_total_series(
-        start=window_start, end=filters.end, brand=filters.brand or None, channel=filters.channel or None
-    ))
+    total = sum(
+        count
+        for _, count in volume_total_series(
+            start=window_start, end=filters.end, brand=filters.brand or None, channel=filters.channel or None
+        )
+    )
     rows = []
     for theme in themes:
         volume = volumes[theme.pk]
         first_day = first_days.get(theme.pk)
-        rows.append({
-            "theme": theme, "volume": volume.last_28_days,
-            "recent": volume.last_7_days, "previous": volume.previous_7_days, "trend": volume.trend,
-            "series": _series(counts.get(theme.pk, {}), days),
-            "is_new": first_day is not None and first_day > filters.end - dt.timedelta(days=NEW_THEME_DAYS),
-            "is_spiking": ThemeAlert.Kind.SPIKING in alerts[theme.pk],
-            "is_emerging": ThemeAlert.Kind.EMERGING in alerts[theme.pk],
-        })
+        rows.append(
+            {
+                "theme": theme,
+                "volume": volume.last_28_days,
+                "recent": volume.last_7_days,
+                "previous": volume.previous_7_days,
+                "trend": volume.trend,
+                "series": _series(counts.get(theme.pk, {}), days),
+                "is_new": first_day is not None and first_day > filters.end - dt.timedelta(days=NEW_THEME_DAYS),
+                "is_spiking": ThemeAlert.Kind.SPIKING in alerts[theme.pk],
+                "is_emerging": ThemeAlert.Kind.EMERGING in alerts[theme.pk],
+            }
+        )
     assigned = sum(row["volume"] for row in rows) + sum(
         _window_sum(theme_counts, window_start, filters.end)
-        for theme_id, theme_counts in counts.items() if theme_id not in set(ids)
+        for theme_id, theme_counts in counts.items()
+        if theme_id not in set(ids)
     )
     return {
-        "window_start": window_start, "window_end": filters.end, "dates": _iso(days), "themes": rows,
-        "total_volume": total, "unassigned_volume": max(0, total - assigned),
+        "window_start": window_start,
+        "window_end": filters.end,
+        "dates": _iso(days),
+        "themes": rows,
+        "total_volume": total,
+        "unassigned_volume": max(0, total - assigned),
         "unassigned_share": round(max(0, total - assigned) / total, 4) if total else 0.0,
     }
 
@@ -391,21 +480,38 @@ def lead_theme_overview(*, filters: DashboardFilters) -> dict:
 def theme_page_data(*, theme: Theme, filters: DashboardFilters) -> dict:
     """A theme's daily volume over the period, its sample cases, issues and recent history."""
     days = _days(filters.start, filters.end)
-    series = [count for _, count in volume_theme_series(
-        theme_ids=[theme.pk], start=filters.start, end=filters.end,
-        brand=filters.brand or None, channel=filters.channel or None,
-    )]
+    series = [
+        count
+        for _, count in volume_theme_series(
+            theme_ids=[theme.pk],
+            start=filters.start,
+            end=filters.end,
+            brand=filters.brand or None,
+            channel=filters.channel or None,
+        )
+    ]
     issues = list(theme.issues.order_by("-created_at", "-id")[:20])
     shipped = list(
         FixTicket.objects.filter(issue__themes=theme, shipped_on__isnull=False)
-        .select_related("department").order_by("shipped_on", "id")
+        .select_related("department")
+        .order_by("shipped_on", "id")
     )
     return {
-        "dates": _iso(days), "series": series, "sum": sum(series),
+        "dates": _iso(days),
+        "series": series,
+        "sum": sum(series),
         "sample_cases": theme_representative_cases(theme=theme),
         "issues": issues,
-        "fixes": [{"fix_id": fix.pk, "shipped_on": fix.shipped_on.isoformat(), "department": fix.department.name,
-                   "description": fix.description[:120], "status": fix.status} for fix in shipped],
+        "fixes": [
+            {
+                "fix_id": fix.pk,
+                "shipped_on": fix.shipped_on.isoformat(),
+                "department": fix.department.name,
+                "description": fix.description[:120],
+                "status": fix.status,
+            }
+            for fix in shipped
+        ],
         "events": list(theme.events.select_related("actor").order_by("-created_at", "-id")[:10]),
     }
 
@@ -435,45 +541,125 @@ def export_theme_rows() -> list[list[str]]:
     volumes = theme_volumes(theme_ids=[theme.pk for theme in themes])
     rows = [["theme_id", "label", "status", "merged_into_id", "size", "keywords", "volume_last_28_days", "created_at"]]
     for theme in themes:
-        rows.append([_cell(value) for value in (
-            theme.pk, theme.label, theme.status, theme.merged_into_id, theme.size, "; ".join(theme.keywords or []),
-            volumes[theme.pk].last_28_days, theme.created_at.isoformat(),
-        )])
+        rows.append(
+            [
+                _cell(value)
+                for value in (
+                    theme.pk,
+                    theme.label,
+                    theme.status,
+                    theme.merged_into_id,
+                    theme.size,
+                    "; ".join(theme.keywords or []),
+                    volumes[theme.pk].last_28_days,
+                    theme.created_at.isoformat(),
+                )
+            ]
+        )
     return rows
 
 
 def export_issue_rows(*, user: AbstractBaseUser) -> list[list[str]]:
     """Header and one row per visible issue: id, title, status, priorities, raiser, dates, themes, fix count."""
-    rows = [["issue_id", "title", "status", "priority", "suggested_priority", "raised_by", "created_at", "closed_at",
-             "theme_ids", "theme_labels", "fix_count"]]
+    rows = [
+        [
+            "issue_id",
+            "title",
+            "status",
+            "priority",
+            "suggested_priority",
+            "raised_by",
+            "created_at",
+            "closed_at",
+            "theme_ids",
+            "theme_labels",
+            "fix_count",
+        ]
+    ]
     issues = issue_list_visible(user=user).annotate(fix_count=Count("fixes")).order_by("id")
     for issue in issues:
         themes = list(issue.themes.all())
-        rows.append([_cell(value) for value in (
-            issue.pk, issue.title, issue.status, issue.priority, issue.suggested_priority,
-            issue.raised_by.username if issue.raised_by else "", issue.created_at.isoformat(),
-            issue.closed_at.isoformat() if issue.closed_at else "", " ".join(str(theme.pk) for theme in themes),
-            "; ".join(theme.label for theme in themes), issue.fix_count,
-        )])
+        rows.append(
+            [
+                _cell(value)
+                for value in (
+                    issue.pk,
+                    issue.title,
+                    issue.status,
+                    issue.priority,
+                    issue.suggested_priority,
+                    issue.raised_by.username if issue.raised_by else "",
+                    issue.created_at.isoformat(),
+                    issue.closed_at.isoformat() if issue.closed_at else "",
+                    " ".join(str(theme.pk) for theme in themes),
+                    "; ".join(theme.label for theme in themes),
+                    issue.fix_count,
+                )
+            ]
+        )
     return rows
 
 
 def export_fix_rows(*, user: AbstractBaseUser) -> list[list[str]]:
     """Header and one row per visible fix: its issue, department, status, dates, verdict and measured impact."""
-    rows = [["fix_id", "issue_id", "issue_title", "department", "status", "description", "proposed_at", "due_date",
-             "shipped_on", "verdict", "is_provisional", "post_days_observed", "relative_effect", "ci_low", "ci_high",
-             "p_value", "contacts_avoided", "contacts_avoided_low", "contacts_avoided_high", "impact_computed_at"]]
+    rows = [
+        [
+            "fix_id",
+            "issue_id",
+            "issue_title",
+            "department",
+            "status",
+            "description",
+            "proposed_at",
+            "due_date",
+            "shipped_on",
+            "verdict",
+            "is_provisional",
+            "post_days_observed",
+            "relative_effect",
+            "ci_low",
+            "ci_high",
+            "p_value",
+            "contacts_avoided",
+            "contacts_avoided_low",
+            "contacts_avoided_high",
+            "impact_computed_at",
+        ]
+    ]
     for fix in fix_list_visible(user=user).select_related("impact").order_by("id"):
         impact = getattr(fix, "impact", None)
         measured = (
-            impact.verdict, impact.is_provisional, impact.post_days_observed, round(impact.relative_effect, 4),
-            round(impact.ci_low, 4), round(impact.ci_high, 4), round(impact.p_value, 4),
-            round(impact.contacts_avoided, 1), round(impact.contacts_avoided_low, 1),
-            round(impact.contacts_avoided_high, 1), impact.computed_at.isoformat(),
-        ) if impact else ("",) * 11
-        rows.append([_cell(value) for value in (
-            fix.pk, fix.issue_id, fix.issue.title, fix.department.name, fix.status, fix.description,
-            fix.created_at.isoformat(), fix.due_date.isoformat() if fix.due_date else "",
-            fix.shipped_on.isoformat() if fix.shipped_on else "", *measured,
-        )])
+            (
+                impact.verdict,
+                impact.is_provisional,
+                impact.post_days_observed,
+                round(impact.relative_effect, 4),
+                round(impact.ci_low, 4),
+                round(impact.ci_high, 4),
+                round(impact.p_value, 4),
+                round(impact.contacts_avoided, 1),
+                round(impact.contacts_avoided_low, 1),
+                round(impact.contacts_avoided_high, 1),
+                impact.computed_at.isoformat(),
+            )
+            if impact
+            else ("",) * 11
+        )
+        rows.append(
+            [
+                _cell(value)
+                for value in (
+                    fix.pk,
+                    fix.issue_id,
+                    fix.issue.title,
+                    fix.department.name,
+                    fix.status,
+                    fix.description,
+                    fix.created_at.isoformat(),
+                    fix.due_date.isoformat() if fix.due_date else "",
+                    fix.shipped_on.isoformat() if fix.shipped_on else "",
+                    *measured,
+                )
+            ]
+        )
     return rows

@@ -1,4 +1,5 @@
 """Pages for each role: executives, social team leads and department owners."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -31,9 +32,9 @@ from dashboards.selectors import (
     theme_page_data,
 )
 from dashboards.views_workflow import fixes_with_actions
-from improvement.models import Theme
 from improvement.errors import PAGE_REFUSALS
 from improvement.http_errors import page_refusal
+from improvement.models import Theme
 from improvement.permissions import (
     user_can_curate_themes,
     user_can_read_themes,
@@ -41,8 +42,8 @@ from improvement.permissions import (
     user_can_see_fix_queue,
     user_can_see_theme_overview,
 )
-from improvement.workflow.selectors import fix_queue_for_owner
 from improvement.themes.services.curation import theme_merge, theme_rename, theme_split
+from improvement.workflow.selectors import fix_queue_for_owner
 
 
 @login_required
@@ -55,8 +56,10 @@ def dashboard_filters_from_query(query: QueryDict) -> tuple[DashboardFilterForm,
     """The bound filter form, the resolved filters (None when invalid) and the problems to show."""
     form = DashboardFilterForm(query)
     if not form.is_valid():
-        problems = [f"{field}: {' '.join(errors)}" if field != "__all__" else " ".join(errors)
-                    for field, errors in form.errors.items()]
+        problems = [
+            f"{field}: {' '.join(errors)}" if field != "__all__" else " ".join(errors)
+            for field, errors in form.errors.items()
+        ]
         return form, None, problems
     filters = dashboard_filters_resolve(**form.cleaned_data)
     problem = dashboard_filters_problem(start=filters.start, end=filters.end)
@@ -68,24 +71,46 @@ def executive_charts(data: dict) -> dict:
     dates = data["dates"]
 
     def sparklines(rows: list[dict]) -> list[dict]:
-        return [{**row, "sparkline": charts.chart_html(
-            charts.sparkline_figure(dates=dates, counts=row["series"], label=row["label"]), static=True
-        )} for row in rows]
+        return [
+            {
+                **row,
+                "sparkline": charts.chart_html(
+                    charts.sparkline_figure(dates=dates, counts=row["series"], label=row["label"]), static=True
+                ),
+            }
+            for row in rows
+        ]
 
     return {
         "total": charts.chart_html(charts.total_volume_figure(dates=dates, counts=data["total"]["series"])),
         "by_volume": sparklines(data["top_themes_by_volume"]),
         "by_growth": sparklines(data["top_themes_by_growth"]),
         "share": charts.chart_html(charts.theme_share_figure(**data["theme_share"])),
-        "theme_lines": [charts.chart_html(charts.theme_line_figure(
-            dates=dates, counts=line["series"], label=line["label"], fixes=line["fixes"]
-        )) for line in data["theme_lines"]],
-        "fix_impacts": [{**impact, "chart": charts.chart_html(charts.fix_impact_figure(
-            impact=impact, title=f"Fix #{impact['fix_id']} ({impact['department']}): actual vs expected",
-        ))} for impact in data["fix_impacts"]],
-        "avoided": charts.chart_html(charts.contacts_avoided_figure(**{
-            key: data["contacts_avoided"][key] for key in ("overall", "by_department")
-        })) if data["contacts_avoided"]["fix_count"] else "",
+        "theme_lines": [
+            charts.chart_html(
+                charts.theme_line_figure(dates=dates, counts=line["series"], label=line["label"], fixes=line["fixes"])
+            )
+            for line in data["theme_lines"]
+        ],
+        "fix_impacts": [
+            {
+                **impact,
+                "chart": charts.chart_html(
+                    charts.fix_impact_figure(
+                        impact=impact,
+                        title=f"Fix #{impact['fix_id']} ({impact['department']}): actual vs expected",
+                    )
+                ),
+            }
+            for impact in data["fix_impacts"]
+        ],
+        "avoided": charts.chart_html(
+            charts.contacts_avoided_figure(
+                **{key: data["contacts_avoided"][key] for key in ("overall", "by_department")}
+            )
+        )
+        if data["contacts_avoided"]["fix_count"]
+        else "",
     }
 
 
@@ -95,8 +120,12 @@ def executive_dashboard_page(request: HttpRequest) -> HttpResponse:
     if not user_can_see_executive_dashboard(request.user):
         raise PermissionDenied("The executive dashboard is for executives.")
     form, filters, problems = dashboard_filters_from_query(request.GET)
-    context = {"page_title": "Executive dashboard", "form": form, "problems": problems,
-               "choices": dashboard_filter_choices()}
+    context = {
+        "page_title": "Executive dashboard",
+        "form": form,
+        "problems": problems,
+        "choices": dashboard_filter_choices(),
+    }
     if filters is None:
         return render(request, "dashboards/executive.html", context, status=400)
     data = executive_dashboard(filters=filters, user=request.user)
@@ -115,9 +144,10 @@ def lead_dashboard(request: HttpRequest) -> HttpResponse:
         return render(request, "dashboards/lead.html", context, status=400)
     overview = lead_theme_overview(filters=filters)
     for row in overview["themes"]:
-        row["sparkline"] = charts.chart_html(charts.sparkline_figure(
-            dates=overview["dates"], counts=row["series"], label=row["theme"].label
-        ), static=True)
+        row["sparkline"] = charts.chart_html(
+            charts.sparkline_figure(dates=overview["dates"], counts=row["series"], label=row["theme"].label),
+            static=True,
+        )
     context.update({"filters": filters, "overview": overview})
     return render(request, "dashboards/lead.html", context)
 
@@ -127,17 +157,29 @@ def _theme_page(request: HttpRequest, theme: Theme, *, status: int = 200, **form
     data = theme_page_data(theme=theme, filters=filters)
     can_curate = user_can_curate_themes(request.user)
     context = {
-        "page_title": theme.label, "theme": theme, "data": data, "filters": filters, "can_curate": can_curate,
-        "chart": charts.chart_html(charts.theme_line_figure(
-            dates=data["dates"], counts=data["series"], label=theme.label, fixes=data["fixes"], height=340,
-        )),
+        "page_title": theme.label,
+        "theme": theme,
+        "data": data,
+        "filters": filters,
+        "can_curate": can_curate,
+        "chart": charts.chart_html(
+            charts.theme_line_figure(
+                dates=data["dates"],
+                counts=data["series"],
+                label=theme.label,
+                fixes=data["fixes"],
+                height=340,
+            )
+        ),
     }
     if can_curate and theme.status == Theme.Status.ACTIVE:
-        context.update({
-            "rename_form": forms.get("rename_form") or ThemeRenameForm(initial={"label": theme.label}),
-            "merge_form": forms.get("merge_form") or ThemeMergeForm(theme=theme),
-            "split_form": forms.get("split_form") or ThemeSplitForm(),
-        })
+        context.update(
+            {
+                "rename_form": forms.get("rename_form") or ThemeRenameForm(initial={"label": theme.label}),
+                "merge_form": forms.get("merge_form") or ThemeMergeForm(theme=theme),
+                "split_form": forms.get("split_form") or ThemeSplitForm(),
+            }
+        )
     return render(request, "dashboards/theme_detail.html", context, status=status)
 
 
@@ -162,7 +204,9 @@ def _curate(
     try:
         result = service(theme=theme, by=request.user, **form.cleaned_data)
     except PAGE_REFUSALS as error:
-        return _theme_page(request, theme, status=page_refusal(request, error, prefix="Not changed"), **{form_name: form})
+        return _theme_page(
+            request, theme, status=page_refusal(request, error, prefix="Not changed"), **{form_name: form}
+        )
     target = result[0] if isinstance(result, list) else result
     messages.success(request, success(theme, result))
     return redirect("dashboards:theme_detail", theme_id=target.pk)
@@ -172,8 +216,14 @@ def _curate(
 @require_POST
 def theme_rename_page(request: HttpRequest, theme_id: int) -> HttpResponse:
     """Rename the theme (team leads and admins), through the same service as the API."""
-    return _curate(request, theme_id, form_name="rename_form", form=ThemeRenameForm(request.POST),
-                   service=theme_rename, success=lambda theme, result: f"Renamed to “{result.label}”.")
+    return _curate(
+        request,
+        theme_id,
+        form_name="rename_form",
+        form=ThemeRenameForm(request.POST),
+        service=theme_rename,
+        success=lambda theme, result: f"Renamed to “{result.label}”.",
+    )
 
 
 @login_required
@@ -181,16 +231,28 @@ def theme_rename_page(request: HttpRequest, theme_id: int) -> HttpResponse:
 def theme_merge_page(request: HttpRequest, theme_id: int) -> HttpResponse:
     """Merge the theme into another active theme (team leads and admins); shows the survivor."""
     theme = get_object_or_404(Theme.objects.only("id"), pk=theme_id)
-    return _curate(request, theme_id, form_name="merge_form", form=ThemeMergeForm(request.POST, theme=theme),
-                   service=theme_merge, success=lambda theme, result: f"Merged “{theme.label}” into this theme.")
+    return _curate(
+        request,
+        theme_id,
+        form_name="merge_form",
+        form=ThemeMergeForm(request.POST, theme=theme),
+        service=theme_merge,
+        success=lambda theme, result: f"Merged “{theme.label}” into this theme.",
+    )
 
 
 @login_required
 @require_POST
 def theme_split_page(request: HttpRequest, theme_id: int) -> HttpResponse:
     """Split the theme into 2–10 parts by re-clustering its cases (team leads and admins)."""
-    return _curate(request, theme_id, form_name="split_form", form=ThemeSplitForm(request.POST),
-                   service=theme_split, success=lambda theme, result: f"Split into {len(result)} themes.")
+    return _curate(
+        request,
+        theme_id,
+        form_name="split_form",
+        form=ThemeSplitForm(request.POST),
+        service=theme_split,
+        success=lambda theme, result: f"Split into {len(result)} themes.",
+    )
 
 
 @login_required
@@ -207,10 +269,14 @@ def owner_dashboard(request: HttpRequest) -> HttpResponse:
         impact = impacts.get(fix.pk)
         fix.impact_row = impact
         if impact is not None and impact.dates:
-            fix.impact_chart = charts.chart_html(charts.fix_impact_figure(
-                impact={**fix_impact_series(impact), "shipped_on": fix.shipped_on.isoformat()},
-                title=f"Fix #{fix.pk}: actual vs expected", height=220, compact=True,
-            ))
+            fix.impact_chart = charts.chart_html(
+                charts.fix_impact_figure(
+                    impact={**fix_impact_series(impact), "shipped_on": fix.shipped_on.isoformat()},
+                    title=f"Fix #{fix.pk}: actual vs expected",
+                    height=220,
+                    compact=True,
+                )
+            )
     return render(
         request,
         "dashboards/owner.html",

@@ -1,4 +1,5 @@
 """CSV exports of themes, issues and fixes (with their verdicts and impact), limited to what the user may see."""
+
 from __future__ import annotations
 
 import csv
@@ -9,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 from dashboards.selectors import export_fix_rows, export_issue_rows, export_theme_rows
-from improvement.permissions import user_has_any_role, user_can_read_themes
+from improvement.permissions import user_can_read_themes, user_has_any_role
 
 
 def _csv_response(filename: str, rows: list[list]) -> HttpResponse:

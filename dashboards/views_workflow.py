@@ -1,5 +1,6 @@
 """Pages of the issue workflow: raise an issue from a theme, the issue with its fixes and timeline, and the
 buttons that move a fix. Every write goes through the same services as the API."""
+
 from __future__ import annotations
 
 from django.contrib import messages
@@ -89,7 +90,10 @@ def theme_raise_issue(request: HttpRequest, theme_id: int) -> HttpResponse:
     else:
         form = IssueRaiseForm(initial={"title": theme.label, "priority": suggested})
     context = {
-        "page_title": f"Raise an issue: {theme.label}", "theme": theme, "form": form, "evidence": evidence,
+        "page_title": f"Raise an issue: {theme.label}",
+        "theme": theme,
+        "form": form,
+        "evidence": evidence,
         "suggested_priority": suggested,
     }
     return render(request, "dashboards/workflow/raise_issue.html", context, status=status)

@@ -3,11 +3,21 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 
-from improvement.models import (
-    CaseTheme, ClusteringRun, DailyThemeVolume, DailyTotalVolume, Department, FixImpact, FixTicket, ImprovementIssue,
-    IssueEvent, Theme, ThemeAlert, ThemeEvent,
-)
 from improvement.errors import ThemeStateError
+from improvement.models import (
+    CaseTheme,
+    ClusteringRun,
+    DailyThemeVolume,
+    DailyTotalVolume,
+    Department,
+    FixImpact,
+    FixTicket,
+    ImprovementIssue,
+    IssueEvent,
+    Theme,
+    ThemeAlert,
+    ThemeEvent,
+)
 from improvement.themes.services.runs import clustering_run_request
 
 
@@ -24,8 +34,17 @@ class ClusteringRunAdmin(admin.ModelAdmin):
     """Runs are written by the clustering task only; the "Run clustering now" action requests a new one."""
 
     list_display = [
-        "id", "status", "trigger", "requested_by", "case_count", "theme_count", "new_theme_count",
-        "dormant_theme_count", "outlier_share", "created_at", "duration_seconds",
+        "id",
+        "status",
+        "trigger",
+        "requested_by",
+        "case_count",
+        "theme_count",
+        "new_theme_count",
+        "dormant_theme_count",
+        "outlier_share",
+        "created_at",
+        "duration_seconds",
     ]
     list_filter = ["status", "trigger"]
     actions = ["run_clustering_now"]
@@ -74,8 +93,18 @@ class ThemeAdmin(admin.ModelAdmin):
     list_filter = ["status", "is_label_custom"]
     search_fields = ["label", "model_label"]
     readonly_fields = [
-        "label", "is_label_custom", "model_label", "keywords", "representative_case_ids", "status", "merged_into",
-        "size", "first_run", "last_seen_run", "created_at", "updated_at",
+        "label",
+        "is_label_custom",
+        "model_label",
+        "keywords",
+        "representative_case_ids",
+        "status",
+        "merged_into",
+        "size",
+        "first_run",
+        "last_seen_run",
+        "created_at",
+        "updated_at",
     ]
     exclude = ["centroid"]
     inlines = [ThemeEventInline]
@@ -134,7 +163,15 @@ class FixTicketAdmin(admin.ModelAdmin):
     list_display = ["id", "issue", "department", "status", "shipped_on", "due_date", "created_at"]
     list_filter = ["status", "department"]
     search_fields = ["description", "issue__title"]
-    readonly_fields = ["status", "rejection_reason", "shipped_on", "verdict_note", "proposed_by", "created_at", "updated_at"]
+    readonly_fields = [
+        "status",
+        "rejection_reason",
+        "shipped_on",
+        "verdict_note",
+        "proposed_by",
+        "created_at",
+        "updated_at",
+    ]
 
 
 @admin.register(IssueEvent)
@@ -183,7 +220,14 @@ class FixImpactAdmin(admin.ModelAdmin):
     """Written by the impact evaluation only (daily job, on shipping, or `impact_report --refresh`)."""
 
     list_display = [
-        "fix", "verdict", "is_provisional", "relative_effect", "ci_low", "ci_high", "p_value", "contacts_avoided",
+        "fix",
+        "verdict",
+        "is_provisional",
+        "relative_effect",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "contacts_avoided",
         "computed_at",
     ]
     list_filter = ["verdict", "is_provisional"]

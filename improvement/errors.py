@@ -1,14 +1,14 @@
 """The domain's errors: services raise these, and improvement.http_errors maps them to HTTP in one place.
 
-    DomainError
-    ├── Invalid        400  bad input (a Django ValidationError, so forms and field errors keep working)
-    ├── NotAllowed     403  the user's role may not do this (a Django PermissionDenied)
-    ├── NotFound       404  the thing asked for does not exist
-    └── Conflict       409  the current state does not allow it
-        ├── ThemeStateError       a theme or clustering run in the wrong state
-        ├── TransitionNotAllowed  a fix or issue transition the table does not allow
-        ├── ImpactUnavailable     a fix that cannot be measured (yet)
-        └── ClusteringError       a clustering run that cannot proceed with the stored data
+DomainError
+├── Invalid        400  bad input (a Django ValidationError, so forms and field errors keep working)
+├── NotAllowed     403  the user's role may not do this (a Django PermissionDenied)
+├── NotFound       404  the thing asked for does not exist
+└── Conflict       409  the current state does not allow it
+    ├── ThemeStateError       a theme or clustering run in the wrong state
+    ├── TransitionNotAllowed  a fix or issue transition the table does not allow
+    ├── ImpactUnavailable     a fix that cannot be measured (yet)
+    └── ClusteringError       a clustering run that cannot proceed with the stored data
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
 """Fixtures shared by the whole suite."""
+
 from __future__ import annotations
 
 import os
@@ -86,9 +87,27 @@ def celery_worker_process(transactional_db) -> Iterator[Callable[..., None]]:
     log_path.parent.mkdir(exist_ok=True)
     with log_path.open("w") as log:
         worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--queues", queue,
-             "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel", "INFO"],
-            cwd=REPOSITORY_ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool",
+                "solo",
+                "--queues",
+                queue,
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel",
+                "INFO",
+            ],
+            cwd=REPOSITORY_ROOT,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
 
     def send(task_name: str, *args) -> None:
@@ -103,4 +122,3 @@ def celery_worker_process(transactional_db) -> Iterator[Callable[..., None]]:
         except subprocess.TimeoutExpired:
             worker.kill()
         print(f"worker log: {log_path}\n{log_path.read_text()[-3000:]}")
-

@@ -1,4 +1,5 @@
 """Small helpers for tests."""
+
 from __future__ import annotations
 
 import time

@@ -1,4 +1,5 @@
 """Filters of the case list."""
+
 from __future__ import annotations
 
 import django_filters
@@ -13,10 +14,14 @@ class CaseFilter(django_filters.FilterSet):
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
     brand = django_filters.CharFilter(field_name="brand", lookup_expr="iexact")
     received_after = django_filters.IsoDateTimeFilter(
-        field_name="received_at", lookup_expr="gte", label="Received at or after (ISO 8601)",
+        field_name="received_at",
+        lookup_expr="gte",
+        label="Received at or after (ISO 8601)",
     )
     received_before = django_filters.IsoDateTimeFilter(
-        field_name="received_at", lookup_expr="lt", label="Received before (ISO 8601)",
+        field_name="received_at",
+        lookup_expr="lt",
+        label="Received before (ISO 8601)",
     )
 
     class Meta:

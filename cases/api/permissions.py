@@ -1,4 +1,5 @@
 """Who may do what with cases through the API."""
+
 from __future__ import annotations
 
 from rest_framework.permissions import BasePermission

@@ -1,4 +1,5 @@
 """Shapes of cases in and out of the API. Serializers never write: the ingest service does."""
+
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema_field
@@ -51,8 +52,18 @@ class CaseOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Case
         fields = [
-            "id", "channel", "external_id", "brand", "author_handle", "text", "analysis_text", "received_at",
-            "reply_to_external_id", "thread_external_id", "ingested_at", "is_embedded",
+            "id",
+            "channel",
+            "external_id",
+            "brand",
+            "author_handle",
+            "text",
+            "analysis_text",
+            "received_at",
+            "reply_to_external_id",
+            "thread_external_id",
+            "ingested_at",
+            "is_embedded",
         ]
         read_only_fields = fields
 

@@ -1,4 +1,5 @@
 """Case endpoints: list and read for any signed-in user, bulk ingest for those who may add cases."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -55,7 +56,9 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             200: CaseBulkResultSerializer,
             400: OpenApiResponse(description="The body is not an object with a `cases` list."),
             413: OpenApiResponse(
-                description=f"The body is over DATA_UPLOAD_MAX_MEMORY_SIZE or holds more than {BULK_MAX_CASES:,} cases.",
+                description=(
+                    f"The body is over DATA_UPLOAD_MAX_MEMORY_SIZE or holds more than {BULK_MAX_CASES:,} cases."
+                ),
             ),
         },
     )
@@ -78,7 +81,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             )
         if not isinstance(request.data, dict):
             return Response(
-                {"cases": ["Send an object with a `cases` list, e.g. {\"cases\": [...]}."]},
+                {"cases": ['Send an object with a `cases` list, e.g. {"cases": [...]}.']},
                 status=status.HTTP_400_BAD_REQUEST,
             )
         serializer = CaseBulkInputSerializer(data=request.data)

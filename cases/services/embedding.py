@@ -1,10 +1,9 @@
 """Embedding cases: their analysis text into a stored float32 vector, computed only when that text changed."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
-from django.db.models import F, Q
-from django.db.models.functions import Length
 from django.utils import timezone
 
 from cases.embedding import EMBEDDING_MODEL_NAME, embed_texts, embedding_to_bytes, text_hash
@@ -58,7 +57,7 @@ def case_embed_many(
     ids = sorted(set(case_ids))
     embedded = 0
     for start in range(0, len(ids), chunk_size):
-        chunk = Case.objects.filter(id__in=ids[start:start + chunk_size]).only(*_FIELDS).order_by()
+        chunk = Case.objects.filter(id__in=ids[start : start + chunk_size]).only(*_FIELDS).order_by()
         embedded += _embed_and_store(_cases_needing_embedding(chunk), batch_size=batch_size)
     return embedded
 
@@ -77,9 +76,7 @@ def case_embed_pending(
     embedded = 0
     last_id = 0
     while True:
-        chunk = list(
-            Case.objects.filter(id__gt=last_id).order_by("id").only(*_FIELDS)[:chunk_size]
-        )
+        chunk = list(Case.objects.filter(id__gt=last_id).order_by("id").only(*_FIELDS)[:chunk_size])
         if not chunk:
             return embedded
         last_id = chunk[-1].id

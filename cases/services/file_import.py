@@ -11,13 +11,15 @@ Formats:
   tweet it answers (`in_response_to_tweet_id`: the brand's author, or the brand already found for a customer
   tweet), then the brand found for one of its responses, then the first @mention that is not an anonymised
   customer (customers are integers), then `--brand`. Without any of them the row is rejected. Tweet ids are
-  remembered in a bounded map (the most recent 200,000; at most 20,000 tweets wait), so a 3-million-row file streams in bounded memory.
+  remembered in a bounded map (the most recent 200,000; at most 20,000 tweets wait), so a 3-million-row file
+  streams in bounded memory.
 - `generic`: columns external_id, text, received_at (ISO 8601 with offset), channel, brand, author_handle,
   reply_to, thread_id; every name can be overridden with a column map (`text=body`).
 
 Bad records (broken quoting, wrong column count, invalid UTF-8, missing text, unparseable date, text over
 10,000 characters) are reported with the line they start on and skipped; the good rows are stored.
 """
+
 from __future__ import annotations
 
 import csv
@@ -42,16 +44,29 @@ TWCS_MAX_REMEMBERED = 200_000
 
 DEFAULT_COLUMNS: dict[str, dict[str, str]] = {
     "airline": {
-        "external_id": "tweet_id", "text": "text", "received_at": "tweet_created", "brand": "airline",
+        "external_id": "tweet_id",
+        "text": "text",
+        "received_at": "tweet_created",
+        "brand": "airline",
         "author_handle": "name",
     },
     "twcs": {
-        "external_id": "tweet_id", "text": "text", "received_at": "created_at", "author_handle": "author_id",
-        "inbound": "inbound", "response_ids": "response_tweet_id", "reply_to_external_id": "in_response_to_tweet_id",
+        "external_id": "tweet_id",
+        "text": "text",
+        "received_at": "created_at",
+        "author_handle": "author_id",
+        "inbound": "inbound",
+        "response_ids": "response_tweet_id",
+        "reply_to_external_id": "in_response_to_tweet_id",
     },
     "generic": {
-        "external_id": "external_id", "text": "text", "received_at": "received_at", "channel": "channel",
-        "brand": "brand", "author_handle": "author_handle", "reply_to_external_id": "reply_to",
+        "external_id": "external_id",
+        "text": "text",
+        "received_at": "received_at",
+        "channel": "channel",
+        "brand": "brand",
+        "author_handle": "author_handle",
+        "reply_to_external_id": "reply_to",
         "thread_external_id": "thread_id",
     },
 }
@@ -122,18 +137,24 @@ def _read_records(text_file: io.TextIOBase) -> tuple[list[str], Iterator[_Record
             if len(values) != len(header):
                 yield _Record(line=line, error=f"expected {len(header)} columns, found {len(values)}")
                 continue
-            bad_column = next((name for name, value in zip(header, values) if SURROGATE_ESCAPE.search(value)), None)
+            bad_column = next(
+                (name for name, value in zip(header, values, strict=True) if SURROGATE_ESCAPE.search(value)), None
+            )
             if bad_column is not None:
                 yield _Record(line=line, error=f"column {bad_column!r} holds bytes that are not valid UTF-8")
                 continue
-            yield _Record(line=line, values=dict(zip(header, values)))
+            yield _Record(line=line, values=dict(zip(header, values, strict=True)))
 
     return header, records()
 
 
-MONTHS = {name: number for number, name in enumerate(
-    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1,
-)}
+MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+        start=1,
+    )
+}
 
 
 def _parse_date(value: str, date_format: str, column: str) -> datetime.datetime:
@@ -251,7 +272,8 @@ class _TwcsBrands:
         tweet_id = values[self.columns["external_id"]].strip()
         response_ids = self._response_ids(values)
         brand_response = next(
-            (self.tweets[rid] for rid in response_ids if rid in self.tweets and self.tweets[rid][0]), None,
+            (self.tweets[rid] for rid in response_ids if rid in self.tweets and self.tweets[rid][0]),
+            None,
         )
         if brand_response is not None:
             yield self._resolved(line, values, brand_response[1])
@@ -299,26 +321,39 @@ def _column_map(file_format: str, header: list[str], overrides: Mapping[str, str
         if name not in columns:
             raise ImportFileError(f"--map {name}=...: unknown field; known: {', '.join(sorted(columns))}")
         columns[name] = column
-    missing = [f"{name} (column {columns[name]!r})" for name in REQUIRED_COLUMNS[file_format]
-               if columns[name] not in header]
+    missing = [
+        f"{name} (column {columns[name]!r})" for name in REQUIRED_COLUMNS[file_format] if columns[name] not in header
+    ]
     if missing:
         raise ImportFileError(f"the header lacks {', '.join(missing)}; found: {', '.join(header)}")
     return columns
 
 
 def _rows(
-    file_format: str, records: Iterator[_Record], columns: Mapping[str, str], default_brand: str,
+    file_format: str,
+    records: Iterator[_Record],
+    columns: Mapping[str, str],
+    default_brand: str,
     summary: ImportSummary,
 ) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
     """(line, service row, None) for each row to ingest, or (line, None, reason) for a bad record."""
     brands = (
-        _TwcsBrands(columns=columns, default_brand=default_brand, max_pending=TWCS_MAX_PENDING,
-                    max_remembered=TWCS_MAX_REMEMBERED)
-        if file_format == "twcs" else None
+        _TwcsBrands(
+            columns=columns,
+            default_brand=default_brand,
+            max_pending=TWCS_MAX_PENDING,
+            max_remembered=TWCS_MAX_REMEMBERED,
+        )
+        if file_format == "twcs"
+        else None
     )
 
-    def convert(line: int, build: Callable[..., dict[str, Any]], *arguments: Any) -> tuple[
-        int, dict[str, Any] | None, str | None,
+    def convert(
+        line: int, build: Callable[..., dict[str, Any]], *arguments: Any
+    ) -> tuple[
+        int,
+        dict[str, Any] | None,
+        str | None,
     ]:
         try:
             return line, build(*arguments), None
@@ -367,7 +402,10 @@ def case_import_file(
 
     def flush(batch: list[tuple[int, dict[str, Any]]]) -> None:
         result = case_ingest_many(
-            rows=[row for _, row in batch], default_channel=channel, default_brand=default_brand, embed=embed,
+            rows=[row for _, row in batch],
+            default_channel=channel,
+            default_brand=default_brand,
+            embed=embed,
         )
         summary.created += result.created
         summary.duplicates += result.duplicates

@@ -11,6 +11,7 @@ unnested from one array per column, on SQLite as multi-row VALUES: the rows the 
 ones this call created, also when concurrent calls race on the same ids (the loser of a race waits for the
 winner's commit and then inserts nothing).
 """
+
 from __future__ import annotations
 
 import datetime
@@ -38,11 +39,28 @@ CHANNELS = frozenset(Channel.values)
 # that a reader kept as surrogate escapes): such values are rejected, not silently altered.
 UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 INSERT_COLUMNS = [
-    "channel", "external_id", "brand", "author_handle", "text", "received_at", "reply_to_external_id",
-    "thread_external_id", "raw_payload", "ingested_at", "analysis_text", "embedding_model", "embedded_text_hash",
+    "channel",
+    "external_id",
+    "brand",
+    "author_handle",
+    "text",
+    "received_at",
+    "reply_to_external_id",
+    "thread_external_id",
+    "raw_payload",
+    "ingested_at",
+    "analysis_text",
+    "embedding_model",
+    "embedded_text_hash",
 ]
 TEXT_FIELDS_IN_ORDER = (
-    "channel", "external_id", "brand", "author_handle", "text", "reply_to_external_id", "thread_external_id",
+    "channel",
+    "external_id",
+    "brand",
+    "author_handle",
+    "text",
+    "reply_to_external_id",
+    "thread_external_id",
 )
 # Not null, empty until the case is embedded; `embedding` and `embedded_at` stay NULL.
 EMPTY_STRING_COLUMNS = frozenset({"embedding_model", "embedded_text_hash"})
@@ -227,10 +245,10 @@ def _insert_ignoring_conflicts(cases: list[dict[str, Any]]) -> list[int]:
             return [row[0] for row in cursor.fetchall()]
     with connection.cursor() as cursor:
         created_ids: list[int] = []
-        rows = list(zip(*columns))
+        rows = list(zip(*columns, strict=True))
         row_placeholder = "(" + ", ".join(["%s"] * len(INSERT_COLUMNS)) + ")"
         for start in range(0, len(rows), INSERT_CHUNK_SIZE):
-            chunk = rows[start:start + INSERT_CHUNK_SIZE]
+            chunk = rows[start : start + INSERT_CHUNK_SIZE]
             cursor.execute(
                 f"INSERT INTO {table} ({column_names}) VALUES {', '.join([row_placeholder] * len(chunk))} {conflict}",
                 [value for row in chunk for value in row],

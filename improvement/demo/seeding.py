@@ -1,4 +1,5 @@
 """Builds a running demo from an empty database: departments, users for every role, and data."""
+
 from __future__ import annotations
 
 import datetime
@@ -16,9 +17,12 @@ from cases.services.embedding import case_embed_pending
 from cases.services.file_import import case_import_file
 from cases.services.ingest import case_ingest_many
 from cases.simulation import CONTROL_PROBLEM, DEFAULT_DAYS, FIX_DAY, FIXED_PROBLEM, PROBLEMS_BY_KEY, simulate_contacts
+from improvement.impact.services.evaluation import fix_impact_evaluate
 from improvement.models import CaseTheme, ClusteringRun, Department, ImprovementIssue, IssueEvent, Theme
 from improvement.permissions import EXECUTIVE, TEAM_LEAD
+from improvement.themes.services.runs import clustering_run_execute
 from improvement.volumes.selectors import volume_date_range
+from improvement.volumes.services import daily_volumes_refresh
 from improvement.workflow.services.departments import department_add_owner, department_create, user_create_with_role
 from improvement.workflow.services.fixes import (
     fix_accept,
@@ -27,10 +31,7 @@ from improvement.workflow.services.fixes import (
     fix_ship,
     fix_start,
 )
-from improvement.impact.services.evaluation import fix_impact_evaluate
 from improvement.workflow.services.issues import issue_close, issue_raise
-from improvement.themes.services.runs import clustering_run_execute
-from improvement.volumes.services import daily_volumes_refresh
 
 DEMO_PASSWORD = "demo"
 DEMO_DEPARTMENTS = ("Logistics", "Billing", "Digital", "Stores", "Customer Care")
@@ -105,8 +106,11 @@ def demo_load_cases(
     if cases_file is not None:
         summary = case_import_file(path=cases_file, file_format=file_format, embed=False)
         result = DemoCasesResult(
-            source=str(cases_file), created=summary.created, duplicates=summary.duplicates,
-            rejected=summary.rejected, first_rejections=summary.first_rejections,
+            source=str(cases_file),
+            created=summary.created,
+            duplicates=summary.duplicates,
+            rejected=summary.rejected,
+            first_rejections=summary.first_rejections,
         )
     else:
         result = DemoCasesResult(source="simulated stream")
@@ -156,17 +160,36 @@ class DemoWorkflowResult:
 # (closed by the lead when not empty). Verdicts (working, no clear effect, worse, regressed) are never made up
 # here: they come only from measuring a shipped fix (demo_seed_impact).
 DEMO_WORKFLOW_ISSUES = (
-    ("Customers cannot tell where their parcel is", "Tracking links go stale after hand-over to the courier.",
-     [(0, ["proposed"], ""), (1, ["rejected"], "Billing does not own tracking links")], ""),
-    ("Refunds take weeks to show", "Customers chase refunds that were approved days ago.",
-     [(1, ["accepted"], ""), (2, ["accepted", "in_progress"], "")], ""),
-    ("App logs customers out at checkout", "Sessions expire while paying; carts are lost.",
-     [(2, ["accepted", "in_progress", "shipped"], "")], ""),
-    ("Store stock shown online is wrong", "Items shown in stock are not on the shelf.",
-     [(3, ["proposed"], ""), (3, ["accepted", "in_progress"], "")], ""),
-    ("Password reset emails arrive late", "Reset links expire before they arrive.",
-     [(4, ["rejected"], "Reset emails are sent by the identity provider, not by Customer Care")],
-     "Raised with the identity provider outside Fixloop; closing."),
+    (
+        "Customers cannot tell where their parcel is",
+        "Tracking links go stale after hand-over to the courier.",
+        [(0, ["proposed"], ""), (1, ["rejected"], "Billing does not own tracking links")],
+        "",
+    ),
+    (
+        "Refunds take weeks to show",
+        "Customers chase refunds that were approved days ago.",
+        [(1, ["accepted"], ""), (2, ["accepted", "in_progress"], "")],
+        "",
+    ),
+    (
+        "App logs customers out at checkout",
+        "Sessions expire while paying; carts are lost.",
+        [(2, ["accepted", "in_progress", "shipped"], "")],
+        "",
+    ),
+    (
+        "Store stock shown online is wrong",
+        "Items shown in stock are not on the shelf.",
+        [(3, ["proposed"], ""), (3, ["accepted", "in_progress"], "")],
+        "",
+    ),
+    (
+        "Password reset emails arrive late",
+        "Reset links expire before they arrive.",
+        [(4, ["rejected"], "Reset emails are sent by the identity provider, not by Customer Care")],
+        "Raised with the identity provider outside Fixloop; closing.",
+    ),
 )
 
 
@@ -177,14 +200,15 @@ def demo_seed_workflow() -> DemoWorkflowResult:
     Needs the demo people (demo_seed_people) and active themes; creates nothing and says why when either is
     missing or when issues exist already. Its events are marked notified: demo history sends no email.
     """
-    themes = list(Theme.objects.filter(status=Theme.Status.ACTIVE).order_by("-size", "id")[:len(DEMO_WORKFLOW_ISSUES)])
+    themes = list(Theme.objects.filter(status=Theme.Status.ACTIVE).order_by("-size", "id")[: len(DEMO_WORKFLOW_ISSUES)])
     if not themes:
         return DemoWorkflowResult(message="No active themes yet: no issues or fixes seeded (cluster the cases first).")
     if ImprovementIssue.objects.exists():
         return DemoWorkflowResult(message="Issues exist already: no demo issues or fixes seeded.")
     lead = get_user_model().objects.filter(username="lead").first()
     departments = [
-        department for department in Department.objects.order_by("id").prefetch_related("owners")
+        department
+        for department in Department.objects.order_by("id").prefetch_related("owners")
         if department.owners.exists()
     ]
     if lead is None or not departments:
@@ -194,7 +218,10 @@ def demo_seed_workflow() -> DemoWorkflowResult:
     for number, (title, problem, fixes, closing_note) in enumerate(DEMO_WORKFLOW_ISSUES):
         theme = themes[number % len(themes)]
         issue = issue_raise(
-            by=lead, title=title, problem_statement=f"{problem} (Theme: {theme.label}.)", themes=[theme],
+            by=lead,
+            title=title,
+            problem_statement=f"{problem} (Theme: {theme.label}.)",
+            themes=[theme],
             root_cause_hypothesis="To be confirmed with the owning department.",
         )
         result.issues += 1
@@ -202,11 +229,14 @@ def demo_seed_workflow() -> DemoWorkflowResult:
             department = departments[department_index % len(departments)]
             owner = department.owners.order_by("id").first()
             fix = fix_propose(
-                issue=issue, department=department, by=lead, description=f"{department.name}: remove the cause of “{title}”",
+                issue=issue,
+                department=department,
+                by=lead,
+                description=f"{department.name}: remove the cause of “{title}”",
                 due_date=today + datetime.timedelta(days=30),
             )
             result.fixes += 1
-            for status in path[path[0] == "proposed":]:
+            for status in path[path[0] == "proposed" :]:
                 if status == "accepted":
                     fix = fix_accept(fix=fix, by=owner)
                 elif status == "rejected":
@@ -234,8 +264,11 @@ class DemoImpactResult:
 
 # The simulated problems whose fixes are measured: (problem key, issue title, fix description).
 DEMO_IMPACT_FIXES = (
-    (FIXED_PROBLEM, "Parcels marked delivered but never received",
-     "Couriers photograph every doorstep delivery; no 'delivered' scan without the photo."),
+    (
+        FIXED_PROBLEM,
+        "Parcels marked delivered but never received",
+        "Couriers photograph every doorstep delivery; no 'delivered' scan without the photo.",
+    ),
     (CONTROL_PROBLEM, "Refunds not received", "Refund confirmation emails now give the expected bank date."),
 )
 # A theme stands for a simulated problem when at least this share of its cases came from it, or it holds at
@@ -264,9 +297,12 @@ def demo_problem_themes(*, problem: str) -> list[Theme]:
     # Where the clustering merged two problems into one theme (it can, on some CPUs), the theme
     # that holds most of this problem's complaints still stands for it.
     chosen = sorted(
-        (theme_id for theme_id, (matching, total) in counts.items()
-         if matching and (matching >= DEMO_THEME_MINIMUM_SHARE * total
-                          or matching >= DEMO_THEME_MINIMUM_SHARE * problem_total)),
+        (
+            theme_id
+            for theme_id, (matching, total) in counts.items()
+            if matching
+            and (matching >= DEMO_THEME_MINIMUM_SHARE * total or matching >= DEMO_THEME_MINIMUM_SHARE * problem_total)
+        ),
         key=lambda theme_id: -counts[theme_id][0],
     )
     themes = Theme.objects.in_bulk(chosen)
@@ -305,8 +341,11 @@ def demo_seed_impact() -> DemoImpactResult:
             result.lines.append(f"{title}: no theme stands for “{problem.name}” or no {problem.department} owner")
             continue
         issue = issue_raise(
-            by=lead, title=title, problem_statement=f"{problem.name} (simulated problem {problem_key}).",
-            themes=themes, root_cause_hypothesis="Measured in the demo: see the fix's impact.",
+            by=lead,
+            title=title,
+            problem_statement=f"{problem.name} (simulated problem {problem_key}).",
+            themes=themes,
+            root_cause_hypothesis="Measured in the demo: see the fix's impact.",
         )
         fix = fix_propose(issue=issue, department=department, description=description, by=lead)
         fix = fix_accept(fix=fix, by=owner)

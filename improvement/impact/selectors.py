@@ -20,10 +20,29 @@ PRE_DAYS = 364
 RECENT_DAYS = LONG_WINDOW_DAYS
 # The FixImpact fields an estimate fills (fix_impact_estimate builds them, fix_impact_evaluate stores them).
 IMPACT_ESTIMATE_FIELDS = (
-    "computed_at", "ship_date", "theme_ids", "verdict", "is_provisional", "post_days_observed", "pre_days_used",
-    "relative_effect", "ci_low", "ci_high", "p_value", "contacts_avoided", "contacts_avoided_low",
-    "contacts_avoided_high", "actual_total", "counterfactual_total", "dates", "actual", "counterfactual", "low",
-    "high", "pre_dates", "pre_actual",
+    "computed_at",
+    "ship_date",
+    "theme_ids",
+    "verdict",
+    "is_provisional",
+    "post_days_observed",
+    "pre_days_used",
+    "relative_effect",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "contacts_avoided",
+    "contacts_avoided_low",
+    "contacts_avoided_high",
+    "actual_total",
+    "counterfactual_total",
+    "dates",
+    "actual",
+    "counterfactual",
+    "low",
+    "high",
+    "pre_dates",
+    "pre_actual",
 )
 
 

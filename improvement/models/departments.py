@@ -1,4 +1,5 @@
 """Departments: the owners of root causes and of the fix tickets raised against them."""
+
 from __future__ import annotations
 
 from django.conf import settings

@@ -1,4 +1,5 @@
 """Stored results of the impact evaluation of shipped fixes, and alerts on spiking or emerging themes."""
+
 from __future__ import annotations
 
 from django.db import models

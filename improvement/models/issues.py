@@ -1,4 +1,5 @@
 """Improvement issues raised from themes, the fix tickets departments work on, and their audit trail."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -31,7 +32,8 @@ class ImprovementIssue(models.Model):
     )
     priority = models.CharField(max_length=20, choices=Priority.choices, default=Priority.MEDIUM)
     suggested_priority = models.CharField(max_length=20, choices=Priority.choices, default=Priority.MEDIUM)
-    # Derived from the fixes by improvement.workflow.transitions.issue_status_from_fixes, except `closed`, set explicitly.
+    # Derived from the fixes by improvement.workflow.transitions.issue_status_from_fixes, except `closed`,
+    # which is set explicitly.
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN, db_index=True)
     # Frozen when raised: volume and share over the last 28 days, trend, sample cases (see selectors.issues).
     evidence = models.JSONField(default=dict, blank=True)

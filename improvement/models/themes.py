@@ -1,4 +1,5 @@
 """Themes (recurring reasons for contact), the clustering runs that find them, and case assignments."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -67,9 +68,7 @@ class Theme(models.Model):
     centroid = models.BinaryField(null=True, blank=True, editable=False)
     size = models.PositiveIntegerField(default=0)
     first_run = models.ForeignKey(ClusteringRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    last_seen_run = models.ForeignKey(
-        ClusteringRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    last_seen_run = models.ForeignKey(ClusteringRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -116,7 +115,9 @@ class ThemeEvent(models.Model):
 
     theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     run = models.ForeignKey(ClusteringRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,4 +1,5 @@
 """Daily contact counts, kept up to date as cases arrive and join themes, so no page scans the cases table."""
+
 from __future__ import annotations
 
 from django.db import models

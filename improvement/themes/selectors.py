@@ -47,7 +47,9 @@ def theme_representative_cases(*, theme: Theme) -> list[Case]:
 
 def theme_cases(*, theme: Theme) -> QuerySet[Case]:
     """The cases currently in the theme, newest first, without their embedding bytes."""
-    return Case.objects.defer("embedding", "raw_payload").filter(theme_link__theme=theme).order_by("-received_at", "-id")
+    return (
+        Case.objects.defer("embedding", "raw_payload").filter(theme_link__theme=theme).order_by("-received_at", "-id")
+    )
 
 
 def clustering_run_list() -> QuerySet[ClusteringRun]:
@@ -122,7 +124,5 @@ def existing_themes() -> list[ExistingTheme]:
 
 def active_theme_per_case(*, case_ids: np.ndarray) -> np.ndarray:
     """Per case, the id of its current active theme, or -1 (so a refit never merges two of them)."""
-    theme_by_case = dict(
-        CaseTheme.objects.filter(theme__status=Theme.Status.ACTIVE).values_list("case_id", "theme_id")
-    )
+    theme_by_case = dict(CaseTheme.objects.filter(theme__status=Theme.Status.ACTIVE).values_list("case_id", "theme_id"))
     return np.array([theme_by_case.get(case_id, -1) for case_id in case_ids.tolist()], dtype=np.int64)

@@ -37,10 +37,16 @@ def _filtered(queryset: QuerySet, *, brand: str | None, channel: str | None) -> 
 
 def _series(queryset: QuerySet, *, start: dt.date, end: dt.date) -> list[tuple[dt.date, int]]:
     counts = dict(
-        queryset.filter(day__gte=start, day__lte=end).values("day").annotate(total=Sum("count")).values_list("day", "total")
+        queryset.filter(day__gte=start, day__lte=end)
+        .values("day")
+        .annotate(total=Sum("count"))
+        .values_list("day", "total")
     )
     days = (end - start).days + 1
-    return [(start + dt.timedelta(days=offset), int(counts.get(start + dt.timedelta(days=offset), 0))) for offset in range(days)]
+    return [
+        (start + dt.timedelta(days=offset), int(counts.get(start + dt.timedelta(days=offset), 0)))
+        for offset in range(days)
+    ]
 
 
 def volume_total_series(
@@ -164,6 +170,4 @@ def theme_volumes(
             window[2] += count
         else:
             window[3] += count
-    return {
-        theme_id: ThemeVolume(*sums[theme_id]) if theme_id in sums else EMPTY_VOLUME for theme_id in ids
-    }
+    return {theme_id: ThemeVolume(*sums[theme_id]) if theme_id in sums else EMPTY_VOLUME for theme_id in ids}

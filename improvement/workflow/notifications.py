@@ -4,6 +4,7 @@ Owners of the department hear of a new proposal; the lead who raised the issue h
 accepted, rejected or shipped; both hear when a working fix regresses. Sent through Django's email backend
 (the console in the demo).
 """
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -38,7 +39,7 @@ def issue_event_message(*, event: IssueEvent) -> tuple[str, str]:
     if event.kind == IssueEvent.Kind.FIX_PROPOSED:
         subject = f"[Fixloop] Fix proposed to {fix.department.name}: {issue.title}"
         lines = [
-            f"{who} proposed a fix to {fix.department.name} for issue #{issue.pk} \"{issue.title}\".",
+            f'{who} proposed a fix to {fix.department.name} for issue #{issue.pk} "{issue.title}".',
             "",
             fix.description,
         ]
@@ -48,7 +49,7 @@ def issue_event_message(*, event: IssueEvent) -> tuple[str, str]:
     else:
         label = FixTicket.Status(event.to_status).label.lower()
         subject = f"[Fixloop] Fix {label} by {fix.department.name}: {issue.title}"
-        lines = [f"{who} marked the fix for issue #{issue.pk} \"{issue.title}\" as {label}."]
+        lines = [f'{who} marked the fix for issue #{issue.pk} "{issue.title}" as {label}.']
         if event.to_status == FixTicket.Status.REJECTED:
             lines += ["", f"Reason: {fix.rejection_reason}"]
         if event.to_status == FixTicket.Status.SHIPPED and fix.shipped_on:

@@ -1,4 +1,5 @@
 """Reads for issues and fixes: the evidence behind a theme, and what each role may see."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -10,7 +11,6 @@ from django.db.models import Q, QuerySet
 from cases.models import Case
 from improvement.models import Department, FixTicket, ImprovementIssue, IssueEvent, Theme
 from improvement.permissions import user_is_admin, user_is_department_owner, user_sees_all_issues
-from improvement.workflow.transitions import ACTIVE_STATUSES, SHIPPED_STATUSES
 from improvement.volumes.selectors import (
     LONG_WINDOW_DAYS,
     volume_change,
@@ -18,6 +18,7 @@ from improvement.volumes.selectors import (
     volume_total_series,
     volume_window_end,
 )
+from improvement.workflow.transitions import ACTIVE_STATUSES, SHIPPED_STATUSES
 
 EVIDENCE_WINDOW_DAYS = LONG_WINDOW_DAYS
 EVIDENCE_SAMPLE_SIZE = 5

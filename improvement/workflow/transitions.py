@@ -7,6 +7,7 @@ improvement.workflow.services.fixes perform them one by one. Nothing here touche
               └─> rejected                              ├─> no_clear_effect
                                                         └─> worse
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

@@ -1,4 +1,5 @@
 """Admin pages of cases."""
+
 from __future__ import annotations
 
 import datetime
@@ -8,8 +9,12 @@ from cases.models import Case
 
 def test_admin_lists_searches_and_shows_a_case_read_only(client, staff_admin):
     case = Case.objects.create(
-        channel="twitter", external_id="570306133677760513", brand="Virgin America", text="What @dhepburn said.",
-        received_at=datetime.datetime(2015, 2, 24, 19, 35, 52, tzinfo=datetime.UTC), raw_payload={"airline": "x"},
+        channel="twitter",
+        external_id="570306133677760513",
+        brand="Virgin America",
+        text="What @dhepburn said.",
+        received_at=datetime.datetime(2015, 2, 24, 19, 35, 52, tzinfo=datetime.UTC),
+        raw_payload={"airline": "x"},
     )
     client.force_login(staff_admin)
 

@@ -1,4 +1,5 @@
 """Case API: bulk ingest (permissions, limits, per-row rejections, concurrency) and the filtered list."""
+
 from __future__ import annotations
 
 import datetime
@@ -20,8 +21,13 @@ LIST_URL = "/api/cases/"
 
 def item(external_id: str, **changes) -> dict:
     return {
-        "external_id": external_id, "channel": "twitter", "brand": "Parcelly", "author_handle": "ana",
-        "text": f"@Parcelly parcel {external_id} is late", "received_at": "2026-11-20T09:30:00Z", **changes,
+        "external_id": external_id,
+        "channel": "twitter",
+        "brand": "Parcelly",
+        "author_handle": "ana",
+        "text": f"@Parcelly parcel {external_id} is late",
+        "received_at": "2026-11-20T09:30:00Z",
+        **changes,
     }
 
 
@@ -38,12 +44,16 @@ def lead_client(api_client, team_lead) -> APIClient:
 
 def test_bulk_counts_created_duplicates_and_rejected(lead_client):
     response = lead_client.post(
-        BULK_URL, {"cases": [item("1"), item("2"), item("1"), item("3", received_at=12)]}, format="json",
+        BULK_URL,
+        {"cases": [item("1"), item("2"), item("1"), item("3", received_at=12)]},
+        format="json",
     )
 
     assert response.status_code == 200
     assert response.json() == {
-        "created": 2, "duplicates": 1, "rejected": 1,
+        "created": 2,
+        "duplicates": 1,
+        "rejected": 1,
         "rejected_rows": [{"index": 3, "reason": "received_at must be an ISO 8601 date-time string, got int"}],
     }
 
@@ -136,7 +146,9 @@ def test_bulk_rejects_nul_and_lone_surrogates_and_keeps_rtl_text(lead_client):
     assert response.status_code == 200
     reason = "text contains a NUL character, a lone surrogate or bytes that are not valid UTF-8"
     assert response.json() == {
-        "created": 1, "duplicates": 0, "rejected": 2,
+        "created": 1,
+        "duplicates": 0,
+        "rejected": 2,
         "rejected_rows": [{"index": 0, "reason": reason}, {"index": 1, "reason": reason}],
     }
     assert Case.objects.get().text == "\u200f\u202eطردي متأخر"
@@ -185,7 +197,10 @@ def test_bulk_twenty_concurrent_requests_with_overlapping_ids_store_each_id_once
 def listed_cases(db):
     def create(external_id: str, channel: str, brand: str, day: int) -> Case:
         return Case.objects.create(
-            external_id=external_id, channel=channel, brand=brand, text=f"text {external_id}",
+            external_id=external_id,
+            channel=channel,
+            brand=brand,
+            text=f"text {external_id}",
             received_at=datetime.datetime(2026, 11, day, 12, tzinfo=datetime.UTC),
         )
 
@@ -209,8 +224,18 @@ def test_list_is_readable_by_an_executive_newest_first(api_client, executive, li
     assert response.status_code == 200
     assert external_ids(response) == ["d", "c", "b", "a"]
     assert set(response.json()["results"][0]) == {
-        "id", "channel", "external_id", "brand", "author_handle", "text", "analysis_text", "received_at",
-        "reply_to_external_id", "thread_external_id", "ingested_at", "is_embedded",
+        "id",
+        "channel",
+        "external_id",
+        "brand",
+        "author_handle",
+        "text",
+        "analysis_text",
+        "received_at",
+        "reply_to_external_id",
+        "thread_external_id",
+        "ingested_at",
+        "is_embedded",
     }
 
 
@@ -220,9 +245,12 @@ def test_list_refuses_an_anonymous_caller(api_client, listed_cases):
 
 def test_list_filters_by_channel_brand_and_date_range(lead_client, listed_cases):
     assert external_ids(lead_client.get(LIST_URL, {"channel": "twitter", "brand": "Parcelly"})) == ["b", "a"]
-    assert external_ids(lead_client.get(
-        LIST_URL, {"received_after": "2026-11-02T00:00:00Z", "received_before": "2026-11-04T00:00:00Z"},
-    )) == ["c", "b"]
+    assert external_ids(
+        lead_client.get(
+            LIST_URL,
+            {"received_after": "2026-11-02T00:00:00Z", "received_before": "2026-11-04T00:00:00Z"},
+        )
+    ) == ["c", "b"]
 
 
 def test_list_answers_400_for_an_unknown_channel(lead_client, listed_cases):
@@ -254,5 +282,10 @@ def test_schema_of_the_case_endpoints_is_valid(db):
     bulk = schema["paths"]["/api/cases/bulk/"]["post"]
     assert set(bulk["responses"]) == {"200", "400", "413"}
     assert {parameter["name"] for parameter in schema["paths"]["/api/cases/"]["get"]["parameters"]} == {
-        "brand", "channel", "cursor", "page_size", "received_after", "received_before",
+        "brand",
+        "channel",
+        "cursor",
+        "page_size",
+        "received_after",
+        "received_before",
     }

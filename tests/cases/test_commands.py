@@ -1,4 +1,5 @@
 """`import_cases` on the real shared data sets and on small broken files."""
+
 from __future__ import annotations
 
 import datetime
@@ -45,7 +46,9 @@ def test_import_airline_maps_the_columns(shared_data):
 
     case = Case.objects.get(channel="twitter", external_id="570306133677760513")
     assert (case.brand, case.author_handle, case.text) == (
-        "Virgin America", "cairdin", "@VirginAmerica What @dhepburn said.",
+        "Virgin America",
+        "cairdin",
+        "@VirginAmerica What @dhepburn said.",
     )
     assert case.received_at == datetime.datetime(2015, 2, 24, 19, 35, 52, tzinfo=datetime.UTC)
     assert case.analysis_text == "What said."
@@ -103,8 +106,17 @@ def test_import_generic_reads_renamed_columns_and_defaults(db, tmp_path):
     path.write_text("id,body,created\n7,where is my refund,2026-11-20T09:30:00+01:00\n", encoding="utf-8")
 
     output = run_import(
-        path, "--format", "generic", "--map", "external_id=id,text=body", "--map", "received_at=created",
-        "--brand", "Parcelly", "--channel", "email",
+        path,
+        "--format",
+        "generic",
+        "--map",
+        "external_id=id,text=body",
+        "--map",
+        "received_at=created",
+        "--brand",
+        "Parcelly",
+        "--channel",
+        "email",
     )
 
     assert output == "rows read: 1; created: 1; duplicates: 0; rejected: 0\n"
@@ -171,7 +183,10 @@ def test_case_import_file_streams_in_batches_with_progress(db, shared_data):
     positions: list[int] = []
 
     summary = case_import_file(
-        path=shared_data / "twcs_sample.csv", file_format="twcs", batch_size=10, on_progress=positions.append,
+        path=shared_data / "twcs_sample.csv",
+        file_format="twcs",
+        batch_size=10,
+        on_progress=positions.append,
     )
 
     assert summary.created == 49

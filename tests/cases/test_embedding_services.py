@@ -22,8 +22,12 @@ TEXTS = [
 
 def make_case(number: int, analysis_text: str) -> Case:
     return Case.objects.create(
-        channel="twitter", external_id=f"t{number}", brand="Parcelly", text=analysis_text,
-        analysis_text=analysis_text, received_at=timezone.now(),
+        channel="twitter",
+        external_id=f"t{number}",
+        brand="Parcelly",
+        text=analysis_text,
+        analysis_text=analysis_text,
+        received_at=timezone.now(),
     )
 
 

@@ -1,4 +1,5 @@
 """The ingest service: validation per row, one row per (channel, external_id), exact counts."""
+
 from __future__ import annotations
 
 import datetime
@@ -13,8 +14,12 @@ RECEIVED_AT = "2026-11-20T09:30:00+00:00"
 
 def row(external_id: str, **changes) -> dict:
     return {
-        "external_id": external_id, "channel": "twitter", "brand": "Parcelly", "author_handle": "ana",
-        "text": f"@Parcelly my parcel {external_id} never arrived https://t.co/x", "received_at": RECEIVED_AT,
+        "external_id": external_id,
+        "channel": "twitter",
+        "brand": "Parcelly",
+        "author_handle": "ana",
+        "text": f"@Parcelly my parcel {external_id} never arrived https://t.co/x",
+        "received_at": RECEIVED_AT,
         **changes,
     }
 
@@ -87,10 +92,15 @@ def test_case_ingest_many_rejects_bad_rows_by_index_and_stores_the_good_ones():
         RowRejection(index=3, reason="received_at must be an ISO 8601 date-time string, got int"),
         RowRejection(index=4, reason="received_at has no time zone offset (add one, e.g. +00:00 or Z)"),
         RowRejection(index=5, reason="text is 10,001 characters long; the limit is 10,000"),
-        RowRejection(index=6, reason="text contains a NUL character, a lone surrogate or bytes that are not valid UTF-8"),
-        RowRejection(index=7, reason="text contains a NUL character, a lone surrogate or bytes that are not valid UTF-8"),
         RowRejection(
-            index=8, reason="channel 'pigeon' is not one of call, chat, email, facebook, instagram, other, twitter",
+            index=6, reason="text contains a NUL character, a lone surrogate or bytes that are not valid UTF-8"
+        ),
+        RowRejection(
+            index=7, reason="text contains a NUL character, a lone surrogate or bytes that are not valid UTF-8"
+        ),
+        RowRejection(
+            index=8,
+            reason="channel 'pigeon' is not one of call, chat, email, facebook, instagram, other, twitter",
         ),
         RowRejection(index=9, reason="a case must be an object, got str"),
     ]
@@ -114,7 +124,9 @@ def test_case_ingest_many_rejects_nul_inside_the_raw_payload():
     assert result.rejected == [
         RowRejection(
             index=0,
-            reason="raw_payload.source.note contains a NUL character, a lone surrogate or bytes that are not valid UTF-8",
+            reason=(
+                "raw_payload.source.note contains a NUL character, a lone surrogate or bytes that are not valid UTF-8"
+            ),
         ),
     ]
 
@@ -123,7 +135,8 @@ def test_case_ingest_many_rejects_nul_inside_the_raw_payload():
 def test_case_ingest_many_fills_channel_and_brand_defaults():
     result = case_ingest_many(
         rows=[{"external_id": "9", "text": "hello", "received_at": RECEIVED_AT}],
-        default_channel="chat", default_brand="Parcelly",
+        default_channel="chat",
+        default_brand="Parcelly",
     )
 
     assert result.created == 1

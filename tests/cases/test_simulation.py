@@ -6,8 +6,6 @@ from collections import Counter
 
 import pytest
 
-from cases.text import analysis_text
-
 from cases.simulation import (
     CONTROL_PROBLEM,
     FIX_DAY,
@@ -39,7 +37,10 @@ def test_the_same_seed_gives_the_same_stream_with_exact_counts(stream):
     assert again == stream
     assert len(stream) == 7811
     assert Counter(contact.channel for contact in stream) == {
-        "twitter": 3444, "facebook": 1597, "chat": 1572, "email": 1198,
+        "twitter": 3444,
+        "facebook": 1597,
+        "chat": 1572,
+        "email": 1198,
     }
     assert Counter(contact.problem for contact in stream)[FIXED_PROBLEM] == 649
     assert stream[0].external_id == "sim-3-0000001"
@@ -60,8 +61,13 @@ def test_stream_covers_the_days_in_time_order_with_15_problems_and_three_brands(
     assert len(PROBLEMS) == 15
     assert {contact.problem for contact in stream} == {problem.key for problem in PROBLEMS}
     assert {contact.brand for contact in stream} == {"Larkspur", "Larkspur Delivery", "Larkspur Pay"}
-    assert {problem.department for problem in PROBLEMS} == {"Logistics", "Billing", "Digital", "Stores",
-                                                             "Customer Care"}
+    assert {problem.department for problem in PROBLEMS} == {
+        "Logistics",
+        "Billing",
+        "Digital",
+        "Stores",
+        "Customer Care",
+    }
 
 
 def test_fixed_problem_falls_by_about_half_from_its_known_date_while_the_control_keeps_its_share(stream):

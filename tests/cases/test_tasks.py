@@ -15,7 +15,11 @@ TEXTS = ["my parcel never arrived", "the courier left my package in the rain"]
 def make_cases() -> list[int]:
     return [
         Case.objects.create(
-            channel="chat", external_id=f"c{number}", brand="Parcelly", text=text, analysis_text=text,
+            channel="chat",
+            external_id=f"c{number}",
+            brand="Parcelly",
+            text=text,
+            analysis_text=text,
             received_at=timezone.now(),
         ).id
         for number, text in enumerate(TEXTS)

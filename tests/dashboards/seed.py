@@ -2,6 +2,7 @@
 
 No model fitting: cases, themes and their links are written directly, then the daily count tables are refreshed.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -83,20 +84,34 @@ def dashboard_seed(*, end: dt.date | None = None) -> DashboardSeed:
                 for channel in CHANNELS:
                     for number in range(theme_daily_count(theme_index=theme_index, days_before_end=days_before_end)):
                         sequence += 1
-                        cases.append(Case(
-                            channel=channel, external_id=f"seed-{sequence}", brand=brand,
-                            text=f"{theme.label.lower()} ({brand}, case {sequence})",
-                            received_at=_at(day, 8 + number % 10),
-                        ))
+                        cases.append(
+                            Case(
+                                channel=channel,
+                                external_id=f"seed-{sequence}",
+                                brand=brand,
+                                text=f"{theme.label.lower()} ({brand}, case {sequence})",
+                                received_at=_at(day, 8 + number % 10),
+                            )
+                        )
                         links.append(theme)
         sequence += 1
-        cases.append(Case(channel="twitter", external_id=f"seed-{sequence}", brand="acme",
-                          text="hello, anyone there?", received_at=_at(day, 20)))
+        cases.append(
+            Case(
+                channel="twitter",
+                external_id=f"seed-{sequence}",
+                brand="acme",
+                text="hello, anyone there?",
+                received_at=_at(day, 20),
+            )
+        )
         links.append(None)
     created = Case.objects.bulk_create(cases, batch_size=2000)
     CaseTheme.objects.bulk_create(
-        [CaseTheme(case=case, theme=theme, source=CaseTheme.Source.FIT)
-         for case, theme in zip(created, links, strict=True) if theme is not None],
+        [
+            CaseTheme(case=case, theme=theme, source=CaseTheme.Source.FIT)
+            for case, theme in zip(created, links, strict=True)
+            if theme is not None
+        ],
         batch_size=2000,
     )
     for theme in seed.themes:
@@ -107,8 +122,13 @@ def dashboard_seed(*, end: dt.date | None = None) -> DashboardSeed:
     seed.case_count = len(created)
     daily_volumes_refresh()
     ThemeAlert.objects.create(
-        theme=seed.themes[4], kind=ThemeAlert.Kind.SPIKING, detected_on=end, window_start=end - dt.timedelta(days=6),
-        observed=200, expected=90.0, upper_bound=130.0,
+        theme=seed.themes[4],
+        kind=ThemeAlert.Kind.SPIKING,
+        detected_on=end,
+        window_start=end - dt.timedelta(days=6),
+        observed=200,
+        expected=90.0,
+        upper_bound=130.0,
     )
     _seed_workflow(seed)
     return seed
@@ -125,7 +145,8 @@ def _seed_workflow(seed: DashboardSeed) -> None:
     raised_at = _at(seed.end - dt.timedelta(days=60), 9)
     shipped_on = seed.end - dt.timedelta(days=SHIPPED_DAYS_AGO)
     issue = ImprovementIssue.objects.create(
-        title="Doorstep deliveries go missing", problem_statement="Parcels are marked delivered but never arrive.",
+        title="Doorstep deliveries go missing",
+        problem_statement="Parcels are marked delivered but never arrive.",
         status=ImprovementIssue.Status.FIX_SHIPPED,
     )
     ImprovementIssue.objects.filter(pk=issue.pk).update(created_at=raised_at)
@@ -133,20 +154,43 @@ def _seed_workflow(seed: DashboardSeed) -> None:
     issue.themes.set([seed.themes[0]])
     seed.issue = issue
     shipped = FixTicket.objects.create(
-        issue=issue, department=logistics, description="Photograph every doorstep delivery.",
-        status=FixTicket.Status.WORKING, shipped_on=shipped_on, verdict_note="Contacts fell by about a half.",
+        issue=issue,
+        department=logistics,
+        description="Photograph every doorstep delivery.",
+        status=FixTicket.Status.WORKING,
+        shipped_on=shipped_on,
+        verdict_note="Contacts fell by about a half.",
     )
-    _event(issue=issue, fix=shipped, kind=IssueEvent.Kind.FIX_STATUS, from_status="proposed", to_status="accepted",
-           at=raised_at + dt.timedelta(days=4))
-    _event(issue=issue, fix=shipped, kind=IssueEvent.Kind.FIX_STATUS, from_status="in_progress",
-           to_status="shipped", at=_at(shipped_on, 10))
+    _event(
+        issue=issue,
+        fix=shipped,
+        kind=IssueEvent.Kind.FIX_STATUS,
+        from_status="proposed",
+        to_status="accepted",
+        at=raised_at + dt.timedelta(days=4),
+    )
+    _event(
+        issue=issue,
+        fix=shipped,
+        kind=IssueEvent.Kind.FIX_STATUS,
+        from_status="in_progress",
+        to_status="shipped",
+        at=_at(shipped_on, 10),
+    )
     seed.shipped_fix = shipped
-    FixTicket.objects.create(issue=issue, department=logistics, description="Text the customer a photo.",
-                             status=FixTicket.Status.ACCEPTED)
-    FixTicket.objects.create(issue=issue, department=others[0], description="Refund without asking.",
-                             status=FixTicket.Status.REJECTED, rejection_reason="Too costly.")
-    seed.proposed_fix = FixTicket.objects.create(issue=issue, department=logistics,
-                                                 description="Require a signature above 50 euros.")
+    FixTicket.objects.create(
+        issue=issue, department=logistics, description="Text the customer a photo.", status=FixTicket.Status.ACCEPTED
+    )
+    FixTicket.objects.create(
+        issue=issue,
+        department=others[0],
+        description="Refund without asking.",
+        status=FixTicket.Status.REJECTED,
+        rejection_reason="Too costly.",
+    )
+    seed.proposed_fix = FixTicket.objects.create(
+        issue=issue, department=logistics, description="Require a signature above 50 euros."
+    )
     pre_days = 28
     post_days = SHIPPED_DAYS_AGO + 1
     pre_dates = [shipped_on - dt.timedelta(days=pre_days - offset) for offset in range(pre_days)]
@@ -158,12 +202,28 @@ def _seed_workflow(seed: DashboardSeed) -> None:
     counterfactual = [float(observed(shipped_on - dt.timedelta(days=7))) for _ in post_dates]
     actual = [observed(day) for day in post_dates]
     FixImpact.objects.create(
-        fix=shipped, computed_at=timezone.now(), ship_date=shipped_on, theme_ids=[seed.themes[0].pk],
-        verdict=FixImpact.Verdict.WORKING, is_provisional=False, post_days_observed=post_days, pre_days_used=pre_days,
-        relative_effect=-0.5, ci_low=-0.62, ci_high=-0.36, p_value=0.001, contacts_avoided=620.0,
-        contacts_avoided_low=450.0, contacts_avoided_high=760.0, actual_total=sum(actual),
-        counterfactual_total=sum(counterfactual), dates=[day.isoformat() for day in post_dates], actual=actual,
-        counterfactual=counterfactual, low=[value * 0.75 for value in counterfactual],
-        high=[value * 1.25 for value in counterfactual], pre_dates=[day.isoformat() for day in pre_dates],
+        fix=shipped,
+        computed_at=timezone.now(),
+        ship_date=shipped_on,
+        theme_ids=[seed.themes[0].pk],
+        verdict=FixImpact.Verdict.WORKING,
+        is_provisional=False,
+        post_days_observed=post_days,
+        pre_days_used=pre_days,
+        relative_effect=-0.5,
+        ci_low=-0.62,
+        ci_high=-0.36,
+        p_value=0.001,
+        contacts_avoided=620.0,
+        contacts_avoided_low=450.0,
+        contacts_avoided_high=760.0,
+        actual_total=sum(actual),
+        counterfactual_total=sum(counterfactual),
+        dates=[day.isoformat() for day in post_dates],
+        actual=actual,
+        counterfactual=counterfactual,
+        low=[value * 0.75 for value in counterfactual],
+        high=[value * 1.25 for value in counterfactual],
+        pre_dates=[day.isoformat() for day in pre_dates],
         pre_actual=[observed(day) for day in pre_dates],
     )

@@ -3,6 +3,7 @@
 Each role logs in, opens its pages, and the plotly charts are checked to hold data; the lead raises an issue and
 proposes a fix, the owner accepts and ships it. Screenshots go to test-artifacts/screenshots/.
 """
+
 from __future__ import annotations
 
 import os
@@ -37,8 +38,14 @@ def browser_type_launch_args(browser_type_launch_args):
         **browser_type_launch_args,
         "executable_path": str(CHROMIUM),
         "headless": True,
-        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"],
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
     }
 
 

@@ -1,4 +1,5 @@
 """The dashboard pages, the executive JSON API, theme curation pages and CSV exports, with the Django test client."""
+
 from __future__ import annotations
 
 import csv
@@ -64,9 +65,7 @@ def test_executive_page_answers_400_for_a_start_after_the_end(client, seed):
     assert "The start date 2026-03-01 is after the end date 2026-02-01." in response.content.decode()
 
 
-def test_executive_api_returns_the_dashboard_aggregates_in_bounded_queries(
-    client, seed, django_assert_max_num_queries
-):
+def test_executive_api_returns_the_dashboard_aggregates_in_bounded_queries(client, seed, django_assert_max_num_queries):
     log_in(client, "exec")
 
     with django_assert_max_num_queries(MAXIMUM_QUERIES_PER_PAGE):
@@ -77,8 +76,15 @@ def test_executive_api_returns_the_dashboard_aggregates_in_bounded_queries(
     assert body["filters"] == {"start": "2026-01-01", "end": "2026-03-01", "brand": "acme", "channel": ""}
     assert len(body["dates"]) == 60
     assert body["contacts_avoided"]["overall"] == {"estimate": 620.0, "low": 450.0, "high": 760.0}
-    assert set(body) >= {"total", "top_themes_by_volume", "top_themes_by_growth", "theme_share", "theme_lines",
-                         "fix_impacts", "department_scorecard"}
+    assert set(body) >= {
+        "total",
+        "top_themes_by_volume",
+        "top_themes_by_growth",
+        "theme_share",
+        "theme_lines",
+        "fix_impacts",
+        "department_scorecard",
+    }
 
 
 def test_executive_api_refuses_a_department_owner(client, seed):
@@ -214,7 +220,9 @@ def test_fixes_csv_lists_an_owners_department_fixes_with_verdicts(client, seed):
     shipped = next(row for row in rows[1:] if row[0] == str(seed.shipped_fix.pk))
     header = rows[0]
     assert {name: shipped[header.index(name)] for name in ("verdict", "relative_effect", "contacts_avoided")} == {
-        "verdict": "working", "relative_effect": "-0.5", "contacts_avoided": "620.0",
+        "verdict": "working",
+        "relative_effect": "-0.5",
+        "contacts_avoided": "620.0",
     }
 
 
@@ -227,7 +235,8 @@ def test_issues_and_themes_csv_for_an_executive(client, seed):
     assert [row[1] for row in issues[1:]] == ["Doorstep deliveries go missing"]
     assert issues[1][-1] == "4"
     assert [row[1] for row in themes[1:3]] == [
-        "Parcel marked delivered but never arrived", "App login fails after update"
+        "Parcel marked delivered but never arrived",
+        "App login fails after update",
     ]
     assert themes[1][themes[0].index("volume_last_28_days")] == "240"
 
@@ -237,17 +246,19 @@ def test_exports_refuse_a_user_without_a_role(client, seed):
     client.login(username="nobody", password="secret-password")
 
     assert [client.get(f"/dashboards/export/{name}.csv").status_code for name in ("themes", "issues", "fixes")] == [
-        403, 403, 403
+        403,
+        403,
+        403,
     ]
 
 
 def test_csv_cells_that_look_like_formulas_are_neutralised(client, seed):
-    Theme.objects.filter(pk=seed.themes[0].pk).update(label="=HYPERLINK(\"http://evil\")")
+    Theme.objects.filter(pk=seed.themes[0].pk).update(label='=HYPERLINK("http://evil")')
     log_in(client, "exec")
 
     themes = csv_rows(client.get("/dashboards/export/themes.csv"))
 
-    assert themes[1][1] == "'=HYPERLINK(\"http://evil\")"
+    assert themes[1][1] == '\'=HYPERLINK("http://evil")'
 
 
 def test_executive_page_and_api_work_before_any_case_arrives(client, db):

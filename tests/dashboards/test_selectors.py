@@ -1,4 +1,5 @@
 """Dashboard aggregates over the seeded counts, issues, fixes and impact (values from tests/dashboards/seed.py)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -86,7 +87,10 @@ def test_fix_impacts_and_contacts_avoided_with_intervals(seed, executive_user):
 
     (impact,) = data["fix_impacts"]
     assert (impact["verdict"], impact["relative_effect"], impact["ci_low"], impact["ci_high"]) == (
-        "working", -0.5, -0.62, -0.36
+        "working",
+        -0.5,
+        -0.62,
+        -0.36,
     )
     assert len(impact["dates"]) == len(impact["counterfactual"]) == len(impact["low"]) == len(impact["high"]) == 31
     assert data["contacts_avoided"]["overall"] == {"estimate": 620.0, "low": 450.0, "high": 760.0}
@@ -100,7 +104,11 @@ def test_department_scorecard_counts_fixes_and_median_days_from_the_audit_trail(
 
     rows = {row["department"]: row for row in data["department_scorecard"]}
     assert {key: rows["Logistics"][key] for key in ("proposed", "accepted", "rejected", "shipped", "working")} == {
-        "proposed": 3, "accepted": 2, "rejected": 0, "shipped": 1, "working": 1,
+        "proposed": 3,
+        "accepted": 2,
+        "rejected": 0,
+        "shipped": 1,
+        "working": 1,
     }
     assert rows["Logistics"]["median_days_raise_to_accept"] == 4.0
     assert rows["Logistics"]["median_days_accept_to_ship"] == 26.0

@@ -1,4 +1,5 @@
 """The issue workflow as a new user meets it: through the pages, with the Django test client."""
+
 from __future__ import annotations
 
 import datetime
@@ -41,21 +42,32 @@ def test_lead_raises_an_issue_and_owner_accepts_and_ships_it_while_exec_only_rea
     assert form_page.status_code == 200
     assert form_page.context["evidence"]["volume"] == 3
     assert form_page.context["form"].initial == {"title": theme.label, "priority": "high"}
-    raised = client.post(f"/themes/{theme.pk}/raise-issue/", {
-        "title": "Parcels go missing at the door", "priority": "high",
-        "problem_statement": "Customers are told the parcel was delivered; it was not.",
-        "root_cause_hypothesis": "Drivers mark parcels delivered before the door.",
-    }, follow=True)
+    raised = client.post(
+        f"/themes/{theme.pk}/raise-issue/",
+        {
+            "title": "Parcels go missing at the door",
+            "priority": "high",
+            "problem_statement": "Customers are told the parcel was delivered; it was not.",
+            "root_cause_hypothesis": "Drivers mark parcels delivered before the door.",
+        },
+        follow=True,
+    )
     issue = ImprovementIssue.objects.get()
     assert raised.redirect_chain == [(f"/issues/{issue.pk}/", 302)]
     assert f"Issue #{issue.pk} raised." in raised.content.decode()
 
     # ...and proposes a fix to Logistics from the issue page.
     with django_capture_on_commit_callbacks(execute=True):
-        proposed = client.post(f"/issues/{issue.pk}/propose-fix/", {
-            "department": logistics.pk, "description": "Photo proof on every doorstep delivery",
-            "due_date": "2026-12-31", "external_reference": "https://jira.example.com/browse/LOG-42",
-        }, follow=True)
+        proposed = client.post(
+            f"/issues/{issue.pk}/propose-fix/",
+            {
+                "department": logistics.pk,
+                "description": "Photo proof on every doorstep delivery",
+                "due_date": "2026-12-31",
+                "external_reference": "https://jira.example.com/browse/LOG-42",
+            },
+            follow=True,
+        )
     fix = FixTicket.objects.get()
     assert "Fix proposed to Logistics" in proposed.content.decode()
     assert [message.to for message in mailoutbox] == [["owner-logistics@example.com"]]
@@ -70,8 +82,9 @@ def test_lead_raises_an_issue_and_owner_accepts_and_ships_it_while_exec_only_rea
     with django_capture_on_commit_callbacks(execute=True):
         accepted = client.post(f"/fixes/{fix.pk}/accept/", {"next": "/dashboards/queue/"})
         client.post(f"/fixes/{fix.pk}/start/", {"next": "/dashboards/queue/"})
-        shipped = client.post(f"/fixes/{fix.pk}/ship/", {"shipped_on": "2026-02-10", "next": "/dashboards/queue/"},
-                              follow=True)
+        shipped = client.post(
+            f"/fixes/{fix.pk}/ship/", {"shipped_on": "2026-02-10", "next": "/dashboards/queue/"}, follow=True
+        )
     assert (accepted.status_code, accepted.url) == (302, "/dashboards/queue/")
     assert [row.pk for row in shipped.context["queue"]["shipped"]] == [fix.pk]
     assert "is now shipped" in shipped.content.decode()
@@ -87,8 +100,13 @@ def test_lead_raises_an_issue_and_owner_accepts_and_ships_it_while_exec_only_rea
     detail = client.get(f"/issues/{issue.pk}/")
     assert detail.status_code == 200
     assert [(event.from_status, event.to_status) for event in detail.context["events"]] == [
-        ("", "open"), ("", "proposed"), ("proposed", "accepted"), ("open", "in_progress"),
-        ("accepted", "in_progress"), ("in_progress", "shipped"), ("in_progress", "fix_shipped"),
+        ("", "open"),
+        ("", "proposed"),
+        ("proposed", "accepted"),
+        ("open", "in_progress"),
+        ("accepted", "in_progress"),
+        ("in_progress", "shipped"),
+        ("in_progress", "fix_shipped"),
     ]
     assert "proposed → accepted" in detail.content.decode()
     assert "in progress → fix shipped" in detail.content.decode()

@@ -1,4 +1,5 @@
 """Fixtures of the improvement tests."""
+
 from __future__ import annotations
 
 from tests.improvement.theme_data import airline_tweets

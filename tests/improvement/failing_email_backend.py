@@ -1,4 +1,5 @@
 """An email backend whose mail server is down, to test retries."""
+
 from __future__ import annotations
 
 from django.core.mail.backends.base import BaseEmailBackend

@@ -1,4 +1,5 @@
 """Daily count rows with a known effect, written straight into the volume tables for the impact tests."""
+
 from __future__ import annotations
 
 import datetime

@@ -26,10 +26,20 @@ def demo_people(db):
 
 def test_demo_creates_departments_and_a_user_for_every_role(demo_people):
     assert list(Department.objects.values_list("slug", flat=True)) == [
-        "billing", "customer-care", "digital", "logistics", "stores",
+        "billing",
+        "customer-care",
+        "digital",
+        "logistics",
+        "stores",
     ]
     assert sorted(get_user_model().objects.values_list("username", flat=True)) == [
-        "admin", "exec", "lead", "owner-billing", "owner-customer-care", "owner-digital", "owner-logistics",
+        "admin",
+        "exec",
+        "lead",
+        "owner-billing",
+        "owner-customer-care",
+        "owner-digital",
+        "owner-logistics",
         "owner-stores",
     ]
     assert list(Department.objects.get(slug="logistics").owners.values_list("username", flat=True)) == [

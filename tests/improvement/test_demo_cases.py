@@ -24,7 +24,10 @@ def test_demo_load_cases_ingests_and_embeds_the_simulated_stream():
     result = demo_load_cases(total=150, days=14, end=END)
 
     assert (result.source, result.created, result.duplicates, result.rejected) == (
-        "simulated stream", len(expected), 0, 0,
+        "simulated stream",
+        len(expected),
+        0,
+        0,
     )
     assert result.embedded == len(expected) == Case.objects.count()
     assert Case.objects.filter(embedded_at__isnull=True).count() == 0
@@ -47,8 +50,9 @@ def test_demo_load_cases_a_second_time_creates_and_embeds_nothing():
 def test_demo_command_loads_a_given_twcs_file_and_embeds_its_cases(shared_data):
     output = StringIO()
 
-    call_command("demo", "--cases-file", str(shared_data / "twcs_sample.csv"), "--format", "twcs", verbosity=0,
-                 stdout=output)
+    call_command(
+        "demo", "--cases-file", str(shared_data / "twcs_sample.csv"), "--format", "twcs", verbosity=0, stdout=output
+    )
 
     assert Case.objects.count() == 49
     assert Case.objects.filter(embedded_at__isnull=True).count() == 0

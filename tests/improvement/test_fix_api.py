@@ -95,8 +95,12 @@ def test_a_forbidden_transition_answers_409_and_changes_nothing(api_client, peop
         ("reject", Fix.PROPOSED, {}, {"reason": ["This field is required."]}),
         ("reject", Fix.PROPOSED, {"reason": ""}, {"reason": ["This field may not be blank."]}),
         ("ship", Fix.IN_PROGRESS, {}, {"shipped_on": ["This field is required."]}),
-        ("ship", Fix.IN_PROGRESS, {"shipped_on": "last tuesday"},
-         {"shipped_on": ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."]}),
+        (
+            "ship",
+            Fix.IN_PROGRESS,
+            {"shipped_on": "last tuesday"},
+            {"shipped_on": ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."]},
+        ),
         ("ship", Fix.IN_PROGRESS, {"shipped_on": "2999-01-01"}, {"shipped_on": ["2999-01-01 is in the future"]}),
     ],
 )
@@ -111,15 +115,23 @@ def test_missing_or_bad_fields_answer_400_and_change_nothing(api_client, people,
     assert fix.status == status
 
 
-@pytest.mark.parametrize(("role", "expected"), [
-    ("lead", 201), ("admin", 201), ("executive", 403), ("logistics_owner", 403), ("billing_owner", 403),
-])
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("lead", 201),
+        ("admin", 201),
+        ("executive", 403),
+        ("logistics_owner", 403),
+        ("billing_owner", 403),
+    ],
+)
 def test_only_leads_and_admins_propose_fixes(api_client, people, role, expected):
     issue = IssueFactory()
     api_client.force_authenticate(people[role])
 
     response = api_client.post(
-        "/api/fixes/", {"issue": issue.pk, "department": logistics().pk, "description": "Photo on delivery"},
+        "/api/fixes/",
+        {"issue": issue.pk, "department": logistics().pk, "description": "Photo on delivery"},
         format="json",
     )
 
@@ -151,7 +163,8 @@ def test_fix_propose_on_a_closed_issue_answers_409(api_client, people):
     )
 
     assert (response.status_code, response.json()) == (
-        409, {"detail": "the issue is closed; no more fixes can be proposed"}
+        409,
+        {"detail": "the issue is closed; no more fixes can be proposed"},
     )
 
 
@@ -188,14 +201,26 @@ def test_lifecycle_end_to_end_through_the_api_with_emails(
 
     api_client.force_authenticate(lead)
     with django_capture_on_commit_callbacks(execute=True):
-        issue = api_client.post("/api/issues/", {
-            "title": "Parcels go missing at the door", "theme": theme.pk,
-            "problem_statement": "Customers see 'delivered' but have no parcel.",
-        }, format="json").json()
-        fix = api_client.post("/api/fixes/", {
-            "issue": issue["id"], "department": logistics().pk, "description": "Photo proof on every delivery",
-            "due_date": "2026-03-31", "external_reference": "https://jira.example.com/browse/LOG-42",
-        }, format="json").json()
+        issue = api_client.post(
+            "/api/issues/",
+            {
+                "title": "Parcels go missing at the door",
+                "theme": theme.pk,
+                "problem_statement": "Customers see 'delivered' but have no parcel.",
+            },
+            format="json",
+        ).json()
+        fix = api_client.post(
+            "/api/fixes/",
+            {
+                "issue": issue["id"],
+                "department": logistics().pk,
+                "description": "Photo proof on every delivery",
+                "due_date": "2026-03-31",
+                "external_reference": "https://jira.example.com/browse/LOG-42",
+            },
+            format="json",
+        ).json()
     assert (issue["status"], fix["status"]) == ("open", "proposed")
 
     api_client.force_authenticate(owner)

@@ -26,13 +26,19 @@ def test_a_proposal_emails_every_owner_of_the_department_once_committed(
     issue = IssueFactory(title="Parcels go missing", raised_by=team_lead)
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        fix_propose(issue=issue, department=logistics, description="Photo on delivery", by=team_lead,
-                    due_date=datetime.date(2026, 4, 1))
+        fix_propose(
+            issue=issue,
+            department=logistics,
+            description="Photo on delivery",
+            by=team_lead,
+            due_date=datetime.date(2026, 4, 1),
+        )
     assert (len(callbacks), len(mailoutbox)) == (1, 0)
     callbacks[0]()
 
     assert [message.to for message in mailoutbox] == [
-        ["owner-logistics-2@example.com"], ["owner-logistics@example.com"]
+        ["owner-logistics-2@example.com"],
+        ["owner-logistics@example.com"],
     ]
     assert mailoutbox[0].subject == "[Fixloop] Fix proposed to Logistics: Parcels go missing"
     assert "lead-user proposed a fix to Logistics" in mailoutbox[0].body
@@ -43,10 +49,20 @@ def test_a_proposal_emails_every_owner_of_the_department_once_committed(
     ("status", "service", "arguments", "subject", "body"),
     [
         ("proposed", fix_accept, {}, "[Fixloop] Fix accepted by Logistics: Issue A", "as accepted"),
-        ("proposed", fix_reject, {"reason": "we do not deliver there"}, "[Fixloop] Fix rejected by Logistics: Issue A",
-         "Reason: we do not deliver there"),
-        ("in_progress", fix_ship, {"shipped_on": datetime.date(2026, 2, 3)},
-         "[Fixloop] Fix shipped by Logistics: Issue A", "Shipped on 2026-02-03"),
+        (
+            "proposed",
+            fix_reject,
+            {"reason": "we do not deliver there"},
+            "[Fixloop] Fix rejected by Logistics: Issue A",
+            "Reason: we do not deliver there",
+        ),
+        (
+            "in_progress",
+            fix_ship,
+            {"shipped_on": datetime.date(2026, 2, 3)},
+            "[Fixloop] Fix shipped by Logistics: Issue A",
+            "Shipped on 2026-02-03",
+        ),
     ],
 )
 def test_the_raising_lead_is_emailed_on_accept_reject_and_ship(

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
+from improvement.errors import TransitionNotAllowed
 from improvement.models import FixTicket, ImprovementIssue
 from improvement.workflow.services.fixes import (
     fix_accept,
@@ -16,7 +17,6 @@ from improvement.workflow.services.fixes import (
     fix_ship,
     fix_start,
 )
-from improvement.errors import TransitionNotAllowed
 from improvement.workflow.transitions import FIX_TRANSITIONS, Performer, fix_next_statuses
 from tests.factories import DepartmentFactory, DepartmentOwnerFactory
 from tests.improvement.workflow_factories import FixFactory, IssueFactory, event_rows
@@ -64,7 +64,10 @@ def test_fix_moves_through_its_whole_lifecycle_and_the_issue_follows(team_lead, 
 
     issue.refresh_from_db()
     assert (fix.status, fix.shipped_on, fix.verdict_note, issue.status) == (
-        "regressed", SHIPPED_ON, "back up", "reopened"
+        "regressed",
+        SHIPPED_ON,
+        "back up",
+        "reopened",
     )
     assert event_rows(issue) == [
         ("fix_proposed", fix.pk, "lead-user", "", "proposed", "to Logistics"),

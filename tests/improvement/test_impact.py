@@ -15,9 +15,7 @@ def _days(count: int) -> list[datetime.date]:
     return [START + datetime.timedelta(days=offset) for offset in range(count)]
 
 
-def _poisson_series(
-    *, theme_mean: np.ndarray, other_mean: np.ndarray, seed: int
-) -> tuple[list[int], list[int]]:
+def _poisson_series(*, theme_mean: np.ndarray, other_mean: np.ndarray, seed: int) -> tuple[list[int], list[int]]:
     generator = np.random.default_rng(seed)
     theme = generator.poisson(theme_mean)
     other = generator.poisson(other_mean)
@@ -25,9 +23,7 @@ def _poisson_series(
 
 
 def _weekday_rhythm(days: list[datetime.date]) -> np.ndarray:
-    return np.array(
-        [[1.2, 1.1, 1.05, 1.0, 1.0, 0.8, 0.75][day.weekday()] for day in days]
-    )
+    return np.array([[1.2, 1.1, 1.05, 1.0, 1.0, 0.8, 0.75][day.weekday()] for day in days])
 
 
 def test_estimate_impact_recovers_a_forty_percent_drop_and_calls_it_working():
@@ -54,11 +50,7 @@ def test_estimate_impact_recovers_a_forty_percent_drop_and_calls_it_working():
     assert len(result.counterfactual) == 28
     assert len(result.counterfactual_low) == 28
     assert result.post_dates[0] == series.ship_date
-    assert (
-        result.contacts_avoided_low
-        <= result.contacts_avoided
-        <= result.contacts_avoided_high
-    )
+    assert result.contacts_avoided_low <= result.contacts_avoided <= result.contacts_avoided_high
     assert result.contacts_avoided > 0
     assert result.p_value < 0.05
 
@@ -68,13 +60,9 @@ def test_estimate_impact_does_not_call_worse_when_all_contacts_double_for_a_week
     rhythm = _weekday_rhythm(days)
     busy = np.ones(148)
     busy[130:137] = 2.0
-    theme, total = _poisson_series(
-        theme_mean=40.0 * rhythm * busy, other_mean=800.0 * rhythm * busy, seed=3
-    )
+    theme, total = _poisson_series(theme_mean=40.0 * rhythm * busy, other_mean=800.0 * rhythm * busy, seed=3)
 
-    result = estimate_impact(
-        days=days, theme_counts=theme, total_counts=total, ship_date=days[120]
-    )
+    result = estimate_impact(days=days, theme_counts=theme, total_counts=total, ship_date=days[120])
 
     assert result.verdict == "no_clear_effect"
     assert result.relative_effect == pytest.approx(0.0, abs=0.1)
@@ -84,13 +72,9 @@ def test_estimate_impact_continues_a_pre_fix_growth_so_a_stopped_growth_is_not_w
     days = _days(148)
     rhythm = _weekday_rhythm(days)
     growth = np.exp(0.01 * np.minimum(np.arange(148), 120) - 1.2)
-    theme, total = _poisson_series(
-        theme_mean=60.0 * rhythm * growth, other_mean=900.0 * rhythm, seed=5
-    )
+    theme, total = _poisson_series(theme_mean=60.0 * rhythm * growth, other_mean=900.0 * rhythm, seed=5)
 
-    result = estimate_impact(
-        days=days, theme_counts=theme, total_counts=total, ship_date=days[120]
-    )
+    result = estimate_impact(days=days, theme_counts=theme, total_counts=total, ship_date=days[120])
 
     assert result.verdict in ("working", "no_clear_effect")
     assert result.relative_effect < 0
@@ -142,13 +126,9 @@ def test_estimate_impact_marks_fourteen_post_days_provisional_but_estimates():
 
 def test_estimate_impact_is_too_early_on_too_little_volume():
     days = _days(130)
-    theme, total = _poisson_series(
-        theme_mean=np.full(130, 0.3), other_mean=np.full(130, 300.0), seed=8
-    )
+    theme, total = _poisson_series(theme_mean=np.full(130, 0.3), other_mean=np.full(130, 300.0), seed=8)
 
-    result = estimate_impact(
-        days=days, theme_counts=theme, total_counts=total, ship_date=days[100]
-    )
+    result = estimate_impact(days=days, theme_counts=theme, total_counts=total, ship_date=days[100])
 
     assert result.verdict == "too_early"
     assert result.post_days_observed == 28
@@ -181,13 +161,9 @@ def test_estimate_impact_does_not_call_an_outage_after_the_ship_date_worse():
     rhythm = _weekday_rhythm(days)
     outage = np.ones(148)
     outage[130:133] = 4.0
-    theme, total = _poisson_series(
-        theme_mean=50.0 * rhythm * outage, other_mean=900.0 * rhythm, seed=12
-    )
+    theme, total = _poisson_series(theme_mean=50.0 * rhythm * outage, other_mean=900.0 * rhythm, seed=12)
 
-    result = estimate_impact(
-        days=days, theme_counts=theme, total_counts=total, ship_date=days[120]
-    )
+    result = estimate_impact(days=days, theme_counts=theme, total_counts=total, ship_date=days[120])
 
     assert result.verdict == "no_clear_effect"
     assert result.relative_effect == pytest.approx(0.0, abs=0.1)
@@ -198,9 +174,7 @@ def test_estimate_impact_is_too_early_when_a_theme_had_a_single_burst_and_nothin
     theme = [0] * 60
     theme[10] = 5
 
-    result = estimate_impact(
-        days=days, theme_counts=theme, total_counts=[100] * 60, ship_date=days[40]
-    )
+    result = estimate_impact(days=days, theme_counts=theme, total_counts=[100] * 60, ship_date=days[40])
 
     assert result.verdict == "too_early"
     assert result.post_days_observed == 20

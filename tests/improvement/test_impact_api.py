@@ -33,7 +33,9 @@ def working_fix(people):
     volume_rows_create(theme=theme, theme_levels=levels((PRE_DAYS, 40.0), (35, 24.0)))
     issue = IssueFactory(themes=[theme], title="Parcels marked delivered", status="fix_shipped")
     return FixFactory(
-        issue=issue, department=Department.objects.get(slug="logistics"), status=FixTicket.Status.SHIPPED,
+        issue=issue,
+        department=Department.objects.get(slug="logistics"),
+        status=FixTicket.Status.SHIPPED,
         shipped_on=SHIP_DATE,
     )
 
@@ -55,7 +57,10 @@ def test_impact_is_computed_on_demand_and_returned(api_client, people, working_f
     assert response.status_code == 200
     body = response.json()
     assert (body["fix"], body["verdict"], body["is_provisional"], body["post_days_observed"]) == (
-        working_fix.pk, "working", False, 28
+        working_fix.pk,
+        "working",
+        False,
+        28,
     )
     assert body["ci_high"] < 0 and len(body["dates"]) == len(body["counterfactual"]) == 28
 
@@ -133,7 +138,7 @@ def test_impact_report_prints_verdict_effect_and_the_post_window(working_fix):
     impact = FixImpact.objects.get(fix=working_fix)
     lines = output.getvalue().splitlines()
     issue_id = working_fix.issue_id
-    assert lines[0] == f"Fix {working_fix.pk} (Logistics) for issue #{issue_id} \"Parcels marked delivered\""
+    assert lines[0] == f'Fix {working_fix.pk} (Logistics) for issue #{issue_id} "Parcels marked delivered"'
     assert lines[1].startswith(f"Status: Working; shipped on {SHIP_DATE.isoformat()}")
     assert lines[2].startswith("Verdict: Working, computed ")
     assert lines[3] == (

@@ -65,7 +65,9 @@ def test_demo_impact_ships_the_simulated_fixes_and_measures_working_and_no_clear
     assert (result.fixes, result.message) == (2, "Seeded and measured 2 demo fixes.")
     assert (fixed.status, fixed.issue.status, fixed.department.name) == ("working", "verified", "Logistics")
     assert (control.status, control.issue.status, control.department.name) == (
-        "no_clear_effect", "fix_shipped", "Billing"
+        "no_clear_effect",
+        "fix_shipped",
+        "Billing",
     )
     assert fixed.shipped_on == control.shipped_on == fix_date(end=END)
     assert FixImpact.objects.get(fix=fixed).ci_high < 0

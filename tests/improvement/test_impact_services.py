@@ -4,7 +4,6 @@ import datetime
 
 import pytest
 
-from improvement.models import FixImpact, FixTicket, ImprovementIssue, IssueEvent
 from improvement.impact.services.evaluation import (
     ImpactUnavailable,
     fix_impact_evaluate,
@@ -12,6 +11,7 @@ from improvement.impact.services.evaluation import (
     fix_regression_check,
     fix_theme_ids,
 )
+from improvement.models import FixImpact, FixTicket, ImprovementIssue, IssueEvent
 from tests.factories import DepartmentFactory, DepartmentOwnerFactory
 from tests.improvement.impact_data import PRE_DAYS, SHIP_DATE, levels, volume_rows_create
 from tests.improvement.workflow_factories import FixFactory, IssueFactory, ThemeFactory
@@ -138,7 +138,8 @@ def test_a_working_fix_whose_theme_climbs_back_regresses_reopens_the_issue_and_e
     assert impact.recent_ci_high >= 0
     assert impact.recent_relative_effect >= impact.relative_effect / 2
     assert (impact.recent_start, impact.recent_end) == (
-        SHIP_DATE + datetime.timedelta(days=30), SHIP_DATE + datetime.timedelta(days=57)
+        SHIP_DATE + datetime.timedelta(days=30),
+        SHIP_DATE + datetime.timedelta(days=57),
     )
     assert sorted(message.to[0] for message in mailoutbox) == ["lead-user@example.com", "owner-logistics@example.com"]
     assert mailoutbox[0].subject == f"[Fixloop] Fix regressed by Logistics: {fix.issue.title}"

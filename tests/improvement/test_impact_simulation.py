@@ -7,20 +7,13 @@ from improvement.impact.simulation import simulate_series
 
 
 def test_simulate_series_is_deterministic_for_a_seed_and_keeps_the_theme_within_the_total():
-    first = simulate_series(
-        generator=np.random.default_rng(1), daily_volume=40.0, effect=-0.3, pre_days=90
-    )
-    second = simulate_series(
-        generator=np.random.default_rng(1), daily_volume=40.0, effect=-0.3, pre_days=90
-    )
+    first = simulate_series(generator=np.random.default_rng(1), daily_volume=40.0, effect=-0.3, pre_days=90)
+    second = simulate_series(generator=np.random.default_rng(1), daily_volume=40.0, effect=-0.3, pre_days=90)
 
     assert first == second
     assert len(first.days) == 118
     assert first.ship_date == first.days[90]
-    assert all(
-        theme <= total
-        for theme, total in zip(first.theme_counts, first.total_counts, strict=True)
-    )
+    assert all(theme <= total for theme, total in zip(first.theme_counts, first.total_counts, strict=True))
 
 
 def test_simulate_series_applies_the_effect_from_the_ship_date():
@@ -51,12 +44,8 @@ def test_simulate_series_refuses_an_unknown_scenario():
 
 
 def test_simulate_series_records_what_it_drew_for_the_power_bound():
-    steady = simulate_series(
-        generator=np.random.default_rng(4), daily_volume=200.0, effect=0.0, scenario="steady"
-    )
-    messy = simulate_series(
-        generator=np.random.default_rng(4), daily_volume=200.0, effect=0.0, scenario="messy"
-    )
+    steady = simulate_series(generator=np.random.default_rng(4), daily_volume=200.0, effect=0.0, scenario="steady")
+    messy = simulate_series(generator=np.random.default_rng(4), daily_volume=200.0, effect=0.0, scenario="messy")
 
     assert steady.truth["has_trend"] is False
     assert steady.truth["slope"] == 0.0

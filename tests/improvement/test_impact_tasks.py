@@ -5,14 +5,14 @@ import datetime
 import pytest
 from django.conf import settings
 
-from improvement.models import FixImpact, FixTicket, ThemeAlert
-from improvement.workflow.services.fixes import fix_ship
 from improvement.impact.tasks import (
     impact_daily_task,
     impact_evaluate_fix_task,
     theme_alert_notify_task,
     theme_spike_check_task,
 )
+from improvement.models import FixImpact, FixTicket, ThemeAlert
+from improvement.workflow.services.fixes import fix_ship
 from tests.factories import DepartmentFactory, DepartmentOwnerFactory, TeamLeadFactory
 from tests.improvement.impact_data import PRE_DAYS, SHIP_DATE, levels, volume_rows_create
 from tests.improvement.workflow_factories import FixFactory, IssueFactory, ThemeFactory
@@ -64,7 +64,9 @@ def test_the_spike_task_counts_new_alerts_and_the_notify_task_sends_once(
     TeamLeadFactory(username="lead-one")
     theme = ThemeFactory()
     volume_rows_create(
-        theme=theme, theme_levels=levels((32, 20.0), (3, 60.0)), seed=2,
+        theme=theme,
+        theme_levels=levels((32, 20.0), (3, 60.0)),
+        seed=2,
         start=SHIP_DATE - datetime.timedelta(days=40),
     )
 

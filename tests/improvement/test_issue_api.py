@@ -15,9 +15,15 @@ def raise_body(theme: Theme) -> dict:
     return {"title": "Parcels go missing", "theme": theme.pk, "problem_statement": "Delivered, never received."}
 
 
-@pytest.mark.parametrize(("user_fixture", "expected"), [
-    ("team_lead", 201), ("staff_admin", 201), ("executive", 403), ("department_owner", 403),
-])
+@pytest.mark.parametrize(
+    ("user_fixture", "expected"),
+    [
+        ("team_lead", 201),
+        ("staff_admin", 201),
+        ("executive", 403),
+        ("department_owner", 403),
+    ],
+)
 def test_only_leads_and_admins_raise_issues(api_client, request, user_fixture, expected):
     api_client.force_authenticate(request.getfixturevalue(user_fixture))
 
@@ -35,7 +41,11 @@ def test_raising_an_issue_answers_with_its_evidence_and_first_event(api_client, 
 
     body = response.json()
     assert (body["status"], body["priority"], body["suggested_priority"], body["themes"], body["raised_by"]) == (
-        "open", "high", "low", [theme.pk], "lead-user"
+        "open",
+        "high",
+        "low",
+        [theme.pk],
+        "lead-user",
     )
     assert body["evidence"]["volume"] == 0
     assert [(event["kind"], event["to_status"]) for event in body["events"]] == [("issue_raised", "open")]
@@ -46,12 +56,15 @@ def test_raising_an_issue_with_missing_fields_answers_400(api_client, team_lead)
 
     response = api_client.post("/api/issues/", {"theme": 999, "priority": "urgent"}, format="json")
 
-    assert (response.status_code, response.json()) == (400, {
-        "title": ["This field is required."],
-        "theme": ['Invalid pk "999" - object does not exist.'],
-        "problem_statement": ["This field is required."],
-        "priority": ['"urgent" is not a valid choice.'],
-    })
+    assert (response.status_code, response.json()) == (
+        400,
+        {
+            "title": ["This field is required."],
+            "theme": ['Invalid pk "999" - object does not exist.'],
+            "problem_statement": ["This field is required."],
+            "priority": ['"urgent" is not a valid choice.'],
+        },
+    )
 
 
 def test_raising_from_a_merged_theme_answers_400_naming_the_survivor(api_client, team_lead):
@@ -62,7 +75,8 @@ def test_raising_from_a_merged_theme_answers_400_naming_the_survivor(api_client,
     response = api_client.post("/api/issues/", raise_body(merged), format="json")
 
     assert (response.status_code, response.json()) == (
-        400, {"themes": [f"theme {merged.pk} was merged into theme {survivor.pk}; raise the issue there"]}
+        400,
+        {"themes": [f"theme {merged.pk} was merged into theme {survivor.pk}; raise the issue there"]},
     )
 
 

@@ -23,10 +23,18 @@ def test_demo_workflow_seeds_issues_and_fixes_in_every_hand_set_state_without_em
     assert (result.issues, result.fixes) == (5, 8)
     assert result.message == "Seeded 5 issues and 8 fixes from 4 active themes."
     assert sorted(set(FixTicket.objects.values_list("status", flat=True))) == [
-        "accepted", "in_progress", "proposed", "rejected", "shipped",
+        "accepted",
+        "in_progress",
+        "proposed",
+        "rejected",
+        "shipped",
     ]
     assert sorted(ImprovementIssue.objects.values_list("status", flat=True)) == [
-        "closed", "fix_shipped", "in_progress", "in_progress", "open",
+        "closed",
+        "fix_shipped",
+        "in_progress",
+        "in_progress",
+        "open",
     ]
     assert ImprovementIssue.objects.filter(themes=largest).count() == 2
     assert not IssueEvent.objects.filter(notified_at__isnull=True).exists()

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 
 from improvement.models import ImprovementIssue
+from improvement.volumes.services import daily_volumes_refresh
 from improvement.workflow.selectors import (
     fix_list_visible,
     issue_events_visible,
@@ -12,7 +13,6 @@ from improvement.workflow.selectors import (
     priority_suggest,
     theme_evidence,
 )
-from improvement.volumes.services import daily_volumes_refresh
 from tests.factories import DepartmentFactory, DepartmentOwnerFactory, UserFactory
 from tests.improvement.workflow_factories import (
     WINDOW_END,
@@ -72,7 +72,10 @@ def test_theme_evidence_without_cases_is_zero_with_no_trend():
     evidence = theme_evidence(themes=[ThemeFactory()], window_end=WINDOW_END.date())
 
     assert (evidence["volume"], evidence["share"], evidence["trend_percent"], evidence["sample_cases"]) == (
-        0, 0.0, None, []
+        0,
+        0.0,
+        None,
+        [],
     )
 
 

@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from improvement.errors import TransitionNotAllowed
 from improvement.models import FixTicket, ImprovementIssue, IssueEvent, Theme
 from improvement.workflow.services.fixes import fix_record_verdict
 from improvement.workflow.services.issues import issue_close, issue_raise, issue_status_refresh, issue_update
-from improvement.errors import TransitionNotAllowed
 from improvement.workflow.transitions import issue_status_from_fixes
 from tests.factories import DepartmentFactory
 from tests.improvement.workflow_factories import (
@@ -36,7 +36,10 @@ def test_issue_raise_freezes_the_evidence_and_defaults_to_the_suggested_priority
     )
 
     assert (issue.title, issue.status, issue.raised_by, list(issue.themes.all())) == (
-        "Parcels go missing", Issue.OPEN, team_lead, [theme]
+        "Parcels go missing",
+        Issue.OPEN,
+        team_lead,
+        [theme],
     )
     assert (issue.evidence["volume"], issue.evidence["share"], issue.evidence["total_volume"]) == (3, 0.75, 4)
     assert (issue.suggested_priority, issue.priority) == ("high", "high")
@@ -139,5 +142,7 @@ def test_issue_status_refresh_audits_the_derived_change_as_the_system():
 
     assert issue.status == Issue.IN_PROGRESS
     assert IssueEvent.objects.filter(issue=issue).values_list("actor", "from_status", "to_status").get() == (
-        None, "open", "in_progress"
+        None,
+        "open",
+        "in_progress",
     )

@@ -10,9 +10,7 @@ from improvement.models import ClusteringRun
 pytestmark = pytest.mark.django_db
 
 
-def test_run_clustering_now_requests_a_run_without_a_selection(
-    client, staff_admin, django_capture_on_commit_callbacks
-):
+def test_run_clustering_now_requests_a_run_without_a_selection(client, staff_admin, django_capture_on_commit_callbacks):
     client.force_login(staff_admin)
     ClusteringRun.objects.create(status=ClusteringRun.Status.SUCCEEDED)
 
@@ -48,15 +46,11 @@ def test_run_clustering_now_warns_while_a_run_is_pending(client, staff_admin):
         follow=True,
     )
 
-    assert (
-        f"Clustering run {pending.pk} is already pending" in response.content.decode()
-    )
+    assert f"Clustering run {pending.pk} is already pending" in response.content.decode()
     assert ClusteringRun.objects.count() == 1
 
 
-@pytest.mark.parametrize(
-    "page", ["/admin/improvement/theme/", "/admin/improvement/themeevent/"]
-)
+@pytest.mark.parametrize("page", ["/admin/improvement/theme/", "/admin/improvement/themeevent/"])
 def test_theme_admin_pages_open(client, staff_admin, page):
     client.force_login(staff_admin)
 

@@ -4,9 +4,9 @@ import datetime
 
 import pytest
 
-from improvement.models import ThemeAlert
 from improvement.impact.selectors import theme_alert_badges, theme_alerts_latest
 from improvement.impact.services.alerts import emerging_test, spike_test, theme_spike_check
+from improvement.models import ThemeAlert
 from tests.factories import TeamLeadFactory
 from tests.improvement.impact_data import START, levels, volume_rows_create
 from tests.improvement.workflow_factories import ThemeFactory
@@ -75,15 +75,26 @@ def test_a_shrinking_new_theme_is_not_emerging():
 def test_badges_and_latest_alerts_come_from_the_stored_alerts():
     spiking, emerging = ThemeFactory(), ThemeFactory()
     ThemeAlert.objects.create(
-        theme=spiking, kind="spiking", detected_on=LAST_DAY - datetime.timedelta(days=1), window_start=START,
-        observed=60, expected=20.0, upper_bound=36.0,
+        theme=spiking,
+        kind="spiking",
+        detected_on=LAST_DAY - datetime.timedelta(days=1),
+        window_start=START,
+        observed=60,
+        expected=20.0,
+        upper_bound=36.0,
     )
     latest = ThemeAlert.objects.create(
-        theme=emerging, kind="emerging", detected_on=LAST_DAY, window_start=START, observed=20, expected=1.0,
+        theme=emerging,
+        kind="emerging",
+        detected_on=LAST_DAY,
+        window_start=START,
+        observed=20,
+        expected=1.0,
     )
 
     assert theme_alert_badges(since=LAST_DAY - datetime.timedelta(days=6)) == {
-        spiking.pk: {"spiking"}, emerging.pk: {"emerging"}
+        spiking.pk: {"spiking"},
+        emerging.pk: {"emerging"},
     }
     assert theme_alert_badges(since=LAST_DAY) == {emerging.pk: {"emerging"}}
     assert list(theme_alerts_latest()) == [latest]

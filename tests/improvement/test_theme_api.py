@@ -18,27 +18,17 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def reason_themes(airline_tweets) -> dict[str, Theme]:
     indices = list(range(450))
-    return themes_by_reason(
-        airline_tweets, store_cases(airline_tweets, indices), indices
-    )
+    return themes_by_reason(airline_tweets, store_cases(airline_tweets, indices), indices)
 
 
 def test_theme_list_gives_sizes_volumes_and_trend(api_client, executive, reason_themes):
     api_client.force_authenticate(executive)
     as_of = datetime.fromisoformat("2015-03-01T00:00:00+00:00")
     late = reason_themes["Late Flight"]
-    case_ids = sorted(
-        CaseTheme.objects.filter(theme=late).values_list("case_id", flat=True)
-    )
-    Case.objects.filter(id__in=case_ids[:30]).update(
-        received_at=as_of - timedelta(days=3)
-    )
-    Case.objects.filter(id__in=case_ids[30:50]).update(
-        received_at=as_of - timedelta(days=10)
-    )
-    Case.objects.filter(id__in=case_ids[50:]).update(
-        received_at=as_of - timedelta(days=40)
-    )
+    case_ids = sorted(CaseTheme.objects.filter(theme=late).values_list("case_id", flat=True))
+    Case.objects.filter(id__in=case_ids[:30]).update(received_at=as_of - timedelta(days=3))
+    Case.objects.filter(id__in=case_ids[30:50]).update(received_at=as_of - timedelta(days=10))
+    Case.objects.filter(id__in=case_ids[50:]).update(received_at=as_of - timedelta(days=40))
     daily_volumes_refresh()
 
     response = api_client.get("/api/themes/", {"as_of": "2015-03-01"})
@@ -68,19 +58,13 @@ def test_theme_list_gives_sizes_volumes_and_trend(api_client, executive, reason_
     }
 
 
-def test_theme_trend_is_null_without_cases_in_the_previous_week(
-    api_client, executive, reason_themes
-):
+def test_theme_trend_is_null_without_cases_in_the_previous_week(api_client, executive, reason_themes):
     api_client.force_authenticate(executive)
     late = reason_themes["Late Flight"]
-    Case.objects.filter(theme_link__theme=late).update(
-        received_at=datetime.fromisoformat("2015-02-28T00:00:00+00:00")
-    )
+    Case.objects.filter(theme_link__theme=late).update(received_at=datetime.fromisoformat("2015-02-28T00:00:00+00:00"))
     daily_volumes_refresh()
 
-    response = api_client.get(
-        f"/api/themes/{late.pk}/", {"as_of": "2015-03-01T00:00:00Z"}
-    )
+    response = api_client.get(f"/api/themes/{late.pk}/", {"as_of": "2015-03-01T00:00:00Z"})
 
     assert (response.data["volume_last_7_days"], response.data["trend"]) == (90, None)
 
@@ -91,23 +75,15 @@ def test_theme_list_refuses_a_bad_as_of(api_client, executive):
     response = api_client.get("/api/themes/", {"as_of": "yesterday"})
 
     assert response.status_code == 400
-    assert response.data == {
-        "as_of": ["'yesterday' is not a date or datetime (e.g. 2015-02-24)."]
-    }
+    assert response.data == {"as_of": ["'yesterday' is not a date or datetime (e.g. 2015-02-24)."]}
 
 
-def test_theme_list_filters_by_brand_channel_and_status(
-    api_client, team_lead, reason_themes, airline_tweets
-):
+def test_theme_list_filters_by_brand_channel_and_status(api_client, team_lead, reason_themes, airline_tweets):
     api_client.force_authenticate(team_lead)
-    Theme.objects.filter(pk=reason_themes["Lost Luggage"].pk).update(
-        status=Theme.Status.DORMANT
-    )
+    Theme.objects.filter(pk=reason_themes["Lost Luggage"].pk).update(status=Theme.Status.DORMANT)
     virgin_reasons = {
         reason
-        for reason, airline in zip(
-            airline_tweets.reasons, airline_tweets.airlines, strict=True
-        )
+        for reason, airline in zip(airline_tweets.reasons, airline_tweets.airlines, strict=True)
         if airline == "Virgin America"
     }
 
@@ -115,13 +91,9 @@ def test_theme_list_filters_by_brand_channel_and_status(
     by_channel = api_client.get("/api/themes/", {"channel": "email"})
     by_status = api_client.get("/api/themes/", {"status": "dormant"})
 
-    assert {row["id"] for row in by_brand.data["results"]} == {
-        reason_themes[reason].pk for reason in virgin_reasons
-    }
+    assert {row["id"] for row in by_brand.data["results"]} == {reason_themes[reason].pk for reason in virgin_reasons}
     assert by_channel.data["count"] == 0
-    assert [row["id"] for row in by_status.data["results"]] == [
-        reason_themes["Lost Luggage"].pk
-    ]
+    assert [row["id"] for row in by_status.data["results"]] == [reason_themes["Lost Luggage"].pk]
 
 
 def test_theme_list_refuses_a_bad_filter_value(api_client, team_lead):
@@ -143,18 +115,14 @@ def test_theme_list_needs_authentication(api_client, db):
     assert api_client.get("/api/themes/").status_code == 401
 
 
-def test_theme_detail_shows_representative_cases(
-    api_client, department_owner, reason_themes
-):
+def test_theme_detail_shows_representative_cases(api_client, department_owner, reason_themes):
     api_client.force_authenticate(department_owner)
     theme = reason_themes["Cancelled Flight"]
 
     response = api_client.get(f"/api/themes/{theme.pk}/")
 
     assert response.status_code == 200
-    assert [
-        case["id"] for case in response.data["representative_cases"]
-    ] == theme.representative_case_ids
+    assert [case["id"] for case in response.data["representative_cases"]] == theme.representative_case_ids
     assert set(response.data["representative_cases"][0]) == {
         "id",
         "text",
@@ -181,21 +149,14 @@ def test_rename_by_a_team_lead(api_client, team_lead, reason_themes):
     api_client.force_authenticate(team_lead)
     theme = reason_themes["Late Flight"]
 
-    response = api_client.post(
-        f"/api/themes/{theme.pk}/rename/", {"label": "Delays"}, format="json"
-    )
+    response = api_client.post(f"/api/themes/{theme.pk}/rename/", {"label": "Delays"}, format="json")
 
     assert response.status_code == 200
     assert (response.data["label"], response.data["is_label_custom"]) == (
         "Delays",
         True,
     )
-    assert (
-        ThemeEvent.objects.filter(
-            theme=theme, kind=ThemeEvent.Kind.RENAMED, actor=team_lead
-        ).count()
-        == 1
-    )
+    assert ThemeEvent.objects.filter(theme=theme, kind=ThemeEvent.Kind.RENAMED, actor=team_lead).count() == 1
 
 
 @pytest.mark.parametrize("reader", ["executive", "department_owner"])
@@ -203,9 +164,7 @@ def test_rename_is_refused_to_readers(api_client, request, reader, reason_themes
     api_client.force_authenticate(request.getfixturevalue(reader))
     theme = reason_themes["Late Flight"]
 
-    response = api_client.post(
-        f"/api/themes/{theme.pk}/rename/", {"label": "Delays"}, format="json"
-    )
+    response = api_client.post(f"/api/themes/{theme.pk}/rename/", {"label": "Delays"}, format="json")
 
     assert response.status_code == 403
     theme.refresh_from_db()
@@ -229,9 +188,7 @@ def test_merge_returns_the_survivor(api_client, staff_admin, reason_themes):
     api_client.force_authenticate(staff_admin)
     late, cancelled = reason_themes["Late Flight"], reason_themes["Cancelled Flight"]
 
-    response = api_client.post(
-        f"/api/themes/{late.pk}/merge/", {"into": cancelled.pk}, format="json"
-    )
+    response = api_client.post(f"/api/themes/{late.pk}/merge/", {"into": cancelled.pk}, format="json")
 
     assert response.status_code == 200
     assert (response.data["id"], response.data["size"]) == (cancelled.pk, 180)
@@ -243,9 +200,7 @@ def test_merge_into_itself_is_a_bad_request(api_client, team_lead, reason_themes
     api_client.force_authenticate(team_lead)
     late = reason_themes["Late Flight"]
 
-    response = api_client.post(
-        f"/api/themes/{late.pk}/merge/", {"into": late.pk}, format="json"
-    )
+    response = api_client.post(f"/api/themes/{late.pk}/merge/", {"into": late.pk}, format="json")
 
     assert response.status_code == 400
     assert response.data == {"into": ["A theme cannot be merged into itself."]}
@@ -254,9 +209,7 @@ def test_merge_into_itself_is_a_bad_request(api_client, team_lead, reason_themes
 def test_merge_of_a_merged_theme_is_a_conflict(api_client, team_lead, reason_themes):
     api_client.force_authenticate(team_lead)
     late, cancelled = reason_themes["Late Flight"], reason_themes["Cancelled Flight"]
-    api_client.post(
-        f"/api/themes/{late.pk}/merge/", {"into": cancelled.pk}, format="json"
-    )
+    api_client.post(f"/api/themes/{late.pk}/merge/", {"into": cancelled.pk}, format="json")
 
     response = api_client.post(
         f"/api/themes/{late.pk}/merge/",
@@ -268,9 +221,7 @@ def test_merge_of_a_merged_theme_is_a_conflict(api_client, team_lead, reason_the
     assert "already merged" in response.data["detail"]
 
 
-def test_merge_into_an_unknown_theme_is_a_bad_request(
-    api_client, team_lead, reason_themes
-):
+def test_merge_into_an_unknown_theme_is_a_bad_request(api_client, team_lead, reason_themes):
     api_client.force_authenticate(team_lead)
 
     response = api_client.post(
@@ -300,9 +251,7 @@ def test_split_of_a_dormant_theme_is_a_conflict(api_client, team_lead, reason_th
     theme = reason_themes["Customer Service Issue"]
     Theme.objects.filter(pk=theme.pk).update(status=Theme.Status.DORMANT)
 
-    response = api_client.post(
-        f"/api/themes/{theme.pk}/split/", {"parts": 2}, format="json"
-    )
+    response = api_client.post(f"/api/themes/{theme.pk}/split/", {"parts": 2}, format="json")
 
     assert response.status_code == 409
 
@@ -323,9 +272,7 @@ def test_split_refuses_too_many_parts(api_client, team_lead, reason_themes):
 def test_move_cases_to_another_theme(api_client, team_lead, reason_themes):
     api_client.force_authenticate(team_lead)
     late, cancelled = reason_themes["Late Flight"], reason_themes["Cancelled Flight"]
-    moved = sorted(
-        CaseTheme.objects.filter(theme=late).values_list("case_id", flat=True)
-    )[:2]
+    moved = sorted(CaseTheme.objects.filter(theme=late).values_list("case_id", flat=True))[:2]
 
     response = api_client.post(
         f"/api/themes/{late.pk}/move-cases/",
@@ -335,19 +282,15 @@ def test_move_cases_to_another_theme(api_client, team_lead, reason_themes):
 
     assert response.status_code == 200
     assert (response.data["id"], response.data["size"]) == (cancelled.pk, 92)
-    assert set(
-        CaseTheme.objects.filter(case_id__in=moved).values_list("theme_id", "source")
-    ) == {(cancelled.pk, "manual")}
+    assert set(CaseTheme.objects.filter(case_id__in=moved).values_list("theme_id", "source")) == {
+        (cancelled.pk, "manual")
+    }
 
 
-def test_move_cases_not_in_the_theme_is_a_bad_request(
-    api_client, team_lead, reason_themes
-):
+def test_move_cases_not_in_the_theme_is_a_bad_request(api_client, team_lead, reason_themes):
     api_client.force_authenticate(team_lead)
     late, cancelled = reason_themes["Late Flight"], reason_themes["Cancelled Flight"]
-    elsewhere = CaseTheme.objects.filter(theme=cancelled).values_list(
-        "case_id", flat=True
-    )[0]
+    elsewhere = CaseTheme.objects.filter(theme=cancelled).values_list("case_id", flat=True)[0]
 
     response = api_client.post(
         f"/api/themes/{late.pk}/move-cases/",
@@ -359,9 +302,7 @@ def test_move_cases_not_in_the_theme_is_a_bad_request(
     assert response.data == {"case_ids": [f"Not in theme {late.pk}: {elsewhere}."]}
 
 
-def test_move_cases_into_a_merged_theme_is_a_conflict(
-    api_client, team_lead, reason_themes
-):
+def test_move_cases_into_a_merged_theme_is_a_conflict(api_client, team_lead, reason_themes):
     api_client.force_authenticate(team_lead)
     late, cancelled = reason_themes["Late Flight"], reason_themes["Cancelled Flight"]
     api_client.post(
@@ -380,9 +321,7 @@ def test_move_cases_into_a_merged_theme_is_a_conflict(
     assert response.status_code == 409
 
 
-def test_request_a_clustering_run(
-    api_client, team_lead, django_capture_on_commit_callbacks
-):
+def test_request_a_clustering_run(api_client, team_lead, django_capture_on_commit_callbacks):
     api_client.force_authenticate(team_lead)
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -401,35 +340,26 @@ def test_request_a_clustering_run(
     assert len(callbacks) == 1
 
 
-def test_request_a_clustering_run_while_one_is_pending_is_a_conflict(
-    api_client, team_lead
-):
+def test_request_a_clustering_run_while_one_is_pending_is_a_conflict(api_client, team_lead):
     api_client.force_authenticate(team_lead)
     pending = ClusteringRun.objects.create()
 
     response = api_client.post("/api/clustering-runs/", {}, format="json")
 
     assert response.status_code == 409
-    assert (
-        response.data["detail"]
-        == f"Clustering run {pending.pk} is already pending; wait for it to finish."
-    )
+    assert response.data["detail"] == f"Clustering run {pending.pk} is already pending; wait for it to finish."
 
 
 def test_request_a_clustering_run_is_refused_to_executives(api_client, executive):
     api_client.force_authenticate(executive)
 
-    assert (
-        api_client.post("/api/clustering-runs/", {}, format="json").status_code == 403
-    )
+    assert api_client.post("/api/clustering-runs/", {}, format="json").status_code == 403
     assert ClusteringRun.objects.count() == 0
 
 
 def test_list_clustering_runs(api_client, executive):
     api_client.force_authenticate(executive)
-    older = ClusteringRun.objects.create(
-        status=ClusteringRun.Status.FAILED, error="boom"
-    )
+    older = ClusteringRun.objects.create(status=ClusteringRun.Status.FAILED, error="boom")
     newer = ClusteringRun.objects.create(status=ClusteringRun.Status.SUCCEEDED)
 
     response = api_client.get("/api/clustering-runs/")

@@ -11,9 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_cluster_themes_command_reports_a_failed_run():
-    with pytest.raises(
-        CommandError, match="failed: ClusteringError: No embedded cases to cluster."
-    ):
+    with pytest.raises(CommandError, match="failed: ClusteringError: No embedded cases to cluster."):
         call_command("cluster_themes")
 
     assert ClusteringRun.objects.get().trigger == ClusteringRun.Trigger.COMMAND

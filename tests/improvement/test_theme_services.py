@@ -12,8 +12,8 @@ from cases.embedding import (
     embedding_to_bytes,
 )
 from cases.models import Case
-from improvement.models import CaseTheme, ClusteringRun, Theme, ThemeEvent
 from improvement.errors import ThemeStateError
+from improvement.models import CaseTheme, ClusteringRun, Theme, ThemeEvent
 from improvement.themes.ml import ExistingTheme, theme_match_clusters, theme_sticky_assignments
 from improvement.themes.selectors import theme_stop_words
 from improvement.themes.services.assignment import theme_assign_new_cases
@@ -40,19 +40,13 @@ def _assignments() -> dict[int, int | None]:
 
 
 def _theme_rows() -> list[tuple]:
-    return list(
-        Theme.objects.order_by("id").values_list(
-            "id", "label", "status", "size", "centroid", "keywords"
-        )
-    )
+    return list(Theme.objects.order_by("id").values_list("id", "label", "status", "size", "centroid", "keywords"))
 
 
 # --- clustering runs -----------------------------------------------------------------------------------------------
 
 
-def test_clustering_run_finds_themes_and_assigns_every_case(
-    airline_tweets, django_capture_on_commit_callbacks
-):
+def test_clustering_run_finds_themes_and_assigns_every_case(airline_tweets, django_capture_on_commit_callbacks):
     store_cases(airline_tweets)
 
     run = _run(django_capture_on_commit_callbacks)
@@ -66,24 +60,16 @@ def test_clustering_run_finds_themes_and_assigns_every_case(
     unassigned = CaseTheme.objects.filter(theme__isnull=True).count()
     assert unassigned == round(run.outlier_share * 450)
     assert sum(Theme.objects.values_list("size", flat=True)) == 450 - unassigned
-    assert (
-        ThemeEvent.objects.filter(kind=ThemeEvent.Kind.CREATED, run=run).count()
-        == run.theme_count
-    )
+    assert ThemeEvent.objects.filter(kind=ThemeEvent.Kind.CREATED, run=run).count() == run.theme_count
 
 
-def test_clustering_run_keeps_brand_names_out_of_labels(
-    airline_tweets, django_capture_on_commit_callbacks
-):
+def test_clustering_run_keeps_brand_names_out_of_labels(airline_tweets, django_capture_on_commit_callbacks):
     store_cases(airline_tweets)
 
     _run(django_capture_on_commit_callbacks)
 
     words = {
-        word
-        for keywords in Theme.objects.values_list("keywords", flat=True)
-        for k in keywords
-        for word in k.split()
+        word for keywords in Theme.objects.values_list("keywords", flat=True) for k in keywords for word in k.split()
     }
     assert words.isdisjoint(
         {
@@ -152,9 +138,7 @@ def test_custom_label_survives_a_refit_and_the_model_label_is_refreshed(
     )
 
 
-def test_theme_no_longer_found_goes_dormant(
-    airline_tweets, django_capture_on_commit_callbacks
-):
+def test_theme_no_longer_found_goes_dormant(airline_tweets, django_capture_on_commit_callbacks):
     store_cases(airline_tweets)
     _run(django_capture_on_commit_callbacks)
     # A theme of an earlier, different data set: its cases are gone and nothing near its centroid is left.
@@ -169,17 +153,10 @@ def test_theme_no_longer_found_goes_dormant(
     gone.refresh_from_db()
     assert gone.status == Theme.Status.DORMANT
     assert second.dormant_theme_count == 1
-    assert (
-        ThemeEvent.objects.filter(
-            theme=gone, kind=ThemeEvent.Kind.DORMANT, run=second
-        ).count()
-        == 1
-    )
+    assert ThemeEvent.objects.filter(theme=gone, kind=ThemeEvent.Kind.DORMANT, run=second).count() == 1
 
 
-def test_dormant_theme_found_again_is_reactivated_with_its_id(
-    airline_tweets, django_capture_on_commit_callbacks
-):
+def test_dormant_theme_found_again_is_reactivated_with_its_id(airline_tweets, django_capture_on_commit_callbacks):
     store_cases(airline_tweets)
     _run(django_capture_on_commit_callbacks)
     theme = Theme.objects.order_by("-size", "id").first()
@@ -193,12 +170,7 @@ def test_dormant_theme_found_again_is_reactivated_with_its_id(
     assert (theme.status, theme.last_seen_run_id) == (Theme.Status.ACTIVE, third.pk)
     assert theme.size == CaseTheme.objects.filter(theme=theme).count() > 0
     assert third.new_theme_count == 0
-    assert (
-        ThemeEvent.objects.filter(
-            theme=theme, kind=ThemeEvent.Kind.REACTIVATED, run=third
-        ).count()
-        == 1
-    )
+    assert ThemeEvent.objects.filter(theme=theme, kind=ThemeEvent.Kind.REACTIVATED, run=third).count() == 1
 
 
 def test_run_over_a_case_with_a_malformed_embedding_fails_and_changes_nothing(
@@ -230,9 +202,7 @@ def test_run_with_no_embedded_cases_fails(db, django_capture_on_commit_callbacks
     assert Theme.objects.count() == 0
 
 
-def test_executing_a_run_twice_does_the_work_once(
-    airline_tweets, django_capture_on_commit_callbacks
-):
+def test_executing_a_run_twice_does_the_work_once(airline_tweets, django_capture_on_commit_callbacks):
     store_cases(airline_tweets)
     run = _run(django_capture_on_commit_callbacks)
     events = ThemeEvent.objects.count()
@@ -246,36 +216,26 @@ def test_executing_a_run_twice_does_the_work_once(
     assert ThemeEvent.objects.count() == events
 
 
-def test_run_request_is_refused_while_another_run_is_pending(
-    db, django_capture_on_commit_callbacks
-):
+def test_run_request_is_refused_while_another_run_is_pending(db, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
         pending = clustering_run_request(trigger=ClusteringRun.Trigger.API)
 
-    with pytest.raises(
-        ThemeStateError, match=f"Clustering run {pending.pk} is already pending"
-    ):
+    with pytest.raises(ThemeStateError, match=f"Clustering run {pending.pk} is already pending"):
         clustering_run_request(trigger=ClusteringRun.Trigger.API)
 
 
-def test_refit_keeps_manual_moves(
-    airline_tweets, team_lead, django_capture_on_commit_callbacks
-):
+def test_refit_keeps_manual_moves(airline_tweets, team_lead, django_capture_on_commit_callbacks):
     cases = store_cases(airline_tweets)
     _run(django_capture_on_commit_callbacks)
     first, second = Theme.objects.order_by("-size", "id")[:2]
-    moved = list(
-        CaseTheme.objects.filter(theme=first)
-        .order_by("case_id")
-        .values_list("case_id", flat=True)[:3]
-    )
+    moved = list(CaseTheme.objects.filter(theme=first).order_by("case_id").values_list("case_id", flat=True)[:3])
     theme_move_cases(case_ids=moved, to=second, by=team_lead)
 
     _run(django_capture_on_commit_callbacks)
 
-    assert set(
-        CaseTheme.objects.filter(case_id__in=moved).values_list("theme_id", "source")
-    ) == {(second.pk, CaseTheme.Source.MANUAL)}
+    assert set(CaseTheme.objects.filter(case_id__in=moved).values_list("theme_id", "source")) == {
+        (second.pk, CaseTheme.Source.MANUAL)
+    }
     assert len(cases) == 450
 
 
@@ -309,9 +269,7 @@ def test_match_pairs_clusters_with_the_themes_sharing_their_cases():
 def test_match_brings_back_a_theme_without_cases_on_a_close_centroid_only():
     close = np.array([1.0, 0.1, 0.0], dtype=np.float32)
     themes = [
-        ExistingTheme(
-            theme_id=20, centroid=close / np.linalg.norm(close), case_ids=frozenset()
-        ),
+        ExistingTheme(theme_id=20, centroid=close / np.linalg.norm(close), case_ids=frozenset()),
         ExistingTheme(
             theme_id=21,
             centroid=np.array([0.6, 0.8, 0.0], dtype=np.float32),
@@ -380,9 +338,7 @@ def test_new_cases_wait_for_the_first_run_when_there_are_no_themes(airline_tweet
 @pytest.fixture
 def reason_themes(airline_tweets) -> dict[str, Theme]:
     indices = list(range(450))
-    return themes_by_reason(
-        airline_tweets, store_cases(airline_tweets, indices), indices
-    )
+    return themes_by_reason(airline_tweets, store_cases(airline_tweets, indices), indices)
 
 
 def test_rename_sets_a_custom_label_with_history(reason_themes, team_lead):
@@ -404,9 +360,7 @@ def test_rename_refuses_an_empty_label(reason_themes, team_lead):
         theme_rename(theme=reason_themes["Late Flight"], label="   ", by=team_lead)
 
 
-def test_merge_moves_cases_to_the_survivor_and_points_the_merged_theme_at_it(
-    reason_themes, team_lead
-):
+def test_merge_moves_cases_to_the_survivor_and_points_the_merged_theme_at_it(reason_themes, team_lead):
     late, cancelled = reason_themes["Late Flight"], reason_themes["Cancelled Flight"]
 
     survivor = theme_merge(theme=late, into=cancelled, by=team_lead)
@@ -421,19 +375,12 @@ def test_merge_moves_cases_to_the_survivor_and_points_the_merged_theme_at_it(
     assert survivor.size == 180
     assert CaseTheme.objects.filter(theme=cancelled).count() == 180
     assert CaseTheme.objects.filter(theme=late).count() == 0
-    assert (
-        CaseTheme.objects.filter(
-            theme=cancelled, source=CaseTheme.Source.MANUAL
-        ).count()
-        == 90
-    )
+    assert CaseTheme.objects.filter(theme=cancelled, source=CaseTheme.Source.MANUAL).count() == 90
     assert ThemeEvent.objects.get(theme=late, kind=ThemeEvent.Kind.MERGED).data == {
         "into": cancelled.pk,
         "case_count": 90,
     }
-    assert ThemeEvent.objects.get(
-        theme=cancelled, kind=ThemeEvent.Kind.MERGED
-    ).data == {
+    assert ThemeEvent.objects.get(theme=cancelled, kind=ThemeEvent.Kind.MERGED).data == {
         "absorbed": late.pk,
         "case_count": 90,
     }
@@ -448,9 +395,7 @@ def test_merge_refuses_a_theme_already_merged(reason_themes, team_lead):
 
 
 def test_merge_refuses_a_dormant_survivor(reason_themes, team_lead):
-    Theme.objects.filter(pk=reason_themes["Lost Luggage"].pk).update(
-        status=Theme.Status.DORMANT
-    )
+    Theme.objects.filter(pk=reason_themes["Lost Luggage"].pk).update(status=Theme.Status.DORMANT)
 
     with pytest.raises(ThemeStateError, match="merge only into an active theme"):
         theme_merge(
@@ -460,9 +405,7 @@ def test_merge_refuses_a_dormant_survivor(reason_themes, team_lead):
         )
 
 
-def test_split_keeps_the_largest_part_on_the_original_and_labels_the_rest(
-    reason_themes, team_lead
-):
+def test_split_keeps_the_largest_part_on_the_original_and_labels_the_rest(reason_themes, team_lead):
     theme = reason_themes["Customer Service Issue"]
 
     original, part = theme_split(theme=theme, parts=2, by=team_lead)
@@ -471,10 +414,7 @@ def test_split_keeps_the_largest_part_on_the_original_and_labels_the_rest(
     assert original.size + part.size == 90
     assert original.size >= part.size > 0
     assert CaseTheme.objects.filter(theme=original).count() == original.size
-    assert (
-        CaseTheme.objects.filter(theme=part, source=CaseTheme.Source.MANUAL).count()
-        == part.size
-    )
+    assert CaseTheme.objects.filter(theme=part, source=CaseTheme.Source.MANUAL).count() == part.size
     assert part.label != "unlabelled" and part.keywords
     assert embedding_from_bytes(part.centroid).shape == (EMBEDDING_DIMENSION,)
     assert ThemeEvent.objects.get(theme=original, kind=ThemeEvent.Kind.SPLIT).data == {
@@ -495,43 +435,31 @@ def test_split_refuses_a_merged_theme(reason_themes, team_lead):
         theme_split(theme=late, by=team_lead)
 
 
-def test_move_cases_makes_manual_links_keeps_sizes_and_history(
-    reason_themes, team_lead
-):
+def test_move_cases_makes_manual_links_keeps_sizes_and_history(reason_themes, team_lead):
     late, cancelled = reason_themes["Late Flight"], reason_themes["Cancelled Flight"]
-    moved = sorted(
-        CaseTheme.objects.filter(theme=late).values_list("case_id", flat=True)
-    )[:4]
+    moved = sorted(CaseTheme.objects.filter(theme=late).values_list("case_id", flat=True))[:4]
 
     theme_move_cases(case_ids=moved, to=cancelled, by=team_lead, from_theme=late)
 
     late.refresh_from_db()
     cancelled.refresh_from_db()
     assert (late.size, cancelled.size) == (86, 94)
-    assert set(
-        CaseTheme.objects.filter(case_id__in=moved).values_list("theme_id", "source")
-    ) == {(cancelled.pk, CaseTheme.Source.MANUAL)}
-    assert ThemeEvent.objects.get(
-        theme=cancelled, kind=ThemeEvent.Kind.CASES_MOVED
-    ).data == {
+    assert set(CaseTheme.objects.filter(case_id__in=moved).values_list("theme_id", "source")) == {
+        (cancelled.pk, CaseTheme.Source.MANUAL)
+    }
+    assert ThemeEvent.objects.get(theme=cancelled, kind=ThemeEvent.Kind.CASES_MOVED).data == {
         "case_ids": moved,
         "from": {str(late.pk): moved},
     }
-    assert ThemeEvent.objects.get(
-        theme=late, kind=ThemeEvent.Kind.CASES_MOVED
-    ).data == {
+    assert ThemeEvent.objects.get(theme=late, kind=ThemeEvent.Kind.CASES_MOVED).data == {
         "case_ids": moved,
         "to": cancelled.pk,
     }
 
 
-def test_move_cases_refuses_unknown_case_ids_and_changes_nothing(
-    reason_themes, team_lead
-):
+def test_move_cases_refuses_unknown_case_ids_and_changes_nothing(reason_themes, team_lead):
     late = reason_themes["Late Flight"]
-    moved = list(
-        CaseTheme.objects.filter(theme=late).values_list("case_id", flat=True)[:1]
-    )
+    moved = list(CaseTheme.objects.filter(theme=late).values_list("case_id", flat=True)[:1])
 
     with pytest.raises(ValidationError, match="Unknown case ids: 999999"):
         theme_move_cases(
@@ -552,26 +480,16 @@ def test_move_cases_refuses_unknown_case_ids_and_changes_nothing(
         (None, False),
     ],
 )
-def test_only_team_leads_and_staff_admins_curate(
-    reason_themes, request, role_factory, is_allowed
-):
-    user = (
-        request.getfixturevalue(role_factory)
-        if role_factory
-        else UserFactory(username="no-role")
-    )
+def test_only_team_leads_and_staff_admins_curate(reason_themes, request, role_factory, is_allowed):
+    user = request.getfixturevalue(role_factory) if role_factory else UserFactory(username="no-role")
     late, cancelled = reason_themes["Late Flight"], reason_themes["Cancelled Flight"]
-    one_case = list(
-        CaseTheme.objects.filter(theme=late).values_list("case_id", flat=True)[:1]
-    )
+    one_case = list(CaseTheme.objects.filter(theme=late).values_list("case_id", flat=True)[:1])
     curations = [
         lambda: theme_rename(theme=late, label="Late", by=user),
         lambda: theme_move_cases(case_ids=one_case, to=cancelled, by=user),
         lambda: theme_split(theme=cancelled, by=user),
         lambda: theme_merge(theme=late, into=cancelled, by=user),
-        lambda: clustering_run_request(
-            trigger=ClusteringRun.Trigger.API, requested_by=user
-        ),
+        lambda: clustering_run_request(trigger=ClusteringRun.Trigger.API, requested_by=user),
     ]
     for curation in curations:
         if is_allowed:
@@ -620,17 +538,11 @@ def test_refit_keeps_a_theme_split_from_a_neighbour_while_its_cases_stay_close(
     _run(django_capture_on_commit_callbacks)
     largest = Theme.objects.order_by("-size", "id").first()
     # As if an earlier fit had found two themes where this one is: half its cases, nearest each other, apart.
-    members = np.array(
-        sorted(
-            CaseTheme.objects.filter(theme=largest).values_list("case_id", flat=True)
-        )
-    )
+    members = np.array(sorted(CaseTheme.objects.filter(theme=largest).values_list("case_id", flat=True)))
     vectors = np.stack(
         [
             embedding_from_bytes(data)
-            for data in Case.objects.filter(id__in=members)
-            .order_by("id")
-            .values_list("embedding", flat=True)
+            for data in Case.objects.filter(id__in=members).order_by("id").values_list("embedding", flat=True)
         ]
     )
     direction = vectors[0] - embedding_from_bytes(largest.centroid)

@@ -1,4 +1,5 @@
 """The daily count tables follow every change of a case's theme: arrival, merge, move."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,9 +27,14 @@ def _unit(index: int) -> np.ndarray:
 
 def _embedded_case(external_id: str, direction: int) -> Case:
     return Case.objects.create(
-        channel="twitter", external_id=external_id, brand="Skyway", text="my bag is lost",
-        received_at=dt.datetime(2026, 3, 2, 12, tzinfo=dt.UTC), embedding=embedding_to_bytes(_unit(direction)),
-        embedding_model="all-MiniLM-L6-v2", embedded_at=dt.datetime(2026, 3, 2, 13, tzinfo=dt.UTC),
+        channel="twitter",
+        external_id=external_id,
+        brand="Skyway",
+        text="my bag is lost",
+        received_at=dt.datetime(2026, 3, 2, 12, tzinfo=dt.UTC),
+        embedding=embedding_to_bytes(_unit(direction)),
+        embedding_model="all-MiniLM-L6-v2",
+        embedded_at=dt.datetime(2026, 3, 2, 13, tzinfo=dt.UTC),
     )
 
 
@@ -44,7 +50,10 @@ def test_new_cases_count_in_the_total_when_they_arrive_even_before_any_theme_exi
     django_capture_on_commit_callbacks,
 ):
     row = {
-        "external_id": "1", "channel": "twitter", "brand": "Skyway", "text": "my bag is lost",
+        "external_id": "1",
+        "channel": "twitter",
+        "brand": "Skyway",
+        "text": "my bag is lost",
         "received_at": "2026-03-02T12:00:00+00:00",
     }
 

@@ -1,4 +1,5 @@
 """The ML seam on real airline tweets with the real embedding model (small slices, so the suite stays fast)."""
+
 from __future__ import annotations
 
 import functools
@@ -25,8 +26,20 @@ AIRLINE_NAMES = {
     "Delta": ["Delta", "JetBlue"],
 }
 BRAND_STOP_WORDS = sorted({name for names in AIRLINE_NAMES.values() for name in names} | {"JetBlue"})
-BRAND_WORDS = {"virgin", "america", "virginamerica", "united", "usairways", "airways", "american", "americanair",
-               "southwest", "southwestair", "delta", "jetblue"}
+BRAND_WORDS = {
+    "virgin",
+    "america",
+    "virginamerica",
+    "united",
+    "usairways",
+    "airways",
+    "american",
+    "americanair",
+    "southwest",
+    "southwestair",
+    "delta",
+    "jetblue",
+}
 REASONS = ("Lost Luggage", "Cancelled Flight", "Customer Service Issue", "Flight Booking Problems")
 PER_REASON = 100
 
@@ -52,7 +65,10 @@ def _airline_slice(path: Path) -> tuple[list[str], list[str], np.ndarray]:
 def _fitted(path: Path, random_state: int) -> themes.FitResult:
     texts, _, embeddings = _airline_slice(path)
     return themes.fit(
-        texts=texts, embeddings=embeddings, stop_words=BRAND_STOP_WORDS, random_state=random_state,
+        texts=texts,
+        embeddings=embeddings,
+        stop_words=BRAND_STOP_WORDS,
+        random_state=random_state,
         embedding_model=EMBEDDING_MODEL_NAME,
     )
 
@@ -149,8 +165,9 @@ def test_assign_leaves_a_row_unassigned_below_the_threshold():
     rows = np.array([[0.9, 0.1], [0.2, 0.8], [-1.0, -1.0]], dtype=np.float32)
     index, similarity = themes.assign(embeddings=rows, centroids=centroids, threshold=0.5)
     assert index.tolist() == [0, 1, -1]
-    np.testing.assert_allclose(similarity, [0.9 / np.hypot(0.9, 0.1), 0.8 / np.hypot(0.2, 0.8), -np.sqrt(0.5)],
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        similarity, [0.9 / np.hypot(0.9, 0.1), 0.8 / np.hypot(0.2, 0.8), -np.sqrt(0.5)], rtol=1e-5
+    )
 
 
 def test_assign_without_centroids_leaves_everything_unassigned():
@@ -176,9 +193,7 @@ def test_fit_on_one_reason_alone_finds_at_most_a_few_themes(airline_slice):
 
 
 def test_merge_similar_groups_joins_groups_that_differ_from_the_rest_the_same_way():
-    embeddings = np.array(
-        [[1, 0.1, 0]] * 2 + [[1, -0.1, 0]] * 2 + [[-1, 0, 0]] * 4 + [[0, 0, 1]], dtype=np.float32
-    )
+    embeddings = np.array([[1, 0.1, 0]] * 2 + [[1, -0.1, 0]] * 2 + [[-1, 0, 0]] * 4 + [[0, 0, 1]], dtype=np.float32)
     groups = np.array([0, 0, 1, 1, 2, 2, 2, 2, -1])
     merged = merge_similar_groups(embeddings=embeddings, groups=groups, group_count=3)
     assert merged.tolist() == [0, 0, 0, 0, 1, 1, 1, 1, -1]
@@ -191,14 +206,10 @@ def test_merge_similar_groups_keeps_unrelated_groups_apart():
 
 
 def test_merge_similar_groups_never_merges_groups_anchored_to_different_previous_themes():
-    embeddings = np.array(
-        [[1, 0.1, 0]] * 2 + [[1, -0.1, 0]] * 2 + [[-1, 0, 0]] * 4 + [[0, 0, 1]], dtype=np.float32
-    )
+    embeddings = np.array([[1, 0.1, 0]] * 2 + [[1, -0.1, 0]] * 2 + [[-1, 0, 0]] * 4 + [[0, 0, 1]], dtype=np.float32)
     groups = np.array([0, 0, 1, 1, 2, 2, 2, 2, -1])
     previous_themes = np.array([7, 7, 9, 9, -1, -1, -1, -1, -1])
-    merged = merge_similar_groups(
-        embeddings=embeddings, groups=groups, group_count=3, previous_themes=previous_themes
-    )
+    merged = merge_similar_groups(embeddings=embeddings, groups=groups, group_count=3, previous_themes=previous_themes)
     assert merged.tolist() == [0, 0, 1, 1, 2, 2, 2, 2, -1]
 
 
@@ -209,25 +220,24 @@ def test_merge_similar_groups_merges_groups_anchored_to_the_same_previous_theme_
     groups = np.array([0, 0, 1, 1, 2, 2, 3, 3, 3, 3, 3, 3])
     # Group 1 is anchored to theme 7 (one of its two members, 50%); group 2 has no previous theme.
     previous_themes = np.array([7, 7, 7, -1, -1, -1, 4, 4, 4, 4, 4, 4])
-    merged = merge_similar_groups(
-        embeddings=embeddings, groups=groups, group_count=4, previous_themes=previous_themes
-    )
+    merged = merge_similar_groups(embeddings=embeddings, groups=groups, group_count=4, previous_themes=previous_themes)
     assert merged.tolist() == [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1]
 
 
 def test_fit_records_how_many_themes_hdbscan_found_before_merging(fitted):
     assert fitted.parameters["hdbscan_theme_count"] >= len(fitted.clusters)
     assert fitted.parameters["merge"] == {
-        "linkage": "average", "similarity": MERGE_SIMILARITY, "centred_on": "corpus mean",
-        "cannot_link": "different previous themes", "anchor_share": 0.5,
+        "linkage": "average",
+        "similarity": MERGE_SIMILARITY,
+        "centred_on": "corpus mean",
+        "cannot_link": "different previous themes",
+        "anchor_share": 0.5,
     }
 
 
 def test_fit_refuses_previous_themes_of_another_length():
     with pytest.raises(ValueError, match="2 texts but 1 previous themes"):
-        themes.fit(
-            texts=["a", "b"], embeddings=np.ones((2, 384), dtype=np.float32), previous_themes=np.array([3])
-        )
+        themes.fit(texts=["a", "b"], embeddings=np.ones((2, 384), dtype=np.float32), previous_themes=np.array([3]))
 
 
 def test_fit_refuses_texts_and_embeddings_of_different_lengths():
@@ -262,17 +272,38 @@ def _evaluate(shared_data, *extra: str) -> dict:
 
     output = StringIO()
     call_command(
-        "evaluate_themes", "--csv", str(shared_data / "airline_tweets.csv"), "--text-column", "text",
-        "--label-column", "negativereason", "--brand-column", "airline", "--filter", "airline_sentiment=negative",
-        "--exclude-label", "Can't Tell", *extra, stdout=output, stderr=StringIO(),
+        "evaluate_themes",
+        "--csv",
+        str(shared_data / "airline_tweets.csv"),
+        "--text-column",
+        "text",
+        "--label-column",
+        "negativereason",
+        "--brand-column",
+        "airline",
+        "--filter",
+        "airline_sentiment=negative",
+        "--exclude-label",
+        "Can't Tell",
+        *extra,
+        stdout=output,
+        stderr=StringIO(),
     )
     return json.loads(output.getvalue().strip().splitlines()[-1])
 
 
 def test_evaluate_themes_scores_a_slice_of_airline_negatives(shared_data):
     result = _evaluate(shared_data, "--limit", "1500")
-    assert set(result) >= {"nmi", "ari", "homogeneity", "completeness", "n_themes", "outlier_share", "seconds",
-                           "labels"}
+    assert set(result) >= {
+        "nmi",
+        "ari",
+        "homogeneity",
+        "completeness",
+        "n_themes",
+        "outlier_share",
+        "seconds",
+        "labels",
+    }
     assert result["rows"] == 1500
     assert result["nmi"] >= 0.2
     assert result["outlier_share"] <= 0.15
@@ -283,22 +314,41 @@ def test_evaluate_themes_scores_a_slice_of_airline_negatives(shared_data):
 def test_evaluate_themes_refuses_an_unknown_column(shared_data):
     with pytest.raises(CommandError, match="column\\(s\\) not in .*: reason"):
         call_command(
-            "evaluate_themes", "--csv", str(shared_data / "airline_tweets.csv"), "--text-column", "text",
-            "--label-column", "reason",
+            "evaluate_themes",
+            "--csv",
+            str(shared_data / "airline_tweets.csv"),
+            "--text-column",
+            "text",
+            "--label-column",
+            "reason",
         )
 
 
 def test_evaluate_themes_refuses_a_malformed_filter(shared_data):
     with pytest.raises(CommandError, match="--filter takes COLUMN=VALUE"):
         call_command(
-            "evaluate_themes", "--csv", str(shared_data / "airline_tweets.csv"), "--text-column", "text",
-            "--label-column", "negativereason", "--filter", "airline_sentiment",
+            "evaluate_themes",
+            "--csv",
+            str(shared_data / "airline_tweets.csv"),
+            "--text-column",
+            "text",
+            "--label-column",
+            "negativereason",
+            "--filter",
+            "airline_sentiment",
         )
 
 
 def test_evaluate_themes_refuses_filters_that_leave_no_rows(shared_data):
     with pytest.raises(CommandError, match="no rows left after the filters"):
         call_command(
-            "evaluate_themes", "--csv", str(shared_data / "airline_tweets.csv"), "--text-column", "text",
-            "--label-column", "negativereason", "--filter", "airline=Nowhere Air",
+            "evaluate_themes",
+            "--csv",
+            str(shared_data / "airline_tweets.csv"),
+            "--text-column",
+            "text",
+            "--label-column",
+            "negativereason",
+            "--filter",
+            "airline=Nowhere Air",
         )

@@ -14,7 +14,10 @@ pytestmark = pytest.mark.django_db
 
 def _case(external_id: str, received_at: str, *, brand: str = "Skyway", channel: str = "twitter") -> Case:
     return Case.objects.create(
-        channel=channel, external_id=external_id, brand=brand, text="my bag never arrived",
+        channel=channel,
+        external_id=external_id,
+        brand=brand,
+        text="my bag never arrived",
         received_at=dt.datetime.fromisoformat(received_at),
     )
 
@@ -36,7 +39,9 @@ def test_refresh_counts_cases_per_local_day_brand_and_channel(settings, luggage_
 
     assert written == 4
     assert list(DailyTotalVolume.objects.values_list("day", "channel", "count")) == [
-        (dt.date(2026, 3, 1), "twitter", 1), (dt.date(2026, 3, 2), "chat", 1), (dt.date(2026, 3, 2), "twitter", 1),
+        (dt.date(2026, 3, 1), "twitter", 1),
+        (dt.date(2026, 3, 2), "chat", 1),
+        (dt.date(2026, 3, 2), "twitter", 1),
     ]
     assert list(DailyThemeVolume.objects.values_list("day", "theme_id", "count")) == [
         (dt.date(2026, 3, 1), luggage_theme.id, 1),
@@ -53,7 +58,8 @@ def test_refresh_for_cases_recounts_only_their_days_and_is_safe_to_repeat(luggag
     daily_volumes_refresh_for_cases(case_ids=[later.id])
 
     assert list(DailyTotalVolume.objects.values_list("day", "count")) == [
-        (dt.date(2026, 3, 1), 1), (dt.date(2026, 3, 3), 1),
+        (dt.date(2026, 3, 1), 1),
+        (dt.date(2026, 3, 3), 1),
     ]
     assert list(DailyThemeVolume.objects.values_list("day", "count")) == [(dt.date(2026, 3, 3), 1)]
 
@@ -69,7 +75,12 @@ def test_series_fill_empty_days_with_zero_and_filter_by_brand(luggage_theme):
         theme_ids=[luggage_theme.id], start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 3), brand="Skyway"
     )
 
-    assert total == [(dt.date(2026, 3, 1), 2), (dt.date(2026, 3, 2), 0), (dt.date(2026, 3, 3), 1), (dt.date(2026, 3, 4), 0)]
+    assert total == [
+        (dt.date(2026, 3, 1), 2),
+        (dt.date(2026, 3, 2), 0),
+        (dt.date(2026, 3, 3), 1),
+        (dt.date(2026, 3, 4), 0),
+    ]
     assert skyway == [(dt.date(2026, 3, 1), 1), (dt.date(2026, 3, 2), 0), (dt.date(2026, 3, 3), 1)]
     assert volume_date_range() == (dt.date(2026, 3, 1), dt.date(2026, 3, 3))
 

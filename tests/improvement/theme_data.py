@@ -59,19 +59,14 @@ def _load(csv_path: str) -> AirlineTweets:
             if reason in REASONS and per_reason.get(reason, 0) < PER_REASON:
                 per_reason[reason] = per_reason.get(reason, 0) + 1
                 rows.append(row)
-    analysis_texts = [
-        analysis_text(row["text"], brand_names=[row["airline"]]) for row in rows
-    ]
+    analysis_texts = [analysis_text(row["text"], brand_names=[row["airline"]]) for row in rows]
     return AirlineTweets(
         tweet_ids=[row["tweet_id"] for row in rows],
         texts=[row["text"] for row in rows],
         analysis_texts=analysis_texts,
         airlines=[row["airline"] for row in rows],
         reasons=[row["negativereason"] for row in rows],
-        received_at=[
-            datetime.strptime(row["tweet_created"], "%Y-%m-%d %H:%M:%S %z")
-            for row in rows
-        ],
+        received_at=[datetime.strptime(row["tweet_created"], "%Y-%m-%d %H:%M:%S %z") for row in rows],
         embeddings=embed_texts(analysis_texts),
     )
 
@@ -81,9 +76,7 @@ def airline_tweets(shared_data: Path) -> AirlineTweets:
     return _load(str(shared_data / "airline_tweets.csv"))
 
 
-def store_cases(
-    tweets: AirlineTweets, indices=None, *, embedded: bool = True
-) -> list[Case]:
+def store_cases(tweets: AirlineTweets, indices=None, *, embedded: bool = True) -> list[Case]:
     """Store the chosen tweets as twitter cases (embedded as the embedding service would), in the given order."""
     chosen = range(len(tweets.texts)) if indices is None else indices
     cases = [
@@ -104,17 +97,11 @@ def store_cases(
     return Case.objects.bulk_create(cases)
 
 
-def themes_by_reason(
-    tweets: AirlineTweets, cases: list[Case], indices
-) -> dict[str, Theme]:
+def themes_by_reason(tweets: AirlineTweets, cases: list[Case], indices) -> dict[str, Theme]:
     """One active theme per complaint reason holding its cases (as a fit would), without running a fit."""
     themes: dict[str, Theme] = {}
     for reason in REASONS:
-        members = [
-            (case, i)
-            for case, i in zip(cases, indices, strict=True)
-            if tweets.reasons[i] == reason
-        ]
+        members = [(case, i) for case, i in zip(cases, indices, strict=True) if tweets.reasons[i] == reason]
         if not members:
             continue
         centroid = tweets.embeddings[[i for _, i in members]].mean(axis=0)
@@ -128,12 +115,7 @@ def themes_by_reason(
             size=len(members),
         )
         CaseTheme.objects.bulk_create(
-            [
-                CaseTheme(
-                    case=case, theme=theme, source=CaseTheme.Source.FIT, similarity=0.5
-                )
-                for case, _ in members
-            ]
+            [CaseTheme(case=case, theme=theme, source=CaseTheme.Source.FIT, similarity=0.5) for case, _ in members]
         )
         themes[reason] = theme
     return themes

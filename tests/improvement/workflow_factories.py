@@ -1,4 +1,5 @@
 """Factories and helpers for the issue workflow tests (themes with cases, issues, fixes in any status)."""
+
 from __future__ import annotations
 
 import datetime
@@ -72,16 +73,22 @@ class FixFactory(factory.django.DjangoModelFactory):
     status = FixTicket.Status.PROPOSED
     rejection_reason = factory.LazyAttribute(lambda fix: "out of scope" if fix.status == "rejected" else "")
     shipped_on = factory.LazyAttribute(
-        lambda fix: None
-        if fix.status in ("proposed", "accepted", "rejected", "in_progress")
-        else datetime.date(2026, 2, 1)
+        lambda fix: (
+            None if fix.status in ("proposed", "accepted", "rejected", "in_progress") else datetime.date(2026, 2, 1)
+        )
     )
 
 
 def event_rows(issue: ImprovementIssue) -> list[tuple]:
     """The issue's audit trail as (kind, fix id, actor username, from, to, note) tuples, oldest first."""
     return [
-        (event.kind, event.fix_id, event.actor.username if event.actor else None, event.from_status,
-         event.to_status, event.note)
+        (
+            event.kind,
+            event.fix_id,
+            event.actor.username if event.actor else None,
+            event.from_status,
+            event.to_status,
+            event.note,
+        )
         for event in IssueEvent.objects.filter(issue=issue).select_related("actor").order_by("created_at", "id")
     ]

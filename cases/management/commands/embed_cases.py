@@ -1,4 +1,5 @@
 """`manage.py embed_cases`: backfill embeddings for cases not embedded yet or whose analysis text changed."""
+
 from __future__ import annotations
 
 import time
@@ -21,10 +22,13 @@ class Command(BaseCommand):
         started = time.perf_counter()
         with tqdm(total=Case.objects.count(), unit="case", desc="embedding", disable=options["verbosity"] == 0) as bar:
             embedded = case_embed_pending(
-                batch_size=options["batch_size"], chunk_size=options["chunk_size"],
+                batch_size=options["batch_size"],
+                chunk_size=options["chunk_size"],
                 on_progress=lambda checked, _embedded: bar.update(checked),
             )
         seconds = time.perf_counter() - started
-        self.stdout.write(self.style.SUCCESS(
-            f"Embedded {embedded} case(s) in {seconds:.1f}s; {Case.objects.count() - embedded} already up to date."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Embedded {embedded} case(s) in {seconds:.1f}s; {Case.objects.count() - embedded} already up to date."
+            )
+        )

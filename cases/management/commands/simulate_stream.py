@@ -1,4 +1,5 @@
 """`manage.py simulate_stream --out FILE`: write the simulated demo stream as a `generic`-format CSV."""
+
 from __future__ import annotations
 
 import datetime
@@ -25,7 +26,9 @@ class Command(BaseCommand):
         written = simulation_write_csv(
             path=options["out"], seed=options["seed"], days=options["days"], end=end, total=options["total"]
         )
-        self.stdout.write(self.style.SUCCESS(
-            f"Wrote {written} simulated contacts to {options['out']} "
-            f"(fixed problem falls from {fix_date(end=end, days=options['days'])})."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Wrote {written} simulated contacts to {options['out']} "
+                f"(fixed problem falls from {fix_date(end=end, days=options['days'])})."
+            )
+        )

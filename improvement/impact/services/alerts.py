@@ -13,6 +13,7 @@ days hold at least as many contacts per day as the 4 days before them).
 Each flag is one ThemeAlert per theme, kind and last counted day, so running twice a day adds nothing;
 the team leads are emailed once per new alert (theme_alert_notify).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,8 +25,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.utils import timezone
 from django.db.models import Sum
+from django.utils import timezone
 from scipy.stats import nbinom, poisson
 
 from core.jobs import enqueue_on_commit
@@ -54,8 +55,8 @@ class SpikeTest:
 
 def spike_test(*, theme_counts: list[int], total_counts: list[int]) -> SpikeTest:
     """Test the last SPIKE_WINDOW_DAYS of aligned daily series against the BASELINE_DAYS before them."""
-    theme = np.asarray(theme_counts[-(SPIKE_WINDOW_DAYS + BASELINE_DAYS):], dtype=float)
-    other = np.asarray(total_counts[-(SPIKE_WINDOW_DAYS + BASELINE_DAYS):], dtype=float) - theme
+    theme = np.asarray(theme_counts[-(SPIKE_WINDOW_DAYS + BASELINE_DAYS) :], dtype=float)
+    other = np.asarray(total_counts[-(SPIKE_WINDOW_DAYS + BASELINE_DAYS) :], dtype=float) - theme
     baseline_theme, window_theme = theme[:-SPIKE_WINDOW_DAYS], theme[-SPIKE_WINDOW_DAYS:]
     baseline_other, window_other = other[:-SPIKE_WINDOW_DAYS], other[-SPIKE_WINDOW_DAYS:]
     observed = int(window_theme.sum())
@@ -75,14 +76,16 @@ def spike_test(*, theme_counts: list[int], total_counts: list[int]) -> SpikeTest
     else:
         upper_bound = float(poisson.ppf(SPIKE_UPPER_QUANTILE, expected))
     return SpikeTest(
-        observed=observed, expected=expected, upper_bound=upper_bound,
+        observed=observed,
+        expected=expected,
+        upper_bound=upper_bound,
         is_spiking=observed > upper_bound and observed >= SPIKE_MINIMUM_COUNT,
     )
 
 
 def emerging_test(*, theme_counts: list[int]) -> bool:
     """Whether a theme's daily series (last day last, BASELINE_DAYS + EMERGING_WINDOW_DAYS long) is new and growing."""
-    counts = theme_counts[-(BASELINE_DAYS + EMERGING_WINDOW_DAYS):]
+    counts = theme_counts[-(BASELINE_DAYS + EMERGING_WINDOW_DAYS) :]
     baseline, recent = counts[:-EMERGING_WINDOW_DAYS], counts[-EMERGING_WINDOW_DAYS:]
     is_new = sum(baseline) < len(baseline)
     latest, before = recent[-EMERGING_GROWTH_DAYS:], recent[:-EMERGING_GROWTH_DAYS]
@@ -114,7 +117,9 @@ def theme_spike_check(*, day: dt.date | None = None) -> ThemeCheckResult:
     total = [count for _, count in volume_total_series(start=start, end=day)]
     rows = (
         DailyThemeVolume.objects.filter(day__gte=start, day__lte=day, theme__status=Theme.Status.ACTIVE)
-        .values("theme_id", "day").annotate(count=Sum("count")).values_list("theme_id", "day", "count")
+        .values("theme_id", "day")
+        .annotate(count=Sum("count"))
+        .values_list("theme_id", "day", "count")
     )
     series: dict[int, list[int]] = defaultdict(lambda: [0] * length)
     for theme_id, theme_day, count in rows:
@@ -125,17 +130,26 @@ def theme_spike_check(*, day: dt.date | None = None) -> ThemeCheckResult:
             spike = spike_test(theme_counts=counts, total_counts=total)
             if spike.is_spiking:
                 _alert_store(
-                    result=result, theme_id=theme_id, kind=ThemeAlert.Kind.SPIKING, day=day,
-                    window_start=day - dt.timedelta(days=SPIKE_WINDOW_DAYS - 1), observed=spike.observed,
-                    expected=spike.expected, upper_bound=spike.upper_bound,
+                    result=result,
+                    theme_id=theme_id,
+                    kind=ThemeAlert.Kind.SPIKING,
+                    day=day,
+                    window_start=day - dt.timedelta(days=SPIKE_WINDOW_DAYS - 1),
+                    observed=spike.observed,
+                    expected=spike.expected,
+                    upper_bound=spike.upper_bound,
                 )
             if emerging_test(theme_counts=counts):
-                baseline = counts[-(BASELINE_DAYS + EMERGING_WINDOW_DAYS):-EMERGING_WINDOW_DAYS]
+                baseline = counts[-(BASELINE_DAYS + EMERGING_WINDOW_DAYS) : -EMERGING_WINDOW_DAYS]
                 _alert_store(
-                    result=result, theme_id=theme_id, kind=ThemeAlert.Kind.EMERGING, day=day,
+                    result=result,
+                    theme_id=theme_id,
+                    kind=ThemeAlert.Kind.EMERGING,
+                    day=day,
                     window_start=day - dt.timedelta(days=EMERGING_WINDOW_DAYS - 1),
                     observed=sum(counts[-EMERGING_WINDOW_DAYS:]),
-                    expected=sum(baseline) * EMERGING_WINDOW_DAYS / BASELINE_DAYS, upper_bound=None,
+                    expected=sum(baseline) * EMERGING_WINDOW_DAYS / BASELINE_DAYS,
+                    upper_bound=None,
                 )
     return result
 
@@ -174,7 +188,7 @@ def theme_alert_notify(*, alert_id: int) -> int:
             f"{alert.observed} contacts from {alert.window_start.isoformat()} to {alert.detected_on.isoformat()}, "
             f"after about {alert.expected:.0f} in a typical week of the month before."
         )
-    body = f"Theme #{theme.pk} \"{theme.label}\": {finding}\n\nLook at the theme and raise an issue if needed.\n"
+    body = f'Theme #{theme.pk} "{theme.label}": {finding}\n\nLook at the theme and raise an issue if needed.\n'
     messages = [EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [address]) for address in recipients]
     try:
         return get_connection().send_messages(messages) or 0

@@ -20,6 +20,7 @@ Regression ("climbs back"), checked daily on every fix whose verdict is `working
   The fix becomes `regressed`, the issue reopens (improvement.workflow.transitions), and the lead who
   raised the issue and the owners of the fix's department are emailed.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -127,8 +128,11 @@ def fix_regression_check(*, fix: FixTicket) -> RegressionCheck:
     placed_days = [placed_start + dt.timedelta(days=offset) for offset in range(RECENT_DAYS)]
     try:
         recent = estimate_impact(
-            days=pre_days + placed_days, theme_counts=pre_theme + recent_theme, total_counts=pre_total + recent_total,
-            ship_date=placed_start, post_days=RECENT_DAYS,
+            days=pre_days + placed_days,
+            theme_counts=pre_theme + recent_theme,
+            total_counts=pre_total + recent_total,
+            ship_date=placed_start,
+            post_days=RECENT_DAYS,
         )
     except ValueError as error:
         return RegressionCheck(is_checked=False, reason=str(error))
@@ -139,8 +143,12 @@ def fix_regression_check(*, fix: FixTicket) -> RegressionCheck:
     )
     with transaction.atomic():
         FixImpact.objects.filter(pk=impact.pk).update(
-            recent_checked_at=timezone.now(), recent_start=recent_start, recent_end=recent_end,
-            recent_relative_effect=recent.relative_effect, recent_ci_low=recent.ci_low, recent_ci_high=recent.ci_high,
+            recent_checked_at=timezone.now(),
+            recent_start=recent_start,
+            recent_end=recent_end,
+            recent_relative_effect=recent.relative_effect,
+            recent_ci_low=recent.ci_low,
+            recent_ci_high=recent.ci_high,
         )
         if is_regressed:
             note = (

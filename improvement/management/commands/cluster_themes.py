@@ -13,9 +13,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         run = ClusteringRun.objects.create(trigger=ClusteringRun.Trigger.COMMAND)
-        self.stdout.write(
-            f"Clustering run {run.pk}: fitting themes over the embedded cases..."
-        )
+        self.stdout.write(f"Clustering run {run.pk}: fitting themes over the embedded cases...")
         run = clustering_run_execute(run_id=run.pk)
         if run.status != ClusteringRun.Status.SUCCEEDED:
             raise CommandError(f"Clustering run {run.pk} failed: {run.error}")

@@ -1,4 +1,5 @@
 """`manage.py demo`: a running demo from nothing."""
+
 from __future__ import annotations
 
 import time
@@ -12,8 +13,8 @@ from cases.services.file_import import FORMATS, ImportFileError
 from improvement.demo.seeding import (
     DEMO_PASSWORD,
     DEMO_SIMULATED_CASES,
-    demo_database_is_empty,
     demo_cluster_cases,
+    demo_database_is_empty,
     demo_load_cases,
     demo_seed_impact,
     demo_seed_people,
@@ -50,7 +51,9 @@ class Command(BaseCommand):
             with transaction.atomic(), tqdm(unit="case", desc="embedding", disable=options["verbosity"] == 0) as bar:
                 result = demo_seed_people()
                 cases = demo_load_cases(
-                    cases_file=options["cases_file"], file_format=options["format"], total=options["cases"],
+                    cases_file=options["cases_file"],
+                    file_format=options["format"],
+                    total=options["cases"],
                     on_embedding_progress=lambda checked, _embedded: bar.update(checked),
                 )
         except ImportFileError as error:

@@ -1,4 +1,5 @@
 """`manage.py evaluate_themes`: the production theme pipeline on a labelled CSV, scored; writes nothing."""
+
 from __future__ import annotations
 
 import json
@@ -6,8 +7,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from improvement.themes.ml import DEFAULT_ASSIGN_THRESHOLD
 from improvement.themes.labelled_files import LabelledFileError, labelled_file_read
+from improvement.themes.ml import DEFAULT_ASSIGN_THRESHOLD
 from improvement.themes.ml.evaluation import evaluate_fit, evaluate_kmeans
 
 
@@ -23,7 +24,7 @@ class Command(BaseCommand):
         "Fit themes on a labelled CSV exactly as production does and print agreement with the labels; "
         "the last line is one JSON object. Example (airline negatives): --csv ../shared/data/airline_tweets.csv "
         "--text-column text --label-column negativereason --brand-column airline "
-        "--filter airline_sentiment=negative --exclude-label \"Can't Tell\""
+        '--filter airline_sentiment=negative --exclude-label "Can\'t Tell"'
     )
 
     def add_arguments(self, parser):
@@ -31,17 +32,33 @@ class Command(BaseCommand):
         parser.add_argument("--text-column", required=True)
         parser.add_argument("--label-column", required=True, help="Rows with an empty label are left out.")
         parser.add_argument("--brand-column", help="Brand of each row: removed from its text and kept out of labels.")
-        parser.add_argument("--filter", action="append", default=[], metavar="COLUMN=VALUE",
-                            help="Keep only rows where COLUMN equals VALUE (repeatable; all must hold).")
-        parser.add_argument("--exclude-label", action="append", default=[], metavar="VALUE",
-                            help="Leave out rows with this label (repeatable).")
-        parser.add_argument("--stop-word", action="append", default=[], metavar="WORD",
-                            help="Another brand name or handle to keep out of labels (repeatable).")
+        parser.add_argument(
+            "--filter",
+            action="append",
+            default=[],
+            metavar="COLUMN=VALUE",
+            help="Keep only rows where COLUMN equals VALUE (repeatable; all must hold).",
+        )
+        parser.add_argument(
+            "--exclude-label",
+            action="append",
+            default=[],
+            metavar="VALUE",
+            help="Leave out rows with this label (repeatable).",
+        )
+        parser.add_argument(
+            "--stop-word",
+            action="append",
+            default=[],
+            metavar="WORD",
+            help="Another brand name or handle to keep out of labels (repeatable).",
+        )
         parser.add_argument("--limit", type=int, help="Use only the first N rows kept.")
         parser.add_argument("--random-state", type=int, default=42)
         parser.add_argument("--assign-threshold", type=float, default=DEFAULT_ASSIGN_THRESHOLD)
-        parser.add_argument("--kmeans", action="store_true",
-                            help="Also print KMeans given the true number of labels, as a reference.")
+        parser.add_argument(
+            "--kmeans", action="store_true", help="Also print KMeans given the true number of labels, as a reference."
+        )
 
     def handle(self, *args, **options):
         from cases.embedding import embed_texts
@@ -52,8 +69,12 @@ class Command(BaseCommand):
         started = time.perf_counter()
         try:
             texts, labels, brands = labelled_file_read(
-                path=options["csv"], text_column=options["text_column"], label_column=options["label_column"],
-                brand_column=options["brand_column"], filters=filters, excluded_labels=options["exclude_label"],
+                path=options["csv"],
+                text_column=options["text_column"],
+                label_column=options["label_column"],
+                brand_column=options["brand_column"],
+                filters=filters,
+                excluded_labels=options["exclude_label"],
                 limit=options["limit"],
             )
         except LabelledFileError as error:
@@ -62,8 +83,12 @@ class Command(BaseCommand):
         embeddings = embed_texts(texts, show_progress=True)
         self.stderr.write("fitting themes...")
         result = evaluate_fit(
-            texts=texts, embeddings=embeddings, true_labels=labels, stop_words=[*brands, *options["stop_word"]],
-            random_state=options["random_state"], assign_threshold=options["assign_threshold"],
+            texts=texts,
+            embeddings=embeddings,
+            true_labels=labels,
+            stop_words=[*brands, *options["stop_word"]],
+            random_state=options["random_state"],
+            assign_threshold=options["assign_threshold"],
         )
         if options["kmeans"]:
             reference = evaluate_kmeans(embeddings=embeddings, true_labels=labels, random_state=options["random_state"])

@@ -1,11 +1,12 @@
 """`manage.py impact_report --fix ID`: a readable account of a shipped fix's impact."""
+
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from improvement.models import FixImpact, FixTicket
 from improvement.errors import ImpactUnavailable
 from improvement.impact.services.evaluation import fix_impact_evaluate
+from improvement.models import FixImpact, FixTicket
 
 
 def _percent(value: float | None) -> str:
@@ -33,10 +34,9 @@ class Command(BaseCommand):
                 raise CommandError(f"fix {fix.pk} cannot be measured: {error}") from error
             fix.refresh_from_db()
         write = self.stdout.write
-        write(f"Fix {fix.pk} ({fix.department.name}) for issue #{fix.issue_id} \"{fix.issue.title}\"")
+        write(f'Fix {fix.pk} ({fix.department.name}) for issue #{fix.issue_id} "{fix.issue.title}"')
         write(
-            f"Status: {fix.get_status_display()}; shipped on {impact.ship_date.isoformat()}; "
-            f"themes {impact.theme_ids}"
+            f"Status: {fix.get_status_display()}; shipped on {impact.ship_date.isoformat()}; themes {impact.theme_ids}"
         )
         provisional = " (provisional)" if impact.is_provisional else ""
         write(f"Verdict: {impact.get_verdict_display()}{provisional}, computed {impact.computed_at:%Y-%m-%d %H:%M}")

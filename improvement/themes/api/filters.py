@@ -10,9 +10,7 @@ from improvement.themes.selectors import theme_list
 
 
 class ThemeFilter(django_filters.FilterSet):
-    brand = django_filters.CharFilter(
-        method="filter_cases", help_text="Themes holding cases of this brand."
-    )
+    brand = django_filters.CharFilter(method="filter_cases", help_text="Themes holding cases of this brand.")
     channel = django_filters.ChoiceFilter(
         choices=Channel.choices,
         method="filter_cases",
@@ -33,9 +31,7 @@ class ThemeFilter(django_filters.FilterSet):
         brand = self.form.cleaned_data.get("brand") or None
         channel = self.form.cleaned_data.get("channel") or None
         if brand or channel:
-            queryset = queryset.filter(
-                pk__in=theme_list(brand=brand, channel=channel).values("pk")
-            )
+            queryset = queryset.filter(pk__in=theme_list(brand=brand, channel=channel).values("pk"))
         return queryset
 
 

@@ -74,15 +74,11 @@ class ThemeDetailSerializer(ThemeOutputSerializer):
 
     @extend_schema_field(ThemeCaseSerializer(many=True))
     def get_representative_cases(self, theme: Theme) -> list[dict]:
-        return ThemeCaseSerializer(
-            theme_representative_cases(theme=theme), many=True
-        ).data
+        return ThemeCaseSerializer(theme_representative_cases(theme=theme), many=True).data
 
 
 class ThemeRenameInputSerializer(serializers.Serializer):
-    label = serializers.CharField(
-        max_length=LABEL_MAXIMUM_LENGTH, allow_blank=False, trim_whitespace=True
-    )
+    label = serializers.CharField(max_length=LABEL_MAXIMUM_LENGTH, allow_blank=False, trim_whitespace=True)
 
 
 class ThemeMergeInputSerializer(serializers.Serializer):

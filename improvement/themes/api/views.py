@@ -65,9 +65,7 @@ def _as_of(request: Request) -> dt.date | None:
     list=extend_schema(parameters=[AS_OF_PARAMETER]),
     retrieve=extend_schema(parameters=[AS_OF_PARAMETER]),
 )
-class ThemeViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class ThemeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Themes, largest first; curation actions for social team leads and staff admins."""
 
     serializer_class = ThemeOutputSerializer
@@ -91,35 +89,23 @@ class ThemeViewSet(
     def _context_with_volumes(self, themes) -> dict:
         return {
             **self.get_serializer_context(),
-            "volumes": theme_volumes(
-                theme_ids=[theme.pk for theme in themes], as_of=_as_of(self.request)
-            ),
+            "volumes": theme_volumes(theme_ids=[theme.pk for theme in themes], as_of=_as_of(self.request)),
         }
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         themes = list(page if page is not None else queryset)
-        data = ThemeOutputSerializer(
-            themes, many=True, context=self._context_with_volumes(themes)
-        ).data
+        data = ThemeOutputSerializer(themes, many=True, context=self._context_with_volumes(themes)).data
         return self.get_paginated_response(data) if page is not None else Response(data)
 
     def retrieve(self, request, *args, **kwargs):
         theme = self.get_object()
-        return Response(
-            ThemeDetailSerializer(
-                theme, context=self._context_with_volumes([theme])
-            ).data
-        )
+        return Response(ThemeDetailSerializer(theme, context=self._context_with_volumes([theme])).data)
 
-    def _theme_response(
-        self, theme: Theme, *, response_status: int = status.HTTP_200_OK
-    ) -> Response:
+    def _theme_response(self, theme: Theme, *, response_status: int = status.HTTP_200_OK) -> Response:
         return Response(
-            ThemeOutputSerializer(
-                theme, context=self._context_with_volumes([theme])
-            ).data,
+            ThemeOutputSerializer(theme, context=self._context_with_volumes([theme])).data,
             status=response_status,
         )
 
@@ -137,7 +123,8 @@ class ThemeViewSet(
         theme = self.get_object()
         serializer = ThemeRenameInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        theme = theme_rename(theme=theme,
+        theme = theme_rename(
+            theme=theme,
             label=serializer.validated_data["label"],
             by=request.user,
         )
@@ -148,9 +135,7 @@ class ThemeViewSet(
         responses={
             200: ThemeOutputSerializer,
             400: OpenApiResponse(description="Unknown or same theme."),
-            409: OpenApiResponse(
-                description="Merged theme, or a survivor that is not active."
-            ),
+            409: OpenApiResponse(description="Merged theme, or a survivor that is not active."),
         },
     )
     @action(detail=True, methods=["post"], filterset_class=None)
@@ -159,7 +144,8 @@ class ThemeViewSet(
         theme = self.get_object()
         serializer = ThemeMergeInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        survivor = theme_merge(theme=theme,
+        survivor = theme_merge(
+            theme=theme,
             into=serializer.validated_data["into"],
             by=request.user,
         )
@@ -179,13 +165,12 @@ class ThemeViewSet(
         theme = self.get_object()
         serializer = ThemeSplitInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        themes = theme_split(theme=theme,
+        themes = theme_split(
+            theme=theme,
             parts=serializer.validated_data["parts"],
             by=request.user,
         )
-        data = ThemeOutputSerializer(
-            themes, many=True, context=self._context_with_volumes(themes)
-        ).data
+        data = ThemeOutputSerializer(themes, many=True, context=self._context_with_volumes(themes)).data
         return Response(data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -202,7 +187,8 @@ class ThemeViewSet(
         theme = self.get_object()
         serializer = ThemeMoveCasesInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        theme = theme_move_cases(case_ids=serializer.validated_data["case_ids"],
+        theme = theme_move_cases(
+            case_ids=serializer.validated_data["case_ids"],
             to=serializer.validated_data["to"],
             by=request.user,
             from_theme=theme,
@@ -216,9 +202,7 @@ class ThemeViewSet(
         theme = self.get_object()
         queryset = theme_cases(theme=theme)
         page = self.paginate_queryset(queryset)
-        data = ThemeCaseSerializer(
-            page if page is not None else queryset, many=True
-        ).data
+        data = ThemeCaseSerializer(page if page is not None else queryset, many=True).data
         return self.get_paginated_response(data) if page is not None else Response(data)
 
 
@@ -251,10 +235,9 @@ class ClusteringRunViewSet(
     )
     def create(self, request, *args, **kwargs):
         """Request a clustering run now; it runs in the background and swaps its themes in when done."""
-        run = clustering_run_request(trigger=ClusteringRun.Trigger.API,
+        run = clustering_run_request(
+            trigger=ClusteringRun.Trigger.API,
             requested_by=request.user,
         )
         run.refresh_from_db()
-        return Response(
-            ClusteringRunOutputSerializer(run).data, status=status.HTTP_202_ACCEPTED
-        )
+        return Response(ClusteringRunOutputSerializer(run).data, status=status.HTTP_202_ACCEPTED)

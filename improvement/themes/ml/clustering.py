@@ -1,4 +1,5 @@
 """Fit themes over stored embeddings with BERTopic (UMAP + HDBSCAN + c-TF-IDF), and assign new embeddings."""
+
 from __future__ import annotations
 
 import math
@@ -79,12 +80,21 @@ def _cluster_sample(
     from umap import UMAP
 
     umap_model = UMAP(
-        n_neighbors=min(UMAP_NEIGHBORS, len(texts) - 1), n_components=UMAP_COMPONENTS, min_dist=0.0, metric="cosine",
-        n_epochs=UMAP_EPOCHS, low_memory=True, random_state=random_state,
+        n_neighbors=min(UMAP_NEIGHBORS, len(texts) - 1),
+        n_components=UMAP_COMPONENTS,
+        min_dist=0.0,
+        metric="cosine",
+        n_epochs=UMAP_EPOCHS,
+        low_memory=True,
+        random_state=random_state,
     )
     hdbscan_model = HDBSCAN(
-        min_cluster_size=min_cluster_size, min_samples=min_cluster_size, metric="euclidean",
-        cluster_selection_method=CLUSTER_SELECTION, prediction_data=False, core_dist_n_jobs=1,
+        min_cluster_size=min_cluster_size,
+        min_samples=min_cluster_size,
+        metric="euclidean",
+        cluster_selection_method=CLUSTER_SELECTION,
+        prediction_data=False,
+        core_dist_n_jobs=1,
     )
     topic_model = BERTopic(
         umap_model=umap_model,
@@ -150,15 +160,18 @@ def merge_similar_groups(
     leaf_counts = np.ones(group_count, dtype=np.float64)
     anchors = (
         group_anchors(groups=groups, group_count=group_count, previous_themes=np.asarray(previous_themes))
-        if previous_themes is not None else np.full(group_count, -1, dtype=np.int64)
+        if previous_themes is not None
+        else np.full(group_count, -1, dtype=np.int64)
     )
     alive = np.ones(group_count, dtype=bool)
     representative = np.arange(group_count)
     upper = np.triu(np.ones((group_count, group_count), dtype=bool), k=1)
     while True:
         average = pair_sums / np.outer(leaf_counts, leaf_counts)
-        conflict = (anchors[:, np.newaxis] >= 0) & (anchors[np.newaxis, :] >= 0) & (
-            anchors[:, np.newaxis] != anchors[np.newaxis, :]
+        conflict = (
+            (anchors[:, np.newaxis] >= 0)
+            & (anchors[np.newaxis, :] >= 0)
+            & (anchors[:, np.newaxis] != anchors[np.newaxis, :])
         )
         allowed = upper & alive[:, np.newaxis] & alive[np.newaxis, :] & ~conflict
         if not allowed.any():
@@ -213,19 +226,33 @@ def fit(
         "document_count": document_count,
         "fit_sample_size": sample_size,
         "random_state": random_state,
-        "umap": {"n_neighbors": UMAP_NEIGHBORS, "n_components": UMAP_COMPONENTS, "min_dist": 0.0, "metric": "cosine",
-                 "n_epochs": UMAP_EPOCHS},
-        "hdbscan": {"min_cluster_size": min_cluster_size, "min_samples": min_cluster_size,
-                    "cluster_selection_method": CLUSTER_SELECTION},
-        "merge": {"linkage": "average", "similarity": MERGE_SIMILARITY, "centred_on": "corpus mean",
-                  "cannot_link": "different previous themes", "anchor_share": ANCHOR_SHARE},
+        "umap": {
+            "n_neighbors": UMAP_NEIGHBORS,
+            "n_components": UMAP_COMPONENTS,
+            "min_dist": 0.0,
+            "metric": "cosine",
+            "n_epochs": UMAP_EPOCHS,
+        },
+        "hdbscan": {
+            "min_cluster_size": min_cluster_size,
+            "min_samples": min_cluster_size,
+            "cluster_selection_method": CLUSTER_SELECTION,
+        },
+        "merge": {
+            "linkage": "average",
+            "similarity": MERGE_SIMILARITY,
+            "centred_on": "corpus mean",
+            "cannot_link": "different previous themes",
+            "anchor_share": ANCHOR_SHARE,
+        },
         "assign_threshold": assign_threshold,
         "vectorizer": {"ngram_range": [1, 2], "stop_words": "english+filler+brands"},
         "ctfidf": {"reduce_frequent_words": True},
     }
     if document_count < MINIMUM_DOCUMENTS:
         return FitResult(
-            clusters=[], assignments=np.full(document_count, -1, dtype=np.int64),
+            clusters=[],
+            assignments=np.full(document_count, -1, dtype=np.int64),
             outlier_share=1.0 if document_count else 0.0,
             parameters={**parameters, "skipped": f"fewer than {MINIMUM_DOCUMENTS} documents"},
             model_versions=model_versions(embedding_model=embedding_model),
@@ -234,23 +261,31 @@ def fit(
     generator = np.random.default_rng(random_state)
     sample = (
         np.sort(generator.choice(document_count, size=sample_size, replace=False))
-        if sample_size < document_count else np.arange(document_count)
+        if sample_size < document_count
+        else np.arange(document_count)
     )
     topics = _cluster_sample(
-        texts=[texts[i] for i in sample], embeddings=embeddings[sample], stop_words=stop_word_set(stop_words),
-        random_state=random_state, min_cluster_size=min_cluster_size,
+        texts=[texts[i] for i in sample],
+        embeddings=embeddings[sample],
+        stop_words=stop_word_set(stop_words),
+        random_state=random_state,
+        min_cluster_size=min_cluster_size,
     )
     topic_ids = sorted(int(topic) for topic in set(topics.tolist()) if topic != -1)
     if not topic_ids:
         return FitResult(
-            clusters=[], assignments=np.full(document_count, -1, dtype=np.int64), outlier_share=1.0,
+            clusters=[],
+            assignments=np.full(document_count, -1, dtype=np.int64),
+            outlier_share=1.0,
             parameters={**parameters, "seconds": round(time.perf_counter() - started, 3)},
             model_versions=model_versions(embedding_model=embedding_model),
         )
     sample_groups = np.array([topic_ids.index(int(topic)) if topic != -1 else -1 for topic in topics])
     parameters["hdbscan_theme_count"] = len(topic_ids)
     sample_groups = merge_similar_groups(
-        embeddings=embeddings[sample], groups=sample_groups, group_count=len(topic_ids),
+        embeddings=embeddings[sample],
+        groups=sample_groups,
+        group_count=len(topic_ids),
         previous_themes=previous_themes[sample] if previous_themes is not None else None,
     )
     group_count = int(sample_groups.max()) + 1
@@ -259,19 +294,29 @@ def fit(
     assignments, similarities = assign(embeddings=embeddings, centroids=centroids, threshold=assign_threshold)
     assignments[sample[sample_groups >= 0]] = sample_groups[sample_groups >= 0]
     clusters, assignments = _build_clusters(
-        texts=texts, embeddings=embeddings, assignments=assignments, group_count=group_count,
+        texts=texts,
+        embeddings=embeddings,
+        assignments=assignments,
+        group_count=group_count,
         stop_words=stop_words,
     )
     outlier_share = float(np.mean(assignments == -1))
     parameters["seconds"] = round(time.perf_counter() - started, 3)
     return FitResult(
-        clusters=clusters, assignments=assignments, outlier_share=outlier_share, parameters=parameters,
+        clusters=clusters,
+        assignments=assignments,
+        outlier_share=outlier_share,
+        parameters=parameters,
         model_versions=model_versions(embedding_model=embedding_model),
     )
 
 
 def _build_clusters(
-    *, texts: list[str], embeddings: np.ndarray, assignments: np.ndarray, group_count: int,
+    *,
+    texts: list[str],
+    embeddings: np.ndarray,
+    assignments: np.ndarray,
+    group_count: int,
     stop_words: list[str],
 ) -> tuple[list[ThemeCluster], np.ndarray]:
     """Clusters ordered by size (largest first) with labels, keywords, centroids and representatives."""
@@ -287,11 +332,13 @@ def _build_clusters(
         members = np.flatnonzero(assignments == index)
         closeness = embeddings[members] @ centroids[index]
         representatives = members[np.argsort(-closeness, kind="stable")[:REPRESENTATIVE_COUNT]]
-        clusters.append(ThemeCluster(
-            label=label_from_keywords(keywords.get(index, [])),
-            keywords=keywords.get(index, []),
-            member_indices=members,
-            representative_indices=[int(i) for i in representatives],
-            centroid=centroids[index].astype(np.float32),
-        ))
+        clusters.append(
+            ThemeCluster(
+                label=label_from_keywords(keywords.get(index, [])),
+                keywords=keywords.get(index, []),
+                member_indices=members,
+                representative_indices=[int(i) for i in representatives],
+                centroid=centroids[index].astype(np.float32),
+            )
+        )
     return clusters, assignments

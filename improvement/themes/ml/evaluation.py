@@ -1,4 +1,5 @@
 """Score a fit against human labels (NMI, ARI, homogeneity, completeness), and the KMeans-with-true-k reference."""
+
 from __future__ import annotations
 
 import time
@@ -33,7 +34,10 @@ def evaluate_fit(
     """Fit as production does and score the themes against `true_labels`."""
     started = time.perf_counter()
     result = fit(
-        texts=texts, embeddings=embeddings, stop_words=stop_words, random_state=random_state,
+        texts=texts,
+        embeddings=embeddings,
+        stop_words=stop_words,
+        random_state=random_state,
         assign_threshold=assign_threshold,
     )
     seconds = time.perf_counter() - started

@@ -1,4 +1,5 @@
 """Theme labels and keywords from c-TF-IDF, with brand names and handles kept out."""
+
 from __future__ import annotations
 
 import re
@@ -12,17 +13,56 @@ BRAND_FRAGMENT_LENGTH = 4
 KEYWORD_COUNT = 10
 TOKEN_PATTERN = r"(?u)\b[^\W\d_][\w']+\b"
 # Conversation filler that says nothing about the problem; it would otherwise top many tweet themes.
-FILLER_WORDS = frozenset({
-    "amp", "don't", "dont", "i'm", "im", "it's", "just", "like", "thanks", "thank", "got", "get", "would",
-    "can't", "cant", "u", "ur", "lol", "omg", "pls", "please", "hi", "hello", "hey", "yes", "really", "you're",
-    "i've", "i'll", "didn't", "doesn't", "isn't", "wasn't", "won't", "let", "know", "need", "want", "going",
-})
+FILLER_WORDS = frozenset(
+    {
+        "amp",
+        "don't",
+        "dont",
+        "i'm",
+        "im",
+        "it's",
+        "just",
+        "like",
+        "thanks",
+        "thank",
+        "got",
+        "get",
+        "would",
+        "can't",
+        "cant",
+        "u",
+        "ur",
+        "lol",
+        "omg",
+        "pls",
+        "please",
+        "hi",
+        "hello",
+        "hey",
+        "yes",
+        "really",
+        "you're",
+        "i've",
+        "i'll",
+        "didn't",
+        "doesn't",
+        "isn't",
+        "wasn't",
+        "won't",
+        "let",
+        "know",
+        "need",
+        "want",
+        "going",
+    }
+)
 
 
 # Contractions of stop words ("that's", "there's", "we've") say no more than the words themselves.
 CONTRACTION_SUFFIXES = ("'s", "'re", "'ve", "'ll", "'d", "'m", "n't")
 CONTRACTED_STOP_WORDS = frozenset(
-    word + suffix for word in ENGLISH_STOP_WORDS | {"i", "you", "we", "they", "let", "that", "there", "what"}
+    word + suffix
+    for word in ENGLISH_STOP_WORDS | {"i", "you", "we", "they", "let", "that", "there", "what"}
     for suffix in CONTRACTION_SUFFIXES
 )
 

@@ -75,15 +75,11 @@ def theme_match_clusters(
             )
     rows, columns = linear_sum_assignment(np.where(eligible, scores, 0.0), maximize=True)
     return {
-        int(row): themes[column].theme_id
-        for row, column in zip(rows, columns, strict=True)
-        if eligible[row, column]
+        int(row): themes[column].theme_id for row, column in zip(rows, columns, strict=True) if eligible[row, column]
     }
 
 
-def previous_clusters(
-    *, case_ids: np.ndarray, matches: dict[int, int], themes: Sequence[ExistingTheme]
-) -> np.ndarray:
+def previous_clusters(*, case_ids: np.ndarray, matches: dict[int, int], themes: Sequence[ExistingTheme]) -> np.ndarray:
     """For each case, the new cluster its previous theme was matched to (-1: none, or no theme before)."""
     cluster_by_theme = {theme_id: cluster_index for cluster_index, theme_id in matches.items()}
     cluster_by_case: dict[int, int] = {}

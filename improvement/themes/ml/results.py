@@ -1,4 +1,5 @@
 """What the seam hands back: plain, frozen dataclasses of numpy arrays, strings and JSON-able dicts."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

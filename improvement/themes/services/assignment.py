@@ -120,9 +120,9 @@ def _assign_pending(ids: list[int]) -> ThemeAssignment:
     centroids = np.stack([embedding_from_bytes(theme.centroid) for theme in themes])
     pending = []
     for start in range(0, len(ids), ASSIGN_CHUNK_SIZE):
-        rows = Case.objects.filter(id__in=ids[start : start + ASSIGN_CHUNK_SIZE], embedded_at__isnull=False).values_list(
-            "id", "embedded_at", "theme_link__assigned_at", "theme_link__source"
-        )
+        rows = Case.objects.filter(
+            id__in=ids[start : start + ASSIGN_CHUNK_SIZE], embedded_at__isnull=False
+        ).values_list("id", "embedded_at", "theme_link__assigned_at", "theme_link__source")
         pending.extend(
             case_id
             for case_id, embedded_at, assigned_at, source in rows

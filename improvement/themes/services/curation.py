@@ -102,7 +102,9 @@ def theme_merge(*, theme: Theme, into: Theme, by: AbstractBaseUser) -> Theme:
         count = len(moved_case_ids)
         ThemeEvent.objects.bulk_create(
             [
-                ThemeEvent(theme=theme, kind=ThemeEvent.Kind.MERGED, actor=by, data={"into": into.pk, "case_count": count}),
+                ThemeEvent(
+                    theme=theme, kind=ThemeEvent.Kind.MERGED, actor=by, data={"into": into.pk, "case_count": count}
+                ),
                 ThemeEvent(
                     theme=into, kind=ThemeEvent.Kind.MERGED, actor=by, data={"absorbed": theme.pk, "case_count": count}
                 ),
@@ -135,14 +137,22 @@ def _split_rows(theme: Theme, parts: int) -> tuple[np.ndarray, list[str], np.nda
 
 
 def _split_part_write(
-    *, theme: Theme, is_original: bool, member_ids: np.ndarray, embeddings: np.ndarray, label: str,
-    keywords: list[str], by: AbstractBaseUser, embedded_count: int,
+    *,
+    theme: Theme,
+    is_original: bool,
+    member_ids: np.ndarray,
+    embeddings: np.ndarray,
+    label: str,
+    keywords: list[str],
+    by: AbstractBaseUser,
+    embedded_count: int,
 ) -> Theme:
     """Store one part of a split: the original theme keeps the largest, the others become new manual themes."""
     centroid = ml.unit_centroid(embeddings)
-    representatives = [int(member_ids[i]) for i in ml.closest_indices(
-        embeddings=embeddings, centroid=centroid, count=REPRESENTATIVE_COUNT
-    )]
+    representatives = [
+        int(member_ids[i])
+        for i in ml.closest_indices(embeddings=embeddings, centroid=centroid, count=REPRESENTATIVE_COUNT)
+    ]
     if is_original:
         theme.centroid = embedding_to_bytes(centroid)
         theme.keywords = keywords
@@ -163,7 +173,9 @@ def _split_part_write(
         theme=part, source=CaseTheme.Source.MANUAL, run=None, assigned_at=timezone.now()
     )
     ThemeEvent.objects.create(
-        theme=part, kind=ThemeEvent.Kind.CREATED, actor=by,
+        theme=part,
+        kind=ThemeEvent.Kind.CREATED,
+        actor=by,
         data={"split_from": theme.pk, "case_count": len(member_ids)},
     )
     daily_theme_volumes_refresh_for_cases(case_ids=member_ids.tolist())
@@ -197,8 +209,14 @@ def theme_split(*, theme: Theme, by: AbstractBaseUser, parts: int = 2) -> list[T
             )
             result.append(
                 _split_part_write(
-                    theme=theme, is_original=rank == 0, member_ids=case_ids[mask], embeddings=embeddings[mask],
-                    label=label, keywords=keywords, by=by, embedded_count=len(case_ids),
+                    theme=theme,
+                    is_original=rank == 0,
+                    member_ids=case_ids[mask],
+                    embeddings=embeddings[mask],
+                    label=label,
+                    keywords=keywords,
+                    by=by,
+                    embedded_count=len(case_ids),
                 )
             )
         ThemeEvent.objects.create(
@@ -224,7 +242,11 @@ def _move_ids_validated(case_ids: Sequence[int]) -> list[int]:
 
 
 def _move_events(
-    *, ids: list[int], to: Theme, moved_from: dict[int | None, list[int]], locked: dict[int, Theme],
+    *,
+    ids: list[int],
+    to: Theme,
+    moved_from: dict[int | None, list[int]],
+    locked: dict[int, Theme],
     by: AbstractBaseUser,
 ) -> list[ThemeEvent]:
     events = [
@@ -273,7 +295,9 @@ def theme_move_cases(
         to = locked[to.pk]
         if to.status != Theme.Status.ACTIVE:
             raise ThemeStateError(f"Theme {to.pk} is {to.status}; move cases only into an active theme.")
-        case_theme_upsert(links=[CaseTheme(case_id=case_id, theme=to, source=CaseTheme.Source.MANUAL) for case_id in ids])
+        case_theme_upsert(
+            links=[CaseTheme(case_id=case_id, theme=to, source=CaseTheme.Source.MANUAL) for case_id in ids]
+        )
         moved_from: dict[int | None, list[int]] = {}
         for case_id in ids:
             if previous.get(case_id) != to.pk:

@@ -63,14 +63,24 @@ def fit_swap_in(
     themes = Theme.objects.select_for_update().exclude(status=Theme.Status.MERGED).in_bulk()
     swap = _Swap(run=run, themes=themes, events=[], cluster_themes=[])
     for index, cluster in enumerate(result.clusters):
-        swap.cluster_themes.append(_cluster_theme_write(swap, snapshot=snapshot, cluster=cluster, theme_id=matches.get(index)))
-    unmatched = _unmatched_active_themes(swap, existing=existing, matches=matches, dimension=snapshot.embeddings.shape[1])
+        swap.cluster_themes.append(
+            _cluster_theme_write(swap, snapshot=snapshot, cluster=cluster, theme_id=matches.get(index))
+        )
+    unmatched = _unmatched_active_themes(
+        swap, existing=existing, matches=matches, dimension=snapshot.embeddings.shape[1]
+    )
     centroids = np.vstack(
         [result.centroids, *[previous.centroid[np.newaxis, :] for previous in unmatched]]  # type: ignore[index]
     ).astype(np.float32)
     assignments = _final_assignments(
-        swap, snapshot=snapshot, result=result, matches=matches, existing=existing, unmatched=unmatched,
-        centroids=centroids, sticky_margin=sticky_margin,
+        swap,
+        snapshot=snapshot,
+        result=result,
+        matches=matches,
+        existing=existing,
+        unmatched=unmatched,
+        centroids=centroids,
+        sticky_margin=sticky_margin,
     )
     _fit_links_write(swap, snapshot=snapshot, assignments=assignments, centroids=centroids)
     live_themes = [theme for theme in swap.cluster_themes if theme is not None]
@@ -87,7 +97,11 @@ def fit_swap_in(
     # A refit may move any case, so every day's theme counts are recounted with it, in the same transaction.
     daily_theme_volumes_refresh()
     _run_succeed(
-        swap, snapshot=snapshot, result=result, live_theme_count=len(live_themes), sticky_margin=sticky_margin,
+        swap,
+        snapshot=snapshot,
+        result=result,
+        live_theme_count=len(live_themes),
+        sticky_margin=sticky_margin,
         duration_seconds=duration_seconds,
     )
 
@@ -192,9 +206,7 @@ def _final_assignments(
 
 def _fit_links_write(swap: _Swap, *, snapshot: CaseSnapshot, assignments: np.ndarray, centroids: np.ndarray) -> None:
     """Link every snapshot case not placed by hand to its final theme (or to none), with its similarity."""
-    manual_case_ids = set(
-        CaseTheme.objects.filter(source=CaseTheme.Source.MANUAL).values_list("case_id", flat=True)
-    )
+    manual_case_ids = set(CaseTheme.objects.filter(source=CaseTheme.Source.MANUAL).values_list("case_id", flat=True))
     links = []
     for position, case_id in enumerate(snapshot.case_ids.tolist()):
         if case_id in manual_case_ids:

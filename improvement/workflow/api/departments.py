@@ -1,4 +1,5 @@
 """Department endpoints: the list of departments and their owners, for any signed-in user."""
+
 from __future__ import annotations
 
 from rest_framework import serializers, viewsets

@@ -13,7 +13,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from improvement.models import FixTicket
@@ -30,7 +29,6 @@ from improvement.workflow.api.serializers import (
 )
 from improvement.workflow.selectors import fix_list_visible
 from improvement.workflow.services.fixes import fix_accept, fix_propose, fix_reject, fix_ship, fix_start
-
 
 TRANSITION_ACTIONS = ("accept", "reject", "start", "ship")
 

@@ -53,8 +53,12 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         serializer = IssueRaiseInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        issue = issue_raise(by=request.user, title=data["title"], problem_statement=data["problem_statement"],
-            themes=[data["theme"]], root_cause_hypothesis=data["root_cause_hypothesis"],
+        issue = issue_raise(
+            by=request.user,
+            title=data["title"],
+            problem_statement=data["problem_statement"],
+            themes=[data["theme"]],
+            root_cause_hypothesis=data["root_cause_hypothesis"],
             priority=data.get("priority", ""),
         )
         return self._detail(issue, status.HTTP_201_CREATED)

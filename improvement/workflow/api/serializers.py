@@ -34,8 +34,20 @@ class FixOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = FixTicket
         fields = [
-            "id", "issue", "department", "department_name", "description", "due_date", "external_reference",
-            "status", "proposed_by", "rejection_reason", "shipped_on", "verdict_note", "created_at", "updated_at",
+            "id",
+            "issue",
+            "department",
+            "department_name",
+            "description",
+            "due_date",
+            "external_reference",
+            "status",
+            "proposed_by",
+            "rejection_reason",
+            "shipped_on",
+            "verdict_note",
+            "created_at",
+            "updated_at",
         ]
 
 
@@ -46,8 +58,19 @@ class IssueOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = ImprovementIssue
         fields = [
-            "id", "title", "problem_statement", "root_cause_hypothesis", "themes", "raised_by", "priority",
-            "suggested_priority", "status", "evidence", "created_at", "updated_at", "closed_at",
+            "id",
+            "title",
+            "problem_statement",
+            "root_cause_hypothesis",
+            "themes",
+            "raised_by",
+            "priority",
+            "suggested_priority",
+            "status",
+            "evidence",
+            "created_at",
+            "updated_at",
+            "closed_at",
         ]
 
 

@@ -1,4 +1,5 @@
 """Writes for departments and users with roles."""
+
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model

@@ -1,4 +1,5 @@
 """Writes for fix tickets: one service per transition of the table in improvement.workflow.transitions."""
+
 from __future__ import annotations
 
 import datetime
@@ -36,8 +37,13 @@ def fix_propose(
     """Propose a fix to a department (team leads and admins); its owners are emailed once committed."""
     permission_require(user_can_write_issues(by), "only team leads and admins may propose fixes")
     fix = FixTicket(
-        issue=issue, department=department, description=description.strip(), due_date=due_date,
-        external_reference=external_reference.strip(), status=Status.PROPOSED, proposed_by=by,
+        issue=issue,
+        department=department,
+        description=description.strip(),
+        due_date=due_date,
+        external_reference=external_reference.strip(),
+        status=Status.PROPOSED,
+        proposed_by=by,
     )
     fix.full_clean()
     with transaction.atomic():
@@ -47,7 +53,11 @@ def fix_propose(
         fix.issue = issue
         fix.save()
         event = IssueEvent.objects.create(
-            issue=issue, fix=fix, kind=IssueEvent.Kind.FIX_PROPOSED, actor=by, to_status=fix.status,
+            issue=issue,
+            fix=fix,
+            kind=IssueEvent.Kind.FIX_PROPOSED,
+            actor=by,
+            to_status=fix.status,
             note=f"to {department.name}",
         )
         issue_status_refresh(issue=issue)
@@ -77,8 +87,13 @@ def _fix_transition(
         locked.full_clean()
         locked.save()
         event = IssueEvent.objects.create(
-            issue=issue, fix=locked, kind=IssueEvent.Kind.FIX_STATUS, actor=by, from_status=previous,
-            to_status=to_status, note=note,
+            issue=issue,
+            fix=locked,
+            kind=IssueEvent.Kind.FIX_STATUS,
+            actor=by,
+            from_status=previous,
+            to_status=to_status,
+            note=note,
         )
         issue_status_refresh(issue=issue)
         if to_status in NOTIFIED_STATUSES:
@@ -107,7 +122,11 @@ def fix_reject(*, fix: FixTicket, by: AbstractBaseUser, reason: str) -> FixTicke
     if not reason:
         raise Invalid({"reason": "a reason is required to reject a fix"})
     return _fix_transition(
-        fix=fix, to_status=Status.REJECTED, by=by, performer=Performer.DEPARTMENT_OWNER, note=reason,
+        fix=fix,
+        to_status=Status.REJECTED,
+        by=by,
+        performer=Performer.DEPARTMENT_OWNER,
+        note=reason,
         changes={"rejection_reason": reason},
     )
 
@@ -128,7 +147,11 @@ def fix_ship(*, fix: FixTicket, by: AbstractBaseUser, shipped_on: datetime.date 
     if shipped_on > timezone.localdate():
         raise Invalid({"shipped_on": f"{shipped_on.isoformat()} is in the future"})
     fix = _fix_transition(
-        fix=fix, to_status=Status.SHIPPED, by=by, performer=Performer.DEPARTMENT_OWNER, note=note.strip(),
+        fix=fix,
+        to_status=Status.SHIPPED,
+        by=by,
+        performer=Performer.DEPARTMENT_OWNER,
+        note=note.strip(),
         changes={"shipped_on": shipped_on},
     )
     _evaluate_impact_on_commit(fix)
@@ -144,6 +167,10 @@ def fix_record_verdict(*, fix: FixTicket, verdict: str, note: str = "") -> FixTi
     if verdict not in VERDICTS:
         raise Invalid({"verdict": f"unknown verdict {str(verdict)!r}; expected one of {', '.join(VERDICTS)}"})
     return _fix_transition(
-        fix=fix, to_status=verdict, by=None, performer=Performer.SYSTEM, note=note.strip(),
+        fix=fix,
+        to_status=verdict,
+        by=None,
+        performer=Performer.SYSTEM,
+        note=note.strip(),
         changes={"verdict_note": note.strip()},
     )

@@ -1,4 +1,5 @@
 """Writes for improvement issues: raise, edit, close, and keep the status derived from the fixes."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -55,7 +56,10 @@ def issue_raise(
         issue.save()
         issue.themes.set(themes)
         IssueEvent.objects.create(
-            issue=issue, kind=IssueEvent.Kind.ISSUE_RAISED, actor=by, to_status=issue.status,
+            issue=issue,
+            kind=IssueEvent.Kind.ISSUE_RAISED,
+            actor=by,
+            to_status=issue.status,
             note=f"priority {issue.priority} (suggested {suggested})",
         )
     return issue
@@ -80,8 +84,12 @@ def issue_update(*, issue: ImprovementIssue, by: AbstractBaseUser, **changes: st
         issue.full_clean()
         issue.save()
         IssueEvent.objects.create(
-            issue=issue, kind=IssueEvent.Kind.ISSUE_EDITED, actor=by, from_status=issue.status,
-            to_status=issue.status, note="; ".join(changed),
+            issue=issue,
+            kind=IssueEvent.Kind.ISSUE_EDITED,
+            actor=by,
+            from_status=issue.status,
+            to_status=issue.status,
+            note="; ".join(changed),
         )
     return issue
 
@@ -98,8 +106,12 @@ def issue_close(*, issue: ImprovementIssue, by: AbstractBaseUser, note: str = ""
         issue.closed_at = timezone.now()
         issue.save(update_fields=["status", "closed_at", "updated_at"])
         IssueEvent.objects.create(
-            issue=issue, kind=IssueEvent.Kind.ISSUE_STATUS, actor=by, from_status=previous,
-            to_status=issue.status, note=note.strip(),
+            issue=issue,
+            kind=IssueEvent.Kind.ISSUE_STATUS,
+            actor=by,
+            from_status=previous,
+            to_status=issue.status,
+            note=note.strip(),
         )
     return issue
 
@@ -109,15 +121,17 @@ def issue_status_refresh(*, issue: ImprovementIssue) -> ImprovementIssue:
 
     Call inside the transaction that changed a fix, with the issue row locked.
     """
-    derived = issue_status_from_fixes(
-        current=issue.status, fix_statuses=issue.fixes.values_list("status", flat=True)
-    )
+    derived = issue_status_from_fixes(current=issue.status, fix_statuses=issue.fixes.values_list("status", flat=True))
     if derived != issue.status:
         previous = issue.status
         issue.status = derived
         issue.save(update_fields=["status", "updated_at"])
         IssueEvent.objects.create(
-            issue=issue, kind=IssueEvent.Kind.ISSUE_STATUS, actor=None, from_status=previous, to_status=derived,
+            issue=issue,
+            kind=IssueEvent.Kind.ISSUE_STATUS,
+            actor=None,
+            from_status=previous,
+            to_status=derived,
             note="follows its fixes",
         )
     return issue
