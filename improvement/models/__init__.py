@@ -1,19 +1,11 @@
-"""Improvement models: departments, themes and their clustering runs (issues and fixes join later)."""
+"""Every model of the improvement app (one app label, so migrations stay put), one module per domain."""
 
 from __future__ import annotations
 
+from improvement.models.alerts import ThemeAlert
 from improvement.models.departments import Department
-from improvement.models.impact import FixImpact as FixImpact
-from improvement.models.impact import ThemeAlert as ThemeAlert
-from improvement.models.issues import (
-    FixTicket as FixTicket,
-)  # noqa: E501
-from improvement.models.issues import (
-    ImprovementIssue as ImprovementIssue,
-)
-from improvement.models.issues import (
-    IssueEvent as IssueEvent,
-)
+from improvement.models.impact import FixImpact
+from improvement.models.issues import FixTicket, ImprovementIssue, IssueEvent
 from improvement.models.themes import CaseTheme, ClusteringRun, Theme, ThemeEvent
 from improvement.models.volumes import DailyThemeVolume, DailyTotalVolume
 
@@ -23,6 +15,11 @@ __all__ = [
     "DailyThemeVolume",
     "DailyTotalVolume",
     "Department",
+    "FixImpact",
+    "FixTicket",
+    "ImprovementIssue",
+    "IssueEvent",
     "Theme",
+    "ThemeAlert",
     "ThemeEvent",
 ]

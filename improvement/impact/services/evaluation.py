@@ -1,6 +1,6 @@
 """Measuring shipped fixes: store their impact, record verdicts, and catch fixes that stop working.
 
-The numbers come from improvement.impact.estimate_impact (pure); this module reads the daily count
+The numbers come from improvement.impact.estimator.estimate_impact (pure); this module reads the daily count
 tables, stores one FixImpact per fix and moves fixes through improvement.workflow.services.fixes.
 
 Regression ("climbs back"), checked daily on every fix whose verdict is `working`:

@@ -193,36 +193,10 @@ def merge_similar_groups(
     return np.where(groups >= 0, merged[np.maximum(groups, 0)], -1).astype(np.int64)
 
 
-def fit(
-    *,
-    texts: Sequence[str],
-    embeddings: np.ndarray,
-    stop_words: Iterable[str] = (),
-    random_state: int = 42,
-    assign_threshold: float = DEFAULT_ASSIGN_THRESHOLD,
-    previous_themes: np.ndarray | None = None,
-    embedding_model: str = "",
-) -> FitResult:
-    """Find themes among the documents; documents nearer no theme than `assign_threshold` stay unassigned (-1).
-
-    `previous_themes` (optional): per document, the id of its current theme or -1; groups anchored to different
-    previous themes are not merged (see `merge_similar_groups`).
-    `embedding_model` names the model that made the embeddings, for the result's model_versions.
-    """
-    started = time.perf_counter()
-    texts = [str(text) for text in texts]
-    embeddings = normalise_rows(embeddings)
-    if len(texts) != len(embeddings):
-        raise ValueError(f"{len(texts)} texts but {len(embeddings)} embeddings")
-    if previous_themes is not None:
-        previous_themes = np.asarray(previous_themes, dtype=np.int64)
-        if previous_themes.shape != (len(texts),):
-            raise ValueError(f"{len(texts)} texts but {previous_themes.size} previous themes")
-    document_count = len(texts)
-    stop_words = list(stop_words)
-    sample_size = min(document_count, FIT_SAMPLE_SIZE)
+def _fit_parameters(*, document_count: int, sample_size: int, random_state: int, assign_threshold: float) -> dict:
+    """The JSON-able record of how a fit was made (stored on the clustering run)."""
     min_cluster_size = minimum_cluster_size(sample_size)
-    parameters = {
+    return {
         "document_count": document_count,
         "fit_sample_size": sample_size,
         "random_state": random_state,
@@ -249,15 +223,64 @@ def fit(
         "vectorizer": {"ngram_range": [1, 2], "stop_words": "english+filler+brands"},
         "ctfidf": {"reduce_frequent_words": True},
     }
+
+
+def _validated_inputs(
+    texts: Sequence[str], embeddings: np.ndarray, previous_themes: np.ndarray | None
+) -> tuple[list[str], np.ndarray, np.ndarray | None]:
+    texts = [str(text) for text in texts]
+    embeddings = normalise_rows(embeddings)
+    if len(texts) != len(embeddings):
+        raise ValueError(f"{len(texts)} texts but {len(embeddings)} embeddings")
+    if previous_themes is not None:
+        previous_themes = np.asarray(previous_themes, dtype=np.int64)
+        if previous_themes.shape != (len(texts),):
+            raise ValueError(f"{len(texts)} texts but {previous_themes.size} previous themes")
+    return texts, embeddings, previous_themes
+
+
+def _no_themes(*, document_count: int, outlier_share: float, parameters: dict, embedding_model: str) -> FitResult:
+    return FitResult(
+        clusters=[],
+        assignments=np.full(document_count, -1, dtype=np.int64),
+        outlier_share=outlier_share,
+        parameters=parameters,
+        model_versions=model_versions(embedding_model=embedding_model),
+    )
+
+
+def fit(
+    *,
+    texts: Sequence[str],
+    embeddings: np.ndarray,
+    stop_words: Iterable[str] = (),
+    random_state: int = 42,
+    assign_threshold: float = DEFAULT_ASSIGN_THRESHOLD,
+    previous_themes: np.ndarray | None = None,
+    embedding_model: str = "",
+) -> FitResult:
+    """Find themes among the documents; documents nearer no theme than `assign_threshold` stay unassigned (-1).
+
+    `previous_themes` (optional): per document, the id of its current theme or -1; groups anchored to different
+    previous themes are not merged (see `merge_similar_groups`).
+    `embedding_model` names the model that made the embeddings, for the result's model_versions.
+    """
+    started = time.perf_counter()
+    texts, embeddings, previous_themes = _validated_inputs(texts, embeddings, previous_themes)
+    document_count = len(texts)
+    stop_words = list(stop_words)
+    sample_size = min(document_count, FIT_SAMPLE_SIZE)
+    parameters = _fit_parameters(
+        document_count=document_count, sample_size=sample_size, random_state=random_state,
+        assign_threshold=assign_threshold,
+    )  # fmt: skip
     if document_count < MINIMUM_DOCUMENTS:
-        return FitResult(
-            clusters=[],
-            assignments=np.full(document_count, -1, dtype=np.int64),
+        return _no_themes(
+            document_count=document_count,
             outlier_share=1.0 if document_count else 0.0,
             parameters={**parameters, "skipped": f"fewer than {MINIMUM_DOCUMENTS} documents"},
-            model_versions=model_versions(embedding_model=embedding_model),
+            embedding_model=embedding_model,
         )
-
     generator = np.random.default_rng(random_state)
     sample = (
         np.sort(generator.choice(document_count, size=sample_size, replace=False))
@@ -269,16 +292,15 @@ def fit(
         embeddings=embeddings[sample],
         stop_words=stop_word_set(stop_words),
         random_state=random_state,
-        min_cluster_size=min_cluster_size,
+        min_cluster_size=minimum_cluster_size(sample_size),
     )
     topic_ids = sorted(int(topic) for topic in set(topics.tolist()) if topic != -1)
     if not topic_ids:
-        return FitResult(
-            clusters=[],
-            assignments=np.full(document_count, -1, dtype=np.int64),
+        return _no_themes(
+            document_count=document_count,
             outlier_share=1.0,
             parameters={**parameters, "seconds": round(time.perf_counter() - started, 3)},
-            model_versions=model_versions(embedding_model=embedding_model),
+            embedding_model=embedding_model,
         )
     sample_groups = np.array([topic_ids.index(int(topic)) if topic != -1 else -1 for topic in topics])
     parameters["hdbscan_theme_count"] = len(topic_ids)
@@ -291,21 +313,16 @@ def fit(
     group_count = int(sample_groups.max()) + 1
     centroids = _centroids(embeddings[sample], sample_groups, group_count)
     # Every document, outliers and documents outside the sample alike, goes to its nearest core centroid if near enough.
-    assignments, similarities = assign(embeddings=embeddings, centroids=centroids, threshold=assign_threshold)
+    assignments, _ = assign(embeddings=embeddings, centroids=centroids, threshold=assign_threshold)
     assignments[sample[sample_groups >= 0]] = sample_groups[sample_groups >= 0]
     clusters, assignments = _build_clusters(
-        texts=texts,
-        embeddings=embeddings,
-        assignments=assignments,
-        group_count=group_count,
-        stop_words=stop_words,
+        texts=texts, embeddings=embeddings, assignments=assignments, group_count=group_count, stop_words=stop_words
     )
-    outlier_share = float(np.mean(assignments == -1))
     parameters["seconds"] = round(time.perf_counter() - started, 3)
     return FitResult(
         clusters=clusters,
         assignments=assignments,
-        outlier_share=outlier_share,
+        outlier_share=float(np.mean(assignments == -1)),
         parameters=parameters,
         model_versions=model_versions(embedding_model=embedding_model),
     )

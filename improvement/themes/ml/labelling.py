@@ -121,7 +121,7 @@ def class_keywords(
     group_ids = sorted(int(group) for group in set(groups.tolist()) if group != -1)
     if not group_ids:
         return {}
-    joined = [" ".join(texts[i] for i in np.flatnonzero(groups == group)) for group in group_ids]
+    joined = [" ".join(texts[int(i)] for i in np.flatnonzero(groups == group)) for group in group_ids]
     vectorizer = make_vectorizer(stop_words=all_stop_words)
     try:
         counts = vectorizer.fit_transform(joined)
