@@ -6,10 +6,11 @@ from django import forms
 from django.utils import timezone
 
 from improvement.models import Department, ImprovementIssue
+from improvement.models.issues import TITLE_MAX_LENGTH
 
 
 class IssueRaiseForm(forms.Form):
-    title = forms.CharField(max_length=200)
+    title = forms.CharField(max_length=TITLE_MAX_LENGTH)
     problem_statement = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
     root_cause_hypothesis = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     priority = forms.ChoiceField(choices=ImprovementIssue.Priority.choices)

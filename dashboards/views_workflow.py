@@ -34,6 +34,7 @@ from improvement.workflow.services.fixes import (
 from improvement.workflow.services.issues import issue_close, issue_raise
 from improvement.workflow.transitions import Performer, fix_next_statuses
 
+ISSUE_LIST_LIMIT = 200
 # The button (and URL segment) for each status an owner can move a fix to.
 ACTION_FOR_STATUS = {
     FixTicket.Status.ACCEPTED: "accept",
@@ -102,7 +103,7 @@ def theme_raise_issue(request: HttpRequest, theme_id: int) -> HttpResponse:
 @login_required
 def issue_list(request: HttpRequest) -> HttpResponse:
     """The issues the user may see, newest first."""
-    issues = issue_list_visible(user=request.user)[:200]
+    issues = issue_list_visible(user=request.user)[:ISSUE_LIST_LIMIT]
     return render(request, "dashboards/workflow/issue_list.html", {"page_title": "Issues", "issues": issues})
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+TITLE_MAX_LENGTH = 200
+EXTERNAL_REFERENCE_MAX_LENGTH = 500
+
 
 class ImprovementIssue(models.Model):
     """A root cause worth fixing, raised by a team lead from one or more themes, with the evidence of the day."""
@@ -23,7 +26,7 @@ class ImprovementIssue(models.Model):
         REOPENED = "reopened", "Reopened"
         CLOSED = "closed", "Closed"
 
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=TITLE_MAX_LENGTH)
     problem_statement = models.TextField()
     root_cause_hypothesis = models.TextField(blank=True)
     themes = models.ManyToManyField("improvement.Theme", related_name="issues")
@@ -66,7 +69,9 @@ class FixTicket(models.Model):
     department = models.ForeignKey("improvement.Department", on_delete=models.PROTECT, related_name="fixes")
     description = models.TextField()
     due_date = models.DateField(null=True, blank=True)
-    external_reference = models.URLField(max_length=500, blank=True, help_text="e.g. the Jira ticket's URL")
+    external_reference = models.URLField(
+        max_length=EXTERNAL_REFERENCE_MAX_LENGTH, blank=True, help_text="e.g. the Jira ticket's URL"
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROPOSED, db_index=True)
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="proposed_fixes"

@@ -5,6 +5,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+# The longest theme label, custom or from the model.
+LABEL_MAX_LENGTH = 200
+
 
 class ClusteringRun(models.Model):
     """One fit of the theme model over stored embeddings; its result is swapped in atomically or not at all."""
@@ -56,10 +59,10 @@ class Theme(models.Model):
         DORMANT = "dormant", "Dormant"
         MERGED = "merged", "Merged"
 
-    label = models.CharField(max_length=200)
+    label = models.CharField(max_length=LABEL_MAX_LENGTH)
     # A label edited by a team lead is kept across refits; the model's own label is refreshed.
     is_label_custom = models.BooleanField(default=False)
-    model_label = models.CharField(max_length=200, blank=True)
+    model_label = models.CharField(max_length=LABEL_MAX_LENGTH, blank=True)
     keywords = models.JSONField(default=list, blank=True)
     representative_case_ids = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE, db_index=True)

@@ -7,9 +7,9 @@ from rest_framework import serializers
 
 from cases.models import Case
 from improvement.models import ClusteringRun, Theme
+from improvement.models.themes import LABEL_MAX_LENGTH
 from improvement.themes.selectors import theme_representative_cases
 from improvement.themes.services.curation import (
-    LABEL_MAXIMUM_LENGTH,
     MOVE_MAXIMUM_CASES,
     SPLIT_MAXIMUM_PARTS,
     SPLIT_MINIMUM_PARTS,
@@ -78,7 +78,7 @@ class ThemeDetailSerializer(ThemeOutputSerializer):
 
 
 class ThemeRenameInputSerializer(serializers.Serializer):
-    label = serializers.CharField(max_length=LABEL_MAXIMUM_LENGTH, allow_blank=False, trim_whitespace=True)
+    label = serializers.CharField(max_length=LABEL_MAX_LENGTH, allow_blank=False, trim_whitespace=True)
 
 
 class ThemeMergeInputSerializer(serializers.Serializer):

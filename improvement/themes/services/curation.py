@@ -18,13 +18,13 @@ from cases.embedding import embedding_from_bytes, embedding_from_stored, embeddi
 from cases.models import Case
 from improvement.errors import Invalid, ThemeStateError
 from improvement.models import CaseTheme, Theme, ThemeEvent
+from improvement.models.themes import LABEL_MAX_LENGTH
 from improvement.permissions import permission_require_curator
 from improvement.themes import ml
 from improvement.themes.selectors import theme_stop_words
 from improvement.themes.services.links import case_theme_upsert, theme_sizes_adjust
 from improvement.volumes.services import daily_theme_volumes_refresh_for_cases
 
-LABEL_MAXIMUM_LENGTH = 200
 SPLIT_MINIMUM_PARTS = 2
 SPLIT_MAXIMUM_PARTS = 10
 SPLIT_MINIMUM_CASES_PER_PART = 2
@@ -48,8 +48,8 @@ def theme_rename(*, theme: Theme, label: str, by: AbstractBaseUser) -> Theme:
     label = (label or "").strip()
     if not label:
         raise Invalid({"label": "The label must not be empty."})
-    if len(label) > LABEL_MAXIMUM_LENGTH:
-        raise Invalid({"label": f"The label must be at most {LABEL_MAXIMUM_LENGTH} characters."})
+    if len(label) > LABEL_MAX_LENGTH:
+        raise Invalid({"label": f"The label must be at most {LABEL_MAX_LENGTH} characters."})
     with transaction.atomic():
         theme = _locked(theme)
         if theme.status == Theme.Status.MERGED:
@@ -156,14 +156,14 @@ def _split_part_write(
     if is_original:
         theme.centroid = embedding_to_bytes(centroid)
         theme.keywords = keywords
-        theme.model_label = label[:LABEL_MAXIMUM_LENGTH]
+        theme.model_label = label[:LABEL_MAX_LENGTH]
         theme.representative_case_ids = representatives
         theme.size = len(member_ids) + CaseTheme.objects.filter(theme=theme).count() - embedded_count
         theme.save()
         return theme
     part = Theme.objects.create(
-        label=label[:LABEL_MAXIMUM_LENGTH],
-        model_label=label[:LABEL_MAXIMUM_LENGTH],
+        label=label[:LABEL_MAX_LENGTH],
+        model_label=label[:LABEL_MAX_LENGTH],
         keywords=keywords,
         representative_case_ids=representatives,
         centroid=embedding_to_bytes(centroid),

@@ -18,6 +18,7 @@ from django.utils import timezone
 from cases.embedding import embedding_to_bytes
 from improvement.errors import ThemeStateError
 from improvement.models import CaseTheme, ClusteringRun, Theme, ThemeEvent
+from improvement.models.themes import LABEL_MAX_LENGTH
 from improvement.themes import ml
 from improvement.themes.selectors import CaseSnapshot
 from improvement.themes.services.assignment import theme_assign_to_nearest
@@ -28,7 +29,6 @@ from improvement.volumes.services import daily_theme_volumes_refresh
 # are still closer to it than (within STICKY_MARGIN) to the theme the fit chose; otherwise it goes dormant.
 RETAIN_MINIMUM_CASES = 10
 RETAIN_MINIMUM_SHARE = 0.5
-LABEL_MAXIMUM_LENGTH = 200
 
 
 @dataclass
@@ -110,7 +110,7 @@ def _cluster_theme_write(
     swap: _Swap, *, snapshot: CaseSnapshot, cluster: ml.ThemeCluster, theme_id: int | None
 ) -> Theme:
     """Update the matched theme from the cluster (or create a new one), queueing its events."""
-    label = cluster.label[:LABEL_MAXIMUM_LENGTH]
+    label = cluster.label[:LABEL_MAX_LENGTH]
     theme = swap.themes.get(theme_id) if theme_id is not None else None
     is_new = theme is None
     if theme is None:

@@ -6,6 +6,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
 from improvement.models import Department, FixTicket, ImprovementIssue, IssueEvent, Theme
+from improvement.models.issues import EXTERNAL_REFERENCE_MAX_LENGTH, TITLE_MAX_LENGTH
 from improvement.workflow.selectors import issue_events_visible, issue_fixes_visible
 
 REFUSALS = {
@@ -93,7 +94,7 @@ class IssueDetailOutputSerializer(IssueOutputSerializer):
 
 
 class IssueRaiseInputSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200)
+    title = serializers.CharField(max_length=TITLE_MAX_LENGTH)
     theme = serializers.PrimaryKeyRelatedField(queryset=Theme.objects.all())
     problem_statement = serializers.CharField()
     root_cause_hypothesis = serializers.CharField(required=False, allow_blank=True, default="")
@@ -103,7 +104,7 @@ class IssueRaiseInputSerializer(serializers.Serializer):
 
 
 class IssueUpdateInputSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200, required=False)
+    title = serializers.CharField(max_length=TITLE_MAX_LENGTH, required=False)
     problem_statement = serializers.CharField(required=False)
     root_cause_hypothesis = serializers.CharField(required=False, allow_blank=True)
     priority = serializers.ChoiceField(choices=ImprovementIssue.Priority.choices, required=False)
@@ -119,7 +120,11 @@ class FixProposeInputSerializer(serializers.Serializer):
     description = serializers.CharField()
     due_date = serializers.DateField(required=False, allow_null=True, default=None)
     external_reference = serializers.URLField(
-        required=False, allow_blank=True, default="", max_length=500, help_text="e.g. the Jira ticket's URL"
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=EXTERNAL_REFERENCE_MAX_LENGTH,
+        help_text="e.g. the Jira ticket's URL",
     )
 
 
