@@ -1,7 +1,7 @@
 """Theme quality against human or known labels, beside KMeans told the true k, on several labelled sets.
 
 Sets: all airline negatives with a reason (../shared/data); each large airline's negatives on its own (a
-different subset, fitted alone); and the simulated demo stream (cases/simulation.py, known problem labels).
+different subset, fitted alone); and the simulated demo stream (cases/simulation/, known problem labels).
 
     .venv/bin/python bench/cluster_quality.py [--sets airline,per-airline,simulated] [--simulated-total 4000]
 """

@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CSV = REPOSITORY_ROOT.parent / "shared" / "data" / "airline_tweets.csv"
@@ -85,7 +86,8 @@ def _compare_int8(model, texts: list[str], float_vectors, *, batch_size: int, re
     )
 
 
-def main() -> None:
+def _parse_arguments() -> argparse.Namespace:
+    """The command line: which CSV, how many texts, how many timed runs, the batch size, and `--int8`."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--csv", type=Path, default=DEFAULT_CSV)
     parser.add_argument("--limit", type=int, default=3000)
@@ -96,18 +98,16 @@ def main() -> None:
         action="store_true",
         help="Also time a raw encode with int8 dynamic quantization and compare its vectors with float32.",
     )
-    arguments = parser.parse_args()
-    _setup_django()
+    return parser.parse_args()
 
-    import torch
+
+def _store_cases(rows: list[tuple[str, str, str]]) -> tuple[list[int], list[str]]:
+    """Store the rows as the benchmark's cases (replacing any left over); returns their ids and analysis texts."""
     from django.utils import timezone
 
-    from cases.embedding import embedding_model
     from cases.models import Case
-    from cases.services.embedding import case_embed_many
     from cases.text import analysis_text
 
-    rows = _read_texts(arguments.csv, arguments.limit)
     Case.objects.filter(external_id__startswith=EXTERNAL_ID_PREFIX).delete()
     now = timezone.now()
     cases = Case.objects.bulk_create(
@@ -125,24 +125,34 @@ def main() -> None:
         batch_size=1000,
     )
     ids = list(Case.objects.filter(external_id__startswith=EXTERNAL_ID_PREFIX).values_list("id", flat=True))
-    texts = [case.analysis_text for case in cases]
-    distinct = len(set(texts))
-    model = embedding_model()
-    model.encode(texts[:64], batch_size=arguments.batch_size, show_progress_bar=False)  # warm-up: first calls allocate
+    return ids, [case.analysis_text for case in cases]
+
+
+def _time_both_paths(
+    model, texts: list[str], ids: list[int], *, batch_size: int, repeats: int
+) -> tuple[list[float], list[float], Any]:
+    """Time a raw encode and `case_embed_many` `repeats` times each, then delete the benchmark's cases.
+
+    Returns (our seconds, raw seconds, the last raw encode's normalized vectors).
+    """
+    from cases.models import Case
+    from cases.services.embedding import case_embed_many
 
     ours_seconds, raw_seconds = [], []
+    raw_vectors = None  # stays None only when repeats is 0, which fails later on min() of no timings
     try:
-        for _ in range(arguments.repeats):
+        for _ in range(repeats):
             started = time.perf_counter()
             raw_vectors = model.encode(
                 texts,
-                batch_size=arguments.batch_size,
+                batch_size=batch_size,
                 normalize_embeddings=True,
                 convert_to_numpy=True,
                 show_progress_bar=False,
             )
             raw_seconds.append(time.perf_counter() - started)
 
+            # Clear the stored embeddings so each timed run of our path embeds every case again.
             Case.objects.filter(id__in=ids).update(
                 embedding=None, embedding_model="", embedded_text_hash="", embedded_at=None
             )
@@ -152,20 +162,21 @@ def main() -> None:
             assert embedded == len(ids), (embedded, len(ids))
     finally:
         Case.objects.filter(id__in=ids).delete()
+    return ours_seconds, raw_seconds, raw_vectors
 
-    if arguments.int8:
-        _compare_int8(
-            model,
-            texts,
-            raw_vectors,
-            batch_size=arguments.batch_size,
-            repeats=arguments.repeats,
-            raw_seconds=min(raw_seconds),
-        )
+
+def _print_summary(
+    texts: list[str], *, distinct: int, batch_size: int, ours_seconds: list[float], raw_seconds: list[float]
+) -> None:
+    """Print the run's setting, every timing, and last the `ours_docs_per_s=... ratio=...` line."""
+    import torch
+
+    from cases.models import Case
+
     ours = len(texts) / min(ours_seconds)
     raw = len(texts) / min(raw_seconds)
     print(
-        f"texts={len(texts)} distinct_texts={distinct} batch_size={arguments.batch_size} "
+        f"texts={len(texts)} distinct_texts={distinct} batch_size={batch_size} "
         f"torch_threads={torch.get_num_threads()} database={Case.objects.db} "
         f"vendor={__import__('django.db', fromlist=['connection']).connection.vendor}"
     )
@@ -176,6 +187,40 @@ def main() -> None:
         + ",".join(f"{seconds:.2f}" for seconds in raw_seconds)
     )
     print(f"ours_docs_per_s={ours:.1f} raw_docs_per_s={raw:.1f} ratio={ours / raw:.3f}")
+
+
+def main() -> None:
+    """Run the benchmark: store the cases, time both paths (and int8 if asked), print the results."""
+    arguments = _parse_arguments()
+    _setup_django()
+
+    from cases.embedding import embedding_model
+
+    rows = _read_texts(arguments.csv, arguments.limit)
+    ids, texts = _store_cases(rows)
+    distinct = len(set(texts))
+    model = embedding_model()
+    model.encode(texts[:64], batch_size=arguments.batch_size, show_progress_bar=False)  # warm-up: first calls allocate
+
+    ours_seconds, raw_seconds, raw_vectors = _time_both_paths(
+        model, texts, ids, batch_size=arguments.batch_size, repeats=arguments.repeats
+    )
+    if arguments.int8:
+        _compare_int8(
+            model,
+            texts,
+            raw_vectors,
+            batch_size=arguments.batch_size,
+            repeats=arguments.repeats,
+            raw_seconds=min(raw_seconds),
+        )
+    _print_summary(
+        texts,
+        distinct=distinct,
+        batch_size=arguments.batch_size,
+        ours_seconds=ours_seconds,
+        raw_seconds=raw_seconds,
+    )
 
 
 if __name__ == "__main__":

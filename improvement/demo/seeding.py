@@ -99,7 +99,7 @@ def demo_load_cases(
 ) -> DemoCasesResult:
     """Ingest the demo's cases, then embed them all in this process.
 
-    Without `cases_file`, the SIMULATED stream (cases/simulation.py, about `total` contacts over `days` days
+    Without `cases_file`, the SIMULATED stream (cases/simulation/, about `total` contacts over `days` days
     ending on `end`) goes through `case_ingest_many`; with it, the file is imported like `import_cases` does.
     Embedding runs here rather than on a worker, so the demo is ready to cluster when this returns.
     """
