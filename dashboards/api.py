@@ -9,7 +9,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from dashboards.selectors import executive_dashboard
+from dashboards.selectors.executive import executive_dashboard
 from dashboards.views import dashboard_filters_from_query
 from improvement.permissions import CanSeeExecutiveDashboard
 

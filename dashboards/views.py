@@ -19,18 +19,16 @@ from dashboards.forms import (
     ThemeSplitForm,
     dashboard_filters_problem,
 )
-from dashboards.selectors import (
+from dashboards.selectors.common import (
     DashboardFilters,
     dashboard_filter_choices,
     dashboard_filters_resolve,
-    executive_dashboard,
-    fix_impact_series,
     landing_url_name_for,
-    lead_theme_overview,
     owner_departments,
-    owner_impacts,
-    theme_page_data,
 )
+from dashboards.selectors.executive import executive_dashboard
+from dashboards.selectors.fixes import fix_impact_series, owner_impacts
+from dashboards.selectors.lead import lead_theme_overview, theme_page_data
 from dashboards.views_workflow import fixes_with_actions
 from improvement.errors import PAGE_REFUSALS
 from improvement.http_errors import page_refusal

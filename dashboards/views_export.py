@@ -9,7 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
-from dashboards.selectors import export_fix_rows, export_issue_rows, export_theme_rows
+from dashboards.selectors.exports import export_fix_rows, export_issue_rows, export_theme_rows
 from improvement.permissions import user_can_read_themes, user_has_any_role
 
 

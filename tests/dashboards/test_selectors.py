@@ -7,7 +7,9 @@ import datetime as dt
 import pytest
 from django.contrib.auth import get_user_model
 
-from dashboards.selectors import dashboard_filters_resolve, executive_dashboard, lead_theme_overview
+from dashboards.selectors.common import dashboard_filters_resolve
+from dashboards.selectors.executive import executive_dashboard
+from dashboards.selectors.lead import lead_theme_overview
 from tests.dashboards.seed import dashboard_seed
 
 pytestmark = pytest.mark.django_db

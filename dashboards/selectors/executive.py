@@ -1,0 +1,232 @@
+"""The executive dashboard: total and per-theme volumes, growth, theme share over time, fixes on the theme
+timelines, measured impacts, contacts avoided and the department scorecard."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+
+from dashboards.selectors.common import (
+    DashboardFilters,
+    daily_series,
+    days_between,
+    iso_dates,
+    theme_daily_counts,
+    window_sum,
+)
+from dashboards.selectors.fixes import department_scorecard, fix_impact_series, impact_summary, shipped_fix_mark
+from improvement.models import FixImpact, FixTicket, Theme
+from improvement.volumes.selectors import LONG_WINDOW_DAYS, volume_change, volume_total_series
+from improvement.workflow.selectors import fix_list_visible
+
+TOP_THEME_COUNT = 10
+SHARE_THEME_COUNT = 8
+SHARE_BUCKET_DAYS = 7
+GROWTH_WINDOW_DAYS = LONG_WINDOW_DAYS
+GROWTH_MINIMUM_PREVIOUS = 5
+THEME_LINE_COUNT = 8
+FIX_CHART_COUNT = 12
+
+AvoidedRow = tuple[float, float, float]
+
+
+@dataclass(frozen=True)
+class _ThemeVolumes:
+    """The period's days and, per theme counted in it, its cases per day, total and label; largest theme first."""
+
+    days: list[dt.date]
+    counts: dict[int, dict[dt.date, int]]
+    totals: dict[int, int]
+    labels: dict[int, str]
+    by_volume: list[int]
+
+    def label(self, theme_id: int) -> str:
+        return self.labels.get(theme_id, f"Theme {theme_id}")
+
+    def series(self, theme_id: int) -> list[int]:
+        return daily_series(self.counts.get(theme_id, {}), self.days)
+
+
+def executive_dashboard(*, filters: DashboardFilters, user: AbstractBaseUser) -> dict:
+    """Everything the executive dashboard shows, as JSON-ready values (ISO dates), in a bounded number of queries.
+
+    Volumes honour the period, brand and channel; fixes, impacts and the scorecard cover all time (an impact is
+    measured on the theme's contact across brands and channels).
+    """
+    days = days_between(filters.start, filters.end)
+    total = [
+        count
+        for _, count in volume_total_series(
+            start=filters.start, end=filters.end, brand=filters.brand or None, channel=filters.channel or None
+        )
+    ]
+    counts = theme_daily_counts(filters=filters)
+    fixes = list(fix_list_visible(user=user).select_related("impact").prefetch_related("issue__themes").order_by("id"))
+    # Themes only a fix touches still need their label, for the fix marks on the timelines.
+    fix_theme_ids = {theme.pk for fix in fixes for theme in fix.issue.themes.all()}
+    labels = dict(Theme.objects.filter(pk__in=set(counts) | fix_theme_ids).values_list("pk", "label"))
+    totals = {theme_id: sum(theme_counts.values()) for theme_id, theme_counts in counts.items()}
+    volumes = _ThemeVolumes(
+        days=days,
+        counts=counts,
+        totals=totals,
+        labels=labels,
+        by_volume=sorted(totals, key=lambda theme_id: (-totals[theme_id], theme_id)),
+    )
+    shipped = [fix for fix in fixes if fix.shipped_on is not None]
+    return {
+        "filters": filters.as_query(),
+        "dates": iso_dates(days),
+        "total": {"series": total, "sum": sum(total)},
+        **_top_themes(volumes, end=filters.end),
+        "theme_share": _theme_share(volumes, total=total),
+        "theme_lines": _theme_lines(volumes, shipped=shipped),
+        **_impacts_and_contacts_avoided(shipped),
+        "department_scorecard": department_scorecard(fixes=fixes),
+    }
+
+
+def _rounded(change: float | None) -> float | None:
+    return None if change is None else round(change, 4)
+
+
+def _top_themes(volumes: _ThemeVolumes, *, end: dt.date) -> dict:
+    """The largest themes, the fastest growing ones and the two windows their growth compares.
+
+    Growth is the last `GROWTH_WINDOW_DAYS` days to `end` against the as many before (half the period at most);
+    a theme needs `GROWTH_MINIMUM_PREVIOUS` cases in the earlier window to rank, so new themes don't top it.
+    """
+    window = min(GROWTH_WINDOW_DAYS, max(1, len(volumes.days) // 2))
+    recent_start = end - dt.timedelta(days=window - 1)
+    previous_start, previous_end = recent_start - dt.timedelta(days=window), recent_start - dt.timedelta(days=1)
+    growth = {
+        theme_id: (window_sum(counts, recent_start, end), window_sum(counts, previous_start, previous_end))
+        for theme_id, counts in volumes.counts.items()
+    }
+
+    def theme_row(theme_id: int) -> dict:
+        recent, previous = growth[theme_id]
+        return {
+            "theme_id": theme_id,
+            "label": volumes.label(theme_id),
+            "volume": volumes.totals[theme_id],
+            "recent": recent,
+            "previous": previous,
+            "growth": _rounded(volume_change(current=recent, previous=previous)),
+            "series": volumes.series(theme_id),
+        }
+
+    growing = [theme_id for theme_id in volumes.by_volume if growth[theme_id][1] >= GROWTH_MINIMUM_PREVIOUS]
+    growing.sort(
+        key=lambda theme_id: (-volume_change(current=growth[theme_id][0], previous=growth[theme_id][1]), theme_id)
+    )
+    return {
+        "top_themes_by_volume": [theme_row(theme_id) for theme_id in volumes.by_volume[:TOP_THEME_COUNT]],
+        "top_themes_by_growth": [theme_row(theme_id) for theme_id in growing[:TOP_THEME_COUNT]],
+        "growth_windows": {
+            "recent": [recent_start.isoformat(), end.isoformat()],
+            "previous": [previous_start.isoformat(), previous_end.isoformat()],
+        },
+    }
+
+
+def _bucketed(series: list[int]) -> list[int]:
+    """Daily counts summed per `SHARE_BUCKET_DAYS` days (the last bucket may be shorter)."""
+    return [sum(series[index : index + SHARE_BUCKET_DAYS]) for index in range(0, len(series), SHARE_BUCKET_DAYS)]
+
+
+def _theme_share(volumes: _ThemeVolumes, *, total: list[int]) -> dict:
+    """Weekly cases of the largest themes, of all other themes together, and of cases in no theme."""
+    days = volumes.days
+    share_themes = volumes.by_volume[:SHARE_THEME_COUNT]
+    assigned_daily = [sum(volumes.counts[theme_id].get(day, 0) for theme_id in volumes.counts) for day in days]
+    top_daily = [sum(volumes.counts[theme_id].get(day, 0) for theme_id in share_themes) for day in days]
+    series = [
+        {"label": volumes.label(theme_id), "theme_id": theme_id, "counts": _bucketed(volumes.series(theme_id))}
+        for theme_id in share_themes
+    ]
+    series.append(
+        {
+            "label": "Other themes",
+            "theme_id": None,
+            "counts": _bucketed([all_ - top for all_, top in zip(assigned_daily, top_daily, strict=True)]),
+        }
+    )
+    # Cases in no theme are the total less the themed ones, floored at 0 should the two daily tables disagree.
+    series.append(
+        {
+            "label": "Unassigned",
+            "theme_id": None,
+            "counts": _bucketed([max(0, t - a) for t, a in zip(total, assigned_daily, strict=True)]),
+        }
+    )
+    return {"bucket_starts": iso_dates(days[::SHARE_BUCKET_DAYS]), "bucket_days": SHARE_BUCKET_DAYS, "series": series}
+
+
+def _theme_lines(volumes: _ThemeVolumes, *, shipped: list[FixTicket]) -> list[dict]:
+    """The daily line of each theme a shipped fix touched, largest first, with those fixes marked on it."""
+    marks_by_theme: dict[int, list[dict]] = defaultdict(list)
+    for fix in shipped:
+        for theme in fix.issue.themes.all():
+            marks_by_theme[theme.pk].append(shipped_fix_mark(fix))
+    marked = sorted(marks_by_theme, key=lambda theme_id: (-volumes.totals.get(theme_id, 0), theme_id))
+    return [
+        {
+            "theme_id": theme_id,
+            "label": volumes.label(theme_id),
+            "series": volumes.series(theme_id),
+            "fixes": marks_by_theme[theme_id],
+        }
+        for theme_id in marked[:THEME_LINE_COUNT]
+    ]
+
+
+def _combined_interval(rows: list[AvoidedRow]) -> dict[str, float]:
+    """Sum of estimates with an interval from the root-sum-square of each side's half-width (independent fixes)."""
+    total = sum(estimate for estimate, _, _ in rows)
+    below = math.sqrt(sum((estimate - low) ** 2 for estimate, low, _ in rows))
+    above = math.sqrt(sum((high - estimate) ** 2 for estimate, _, high in rows))
+    return {"estimate": round(total, 1), "low": round(total - below, 1), "high": round(total + above, 1)}
+
+
+def _impacts_and_contacts_avoided(shipped: list[FixTicket]) -> dict:
+    """The latest shipped fixes' measured impacts, and the contacts they avoided overall and per department."""
+    impacts = []
+    avoided_rows: list[AvoidedRow] = []
+    avoided_by_department: dict[str, list[AvoidedRow]] = defaultdict(list)
+    for fix in sorted(shipped, key=lambda fix: (fix.shipped_on, fix.pk), reverse=True):
+        impact = getattr(fix, "impact", None)
+        if impact is None:
+            continue
+        impacts.append(
+            {
+                "fix_id": fix.pk,
+                "issue_id": fix.issue_id,
+                "issue_title": fix.issue.title,
+                "department": fix.department.name,
+                "shipped_on": fix.shipped_on.isoformat(),
+                "status": fix.status,
+                **impact_summary(impact),
+                **fix_impact_series(impact),
+            }
+        )
+        # A too-early verdict has no settled estimate yet: it is charted but not counted as avoided.
+        if impact.verdict != FixImpact.Verdict.TOO_EARLY:
+            row = (impact.contacts_avoided, impact.contacts_avoided_low, impact.contacts_avoided_high)
+            avoided_rows.append(row)
+            avoided_by_department[fix.department.name].append(row)
+    return {
+        "fix_impacts": impacts[:FIX_CHART_COUNT],
+        "contacts_avoided": {
+            "overall": _combined_interval(avoided_rows),
+            "fix_count": len(avoided_rows),
+            "by_department": [
+                {"department": name, "fix_count": len(rows), **_combined_interval(rows)}
+                for name, rows in sorted(avoided_by_department.items())
+            ],
+        },
+    }

@@ -1,0 +1,127 @@
+"""Fixes' outcomes: their marks on a theme's timeline, their measured impact and the per-department scorecard."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+
+from improvement.models import Department, FixImpact, FixTicket, IssueEvent
+
+ACCEPTED_STATUSES = frozenset(
+    {
+        FixTicket.Status.ACCEPTED,
+        FixTicket.Status.IN_PROGRESS,
+        FixTicket.Status.SHIPPED,
+        FixTicket.Status.WORKING,
+        FixTicket.Status.NO_CLEAR_EFFECT,
+        FixTicket.Status.WORSE,
+        FixTicket.Status.REGRESSED,
+    }
+)
+
+
+def shipped_fix_mark(fix: FixTicket) -> dict:
+    """A shipped fix as a mark on a theme's timeline: id, ship day, department, start of its description, status."""
+    return {
+        "fix_id": fix.pk,
+        "shipped_on": fix.shipped_on.isoformat(),
+        "department": fix.department.name,
+        "description": fix.description[:120],
+        "status": fix.status,
+    }
+
+
+def impact_summary(impact: FixImpact) -> dict:
+    """The impact's verdict and measured numbers, JSON-ready (the chart series are in `fix_impact_series`)."""
+    return {
+        "verdict": impact.verdict,
+        "verdict_label": impact.get_verdict_display(),
+        "is_provisional": impact.is_provisional,
+        "post_days_observed": impact.post_days_observed,
+        "relative_effect": impact.relative_effect,
+        "ci_low": impact.ci_low,
+        "ci_high": impact.ci_high,
+        "p_value": impact.p_value,
+        "contacts_avoided": impact.contacts_avoided,
+        "contacts_avoided_low": impact.contacts_avoided_low,
+        "contacts_avoided_high": impact.contacts_avoided_high,
+        "actual_total": impact.actual_total,
+        "counterfactual_total": impact.counterfactual_total,
+        "computed_at": impact.computed_at.isoformat(),
+    }
+
+
+def fix_impact_series(impact: FixImpact) -> dict:
+    """The impact's chart series: the pre period's actual counts, then actual, counterfactual and its 95% band."""
+    return {
+        "pre_dates": list(impact.pre_dates),
+        "pre_actual": list(impact.pre_actual),
+        "dates": list(impact.dates),
+        "actual": list(impact.actual),
+        "counterfactual": list(impact.counterfactual),
+        "low": list(impact.low),
+        "high": list(impact.high),
+    }
+
+
+def owner_impacts(*, fix_ids: list[int]) -> dict[int, FixImpact]:
+    """The impact rows of these fixes, by fix id (one query)."""
+    return {impact.fix_id: impact for impact in FixImpact.objects.filter(fix_id__in=fix_ids)}
+
+
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 1) if values else None
+
+
+def department_scorecard(*, fixes: list[FixTicket]) -> list[dict]:
+    """Per department: fixes proposed, accepted, rejected, shipped, working; median days raise→accept, accept→ship."""
+    departments = {department.pk: department for department in Department.objects.order_by("name")}
+    rows = {
+        pk: {
+            "department_id": pk,
+            "department": department.name,
+            "proposed": 0,
+            "accepted": 0,
+            "rejected": 0,
+            "shipped": 0,
+            "working": 0,
+            "_raise_to_accept": [],
+            "_accept_to_ship": [],
+        }
+        for pk, department in departments.items()
+    }
+    for fix in fixes:
+        row = rows.get(fix.department_id)
+        if row is None:
+            continue
+        row["proposed"] += 1
+        row["accepted"] += fix.status in ACCEPTED_STATUSES
+        row["rejected"] += fix.status == FixTicket.Status.REJECTED
+        row["shipped"] += fix.shipped_on is not None
+        row["working"] += fix.status == FixTicket.Status.WORKING
+    first_reached: dict[tuple[int, str], tuple[int, dt.datetime, dt.datetime]] = {}
+    events = (
+        IssueEvent.objects.filter(
+            kind=IssueEvent.Kind.FIX_STATUS,
+            to_status__in=[FixTicket.Status.ACCEPTED, FixTicket.Status.SHIPPED],
+            fix__isnull=False,
+        )
+        .order_by("created_at", "id")
+        .values_list("fix_id", "fix__department_id", "to_status", "created_at", "issue__created_at")
+    )
+    for fix_id, department_id, to_status, created_at, issue_created_at in events:
+        first_reached.setdefault((fix_id, to_status), (department_id, created_at, issue_created_at))
+    day = 86_400.0
+    for (fix_id, to_status), (department_id, created_at, issue_created_at) in first_reached.items():
+        if department_id not in rows or to_status != FixTicket.Status.ACCEPTED:
+            continue
+        rows[department_id]["_raise_to_accept"].append((created_at - issue_created_at).total_seconds() / day)
+        shipped = first_reached.get((fix_id, FixTicket.Status.SHIPPED))
+        if shipped is not None:
+            rows[department_id]["_accept_to_ship"].append((shipped[1] - created_at).total_seconds() / day)
+    result = []
+    for row in rows.values():
+        row["median_days_raise_to_accept"] = _median(row.pop("_raise_to_accept"))
+        row["median_days_accept_to_ship"] = _median(row.pop("_accept_to_ship"))
+        result.append(row)
+    return result
