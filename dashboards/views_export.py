@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
@@ -21,7 +21,7 @@ def _csv_response(filename: str, rows: list[list]) -> HttpResponse:
     return response
 
 
-def _require_role(user: AbstractBaseUser) -> None:
+def _require_role(user: User) -> None:
     if not user_has_any_role(user):
         raise PermissionDenied("Exports need a Fixloop role.")
 

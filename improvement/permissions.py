@@ -7,9 +7,9 @@ on create).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from improvement.errors import NotAllowed
@@ -19,7 +19,8 @@ DEPARTMENT_OWNER = "Department owner"
 EXECUTIVE = "Executive"
 ROLES = (TEAM_LEAD, DEPARTMENT_OWNER, EXECUTIVE)
 
-AnyUser = AbstractBaseUser | AnonymousUser
+# A signed-in user or the anonymous one (Django ships no type hints, so this is for readers).
+AnyUser: TypeAlias = User | AnonymousUser
 
 
 def user_has_role(*, user: AnyUser, role: str) -> bool:
@@ -28,8 +29,8 @@ def user_has_role(*, user: AnyUser, role: str) -> bool:
         return False
     cached = getattr(user, "_fixloop_role_names", None)
     if cached is None:
-        cached = set(user.groups.values_list("name", flat=True))  # type: ignore[union-attr]
-        user._fixloop_role_names = cached  # type: ignore[union-attr]
+        cached = set(user.groups.values_list("name", flat=True))
+        user._fixloop_role_names = cached  # type: ignore[attr-defined]  # a per-request cache on the user object
     return role in cached
 
 
@@ -46,7 +47,7 @@ def user_is_executive(user: AnyUser) -> bool:
 
 
 def user_is_admin(user: AnyUser) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.is_staff)  # type: ignore[union-attr]
+    return bool(user.is_authenticated and user.is_active and user.is_staff)
 
 
 def user_has_any_role(user: AnyUser) -> bool:

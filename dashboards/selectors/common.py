@@ -7,7 +7,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
@@ -18,7 +18,7 @@ from improvement.volumes.selectors import volume_date_range
 DEFAULT_RANGE_DAYS = 180
 
 
-def landing_url_name_for(user: AbstractBaseUser) -> str:
+def landing_url_name_for(user: User) -> str:
     """The URL name of the first page a user sees after logging in, by role."""
     if user_is_executive(user):
         return "dashboards:executive"
@@ -31,7 +31,7 @@ def landing_url_name_for(user: AbstractBaseUser) -> str:
     return "dashboards:no_role"
 
 
-def owner_departments(*, user: AbstractBaseUser) -> QuerySet[Department]:
+def owner_departments(*, user: User) -> QuerySet[Department]:
     """Departments the user owns (every department for a staff admin)."""
     if user_is_admin(user):
         return Department.objects.all()

@@ -8,7 +8,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from dashboards.selectors.common import (
     DashboardFilters,
@@ -51,7 +51,7 @@ class _ThemeVolumes:
         return daily_series(self.counts.get(theme_id, {}), self.days)
 
 
-def executive_dashboard(*, filters: DashboardFilters, user: AbstractBaseUser) -> dict:
+def executive_dashboard(*, filters: DashboardFilters, user: User) -> dict:
     """Everything the executive dashboard shows, as JSON-ready values (ISO dates), in a bounded number of queries.
 
     Volumes honour the period, brand and channel; fixes, impacts and the scorecard cover all time (an impact is

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Count
 
 from improvement.models import Theme
@@ -48,7 +48,7 @@ def export_theme_rows() -> list[list[str]]:
     return rows
 
 
-def export_issue_rows(*, user: AbstractBaseUser) -> list[list[str]]:
+def export_issue_rows(*, user: User) -> list[list[str]]:
     """Header and one row per visible issue: id, title, status, priorities, raiser, dates, themes, fix count."""
     rows = [
         [
@@ -89,7 +89,7 @@ def export_issue_rows(*, user: AbstractBaseUser) -> list[list[str]]:
     return rows
 
 
-def export_fix_rows(*, user: AbstractBaseUser) -> list[list[str]]:
+def export_fix_rows(*, user: User) -> list[list[str]]:
     """Header and one row per visible fix: its issue, department, status, dates, verdict and measured impact."""
     rows = [
         [

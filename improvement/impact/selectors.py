@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from django.db.models import Max, QuerySet
 from django.utils import timezone
@@ -109,7 +110,8 @@ def fix_impact_estimate(*, fix: FixTicket) -> FixImpact:
     return FixImpact(
         fix=fix,
         computed_at=timezone.now(),
-        ship_date=fix.shipped_on,
+        # _estimate_for_fix refused a fix without a ship date.
+        ship_date=cast(dt.date, fix.shipped_on),
         theme_ids=theme_ids,
         verdict=estimate.verdict,
         is_provisional=estimate.is_provisional,

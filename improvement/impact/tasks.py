@@ -42,7 +42,7 @@ def impact_daily_task() -> dict:
 @shared_task(name="improvement.theme_spike_check_task", soft_time_limit=10 * 60, time_limit=12 * 60)
 def theme_spike_check_task() -> int:
     """Flag spiking and emerging themes for the last counted day; returns how many new alerts."""
-    return len(theme_spike_check().created or [])
+    return len(theme_spike_check().created)
 
 
 @shared_task(name="improvement.theme_alert_notify_task", **NOTIFY_TASK_OPTIONS)

@@ -135,7 +135,7 @@ class IssueEvent(models.Model):
     def _status_label(self, status: str) -> str:
         is_fix_event = self.kind in (self.Kind.FIX_PROPOSED, self.Kind.FIX_STATUS)
         choices = FixTicket.Status if is_fix_event else ImprovementIssue.Status
-        return choices(status).label if status in choices.values else status
+        return str(choices(status).label) if status in choices.values else status
 
     @property
     def from_status_label(self) -> str:

@@ -35,6 +35,8 @@ def issue_event_recipients(*, event: IssueEvent) -> list[str]:
 def issue_event_message(*, event: IssueEvent) -> tuple[str, str]:
     """Subject and body of the email for an event."""
     fix, issue = event.fix, event.issue
+    if fix is None:
+        raise ValueError(f"event {event.pk} is not about a fix; it notifies nobody")
     who = event.actor.get_username() if event.actor else "Fixloop"
     if event.kind == IssueEvent.Kind.FIX_PROPOSED:
         subject = f"[Fixloop] Fix proposed to {fix.department.name}: {issue.title}"

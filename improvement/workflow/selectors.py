@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
 
 from cases.models import Case
@@ -87,33 +87,33 @@ def priority_suggest(*, evidence: dict) -> str:
     return Priority.LOW
 
 
-def fix_list_visible(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[FixTicket]:
+def fix_list_visible(*, user: User | AnonymousUser) -> QuerySet[FixTicket]:
     """Fixes the user may see: all for leads, executives and admins; a department owner's own departments' fixes."""
     fixes = FixTicket.objects.select_related("issue", "department", "proposed_by")
     if user_sees_all_issues(user):
         return fixes.all()
     if user_is_department_owner(user):
-        return fixes.filter(department__owners=user)
+        return fixes.filter(department__owners=user.pk)
     return fixes.none()
 
 
-def issue_list_visible(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[ImprovementIssue]:
+def issue_list_visible(*, user: User | AnonymousUser) -> QuerySet[ImprovementIssue]:
     """Issues the user may see: all for leads, executives and admins; for a department owner, issues with a fix
     for one of their departments."""
     issues = ImprovementIssue.objects.select_related("raised_by").prefetch_related("themes")
     if user_sees_all_issues(user):
         return issues.all()
     if user_is_department_owner(user):
-        return issues.filter(pk__in=FixTicket.objects.filter(department__owners=user).values("issue_id"))
+        return issues.filter(pk__in=FixTicket.objects.filter(department__owners=user.pk).values("issue_id"))
     return issues.none()
 
 
-def issue_fixes_visible(*, issue: ImprovementIssue, user: AbstractBaseUser | AnonymousUser) -> QuerySet[FixTicket]:
+def issue_fixes_visible(*, issue: ImprovementIssue, user: User | AnonymousUser) -> QuerySet[FixTicket]:
     """The issue's fixes the user may see, oldest first."""
     return fix_list_visible(user=user).filter(issue=issue).order_by("created_at", "id")
 
 
-def issue_events_visible(*, issue: ImprovementIssue, user: AbstractBaseUser | AnonymousUser) -> QuerySet[IssueEvent]:
+def issue_events_visible(*, issue: ImprovementIssue, user: User | AnonymousUser) -> QuerySet[IssueEvent]:
     """The issue's audit trail, oldest first: its own events and those of the fixes the user may see."""
     visible_fixes = fix_list_visible(user=user).filter(issue=issue).values("pk")
     return (
@@ -124,7 +124,7 @@ def issue_events_visible(*, issue: ImprovementIssue, user: AbstractBaseUser | An
     )
 
 
-def fix_queue_for_owner(*, user: AbstractBaseUser) -> dict[str, QuerySet[FixTicket]]:
+def fix_queue_for_owner(*, user: User) -> dict[str, QuerySet[FixTicket]]:
     """The owner's fix queue: waiting for a decision, in progress (accepted or started), shipped with verdicts."""
     departments = Department.objects.all() if user_is_admin(user) else Department.objects.filter(owners=user)
     fixes = (

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from django.conf import settings
@@ -99,7 +100,7 @@ class ThemeCheckResult:
 
     day: dt.date | None = None
     checked: int = 0
-    created: list[ThemeAlert] | None = None
+    created: list[ThemeAlert] = field(default_factory=list)
 
 
 def theme_spike_check(*, day: dt.date | None = None) -> ThemeCheckResult:
@@ -110,7 +111,7 @@ def theme_spike_check(*, day: dt.date | None = None) -> ThemeCheckResult:
     """
     bounds = volume_date_range()
     if bounds is None:
-        return ThemeCheckResult(created=[])
+        return ThemeCheckResult()
     day = day or bounds[1]
     length = BASELINE_DAYS + max(SPIKE_WINDOW_DAYS, EMERGING_WINDOW_DAYS)
     start = day - dt.timedelta(days=length - 1)
@@ -124,7 +125,7 @@ def theme_spike_check(*, day: dt.date | None = None) -> ThemeCheckResult:
     series: dict[int, list[int]] = defaultdict(lambda: [0] * length)
     for theme_id, theme_day, count in rows:
         series[theme_id][(theme_day - start).days] = int(count)
-    result = ThemeCheckResult(day=day, checked=len(series), created=[])
+    result = ThemeCheckResult(day=day, checked=len(series))
     with transaction.atomic():
         for theme_id, counts in sorted(series.items()):
             spike = spike_test(theme_counts=counts, total_counts=total)
@@ -154,7 +155,7 @@ def theme_spike_check(*, day: dt.date | None = None) -> ThemeCheckResult:
     return result
 
 
-def _alert_store(*, result: ThemeCheckResult, theme_id: int, day: dt.date, kind: str, **values) -> None:
+def _alert_store(*, result: ThemeCheckResult, theme_id: int, day: dt.date, kind: str, **values: Any) -> None:
     alert, created = ThemeAlert.objects.get_or_create(theme_id=theme_id, kind=kind, detected_on=day, defaults=values)
     if created:
         result.created.append(alert)

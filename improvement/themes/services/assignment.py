@@ -117,8 +117,8 @@ def _assign_pending(ids: list[int]) -> ThemeAssignment:
     )
     if not themes:
         return ThemeAssignment(assigned=0, unassigned=0)
-    centroids = np.stack([embedding_from_bytes(theme.centroid) for theme in themes])
-    pending = []
+    centroids = np.stack([embedding_from_bytes(theme.centroid) for theme in themes if theme.centroid is not None])
+    pending: list[int] = []
     for start in range(0, len(ids), ASSIGN_CHUNK_SIZE):
         rows = Case.objects.filter(
             id__in=ids[start : start + ASSIGN_CHUNK_SIZE], embedded_at__isnull=False
@@ -126,6 +126,7 @@ def _assign_pending(ids: list[int]) -> ThemeAssignment:
         pending.extend(
             case_id
             for case_id, embedded_at, assigned_at, source in rows
-            if source != CaseTheme.Source.MANUAL and (assigned_at is None or assigned_at < embedded_at)
+            if source != CaseTheme.Source.MANUAL
+            and (assigned_at is None or (embedded_at is not None and assigned_at < embedded_at))
         )
     return theme_assign_to_nearest(case_ids=pending, themes=themes, centroids=centroids)

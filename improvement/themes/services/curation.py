@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -42,7 +42,7 @@ def _listed(ids: Sequence[int]) -> str:
     return ", ".join(map(str, ids[:LISTED_IDS]))
 
 
-def theme_rename(*, theme: Theme, label: str, by: AbstractBaseUser) -> Theme:
+def theme_rename(*, theme: Theme, label: str, by: User) -> Theme:
     """Give the theme a label of the lead's choosing; it is kept across refits (the model's label is still tracked)."""
     permission_require_curator(by)
     label = (label or "").strip()
@@ -71,7 +71,7 @@ def _combined_centroid(first: Theme, second: Theme) -> bytes | None:
     return embedding_to_bytes(combined) if combined is not None else None
 
 
-def theme_merge(*, theme: Theme, into: Theme, by: AbstractBaseUser) -> Theme:
+def theme_merge(*, theme: Theme, into: Theme, by: User) -> Theme:
     """Merge a theme into another: its cases move to the survivor (as manual links), it becomes merged and points there.
 
     Themes merged earlier into the merged theme now point at the survivor too. Returns the survivor.
@@ -144,7 +144,7 @@ def _split_part_write(
     embeddings: np.ndarray,
     label: str,
     keywords: list[str],
-    by: AbstractBaseUser,
+    by: User,
     embedded_count: int,
 ) -> Theme:
     """Store one part of a split: the original theme keeps the largest, the others become new manual themes."""
@@ -182,7 +182,7 @@ def _split_part_write(
     return part
 
 
-def theme_split(*, theme: Theme, by: AbstractBaseUser, parts: int = 2) -> list[Theme]:
+def theme_split(*, theme: Theme, by: User, parts: int = 2) -> list[Theme]:
     """Re-cluster one theme's embedded cases into `parts` themes (k-means); the original keeps the largest part.
 
     The other parts become new active themes labelled by the seam; their cases move there as manual links,
@@ -247,7 +247,7 @@ def _move_events(
     to: Theme,
     moved_from: dict[int | None, list[int]],
     locked: dict[int, Theme],
-    by: AbstractBaseUser,
+    by: User,
 ) -> list[ThemeEvent]:
     events = [
         ThemeEvent(
@@ -274,7 +274,7 @@ def theme_move_cases(
     *,
     case_ids: Sequence[int],
     to: Theme,
-    by: AbstractBaseUser,
+    by: User,
     from_theme: Theme | None = None,
 ) -> Theme:
     """Move cases into an active theme as manual links, which refits keep; returns the target theme.

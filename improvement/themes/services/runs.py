@@ -6,7 +6,7 @@ import logging
 import time
 from datetime import timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -35,7 +35,7 @@ BUSY_STATUSES = (ClusteringRun.Status.PENDING, ClusteringRun.Status.RUNNING)
 def clustering_run_request(
     *,
     trigger: str = ClusteringRun.Trigger.API,
-    requested_by: AbstractBaseUser | None = None,
+    requested_by: User | None = None,
 ) -> ClusteringRun:
     """Create a pending run and enqueue its execution after commit; refused while another run is pending or running.
 

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils.text import slugify
 
 from improvement.models import Department
 from improvement.permissions import DEPARTMENT_OWNER, ROLES
-
-User = get_user_model()
 
 
 def department_create(*, name: str, slug: str = "") -> Department:
@@ -23,7 +20,7 @@ def department_create(*, name: str, slug: str = "") -> Department:
 
 def user_create_with_role(
     *, username: str, password: str, role: str | None = None, email: str = "", is_staff: bool = False
-) -> AbstractUser:
+) -> User:
     """Create an active user, optionally in one of the role groups (staff admins are superusers)."""
     if role is not None and role not in ROLES:
         raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
@@ -38,7 +35,7 @@ def user_create_with_role(
     return user
 
 
-def department_add_owner(*, department: Department, user: AbstractUser) -> Department:
+def department_add_owner(*, department: Department, user: User) -> Department:
     """Make the user an owner of the department and a member of the department-owner role."""
     with transaction.atomic():
         group, _ = Group.objects.get_or_create(name=DEPARTMENT_OWNER)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -30,7 +30,7 @@ def fix_propose(
     issue: ImprovementIssue,
     department: Department,
     description: str,
-    by: AbstractBaseUser,
+    by: User,
     due_date: datetime.date | None = None,
     external_reference: str = "",
 ) -> FixTicket:
@@ -69,7 +69,7 @@ def _fix_transition(
     *,
     fix: FixTicket,
     to_status: str,
-    by: AbstractBaseUser | None,
+    by: User | None,
     performer: Performer,
     note: str = "",
     changes: dict | None = None,
@@ -101,13 +101,13 @@ def _fix_transition(
     return locked
 
 
-def _require_owner(*, fix: FixTicket, by: AbstractBaseUser, action: str) -> None:
+def _require_owner(*, fix: FixTicket, by: User, action: str) -> None:
     permission_require(
         user_owns_fix_department(user=by, fix=fix), f"only owners of {fix.department.name} may {action} this fix"
     )
 
 
-def fix_accept(*, fix: FixTicket, by: AbstractBaseUser, note: str = "") -> FixTicket:
+def fix_accept(*, fix: FixTicket, by: User, note: str = "") -> FixTicket:
     """An owner of the fix's department accepts the proposal."""
     _require_owner(fix=fix, by=by, action="accept")
     return _fix_transition(
@@ -115,7 +115,7 @@ def fix_accept(*, fix: FixTicket, by: AbstractBaseUser, note: str = "") -> FixTi
     )
 
 
-def fix_reject(*, fix: FixTicket, by: AbstractBaseUser, reason: str) -> FixTicket:
+def fix_reject(*, fix: FixTicket, by: User, reason: str) -> FixTicket:
     """An owner of the fix's department rejects the proposal, giving a reason (required)."""
     _require_owner(fix=fix, by=by, action="reject")
     reason = (reason or "").strip()
@@ -131,7 +131,7 @@ def fix_reject(*, fix: FixTicket, by: AbstractBaseUser, reason: str) -> FixTicke
     )
 
 
-def fix_start(*, fix: FixTicket, by: AbstractBaseUser, note: str = "") -> FixTicket:
+def fix_start(*, fix: FixTicket, by: User, note: str = "") -> FixTicket:
     """An owner of the fix's department starts work on an accepted fix."""
     _require_owner(fix=fix, by=by, action="start")
     return _fix_transition(
@@ -139,7 +139,7 @@ def fix_start(*, fix: FixTicket, by: AbstractBaseUser, note: str = "") -> FixTic
     )
 
 
-def fix_ship(*, fix: FixTicket, by: AbstractBaseUser, shipped_on: datetime.date | None, note: str = "") -> FixTicket:
+def fix_ship(*, fix: FixTicket, by: User, shipped_on: datetime.date | None, note: str = "") -> FixTicket:
     """An owner of the fix's department records the day the fix shipped (not in the future)."""
     _require_owner(fix=fix, by=by, action="ship")
     if not isinstance(shipped_on, datetime.date):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -17,13 +17,13 @@ from improvement.workflow.transitions import issue_status_from_fixes
 EDITABLE_FIELDS = ("title", "problem_statement", "root_cause_hypothesis", "priority")
 
 
-def _require_lead(user: AbstractBaseUser, action: str) -> None:
+def _require_lead(user: User, action: str) -> None:
     permission_require(user_can_write_issues(user), f"only team leads and admins may {action}")
 
 
 def issue_raise(
     *,
-    by: AbstractBaseUser,
+    by: User,
     title: str,
     problem_statement: str,
     themes: Sequence[Theme],
@@ -65,7 +65,7 @@ def issue_raise(
     return issue
 
 
-def issue_update(*, issue: ImprovementIssue, by: AbstractBaseUser, **changes: str) -> ImprovementIssue:
+def issue_update(*, issue: ImprovementIssue, by: User, **changes: str) -> ImprovementIssue:
     """Edit the title, problem statement, hypothesis or priority; the audit trail records what changed."""
     _require_lead(by, "edit issues")
     unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
@@ -94,7 +94,7 @@ def issue_update(*, issue: ImprovementIssue, by: AbstractBaseUser, **changes: st
     return issue
 
 
-def issue_close(*, issue: ImprovementIssue, by: AbstractBaseUser, note: str = "") -> ImprovementIssue:
+def issue_close(*, issue: ImprovementIssue, by: User, note: str = "") -> ImprovementIssue:
     """Close the issue (leads and admins): it stays closed whatever its fixes do afterwards."""
     _require_lead(by, "close issues")
     with transaction.atomic():
