@@ -4,57 +4,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
-    dependencies = []
+    dependencies = [
+    ]
 
     operations = [
         migrations.CreateModel(
-            name="Case",
+            name='Case',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "channel",
-                    models.CharField(
-                        choices=[
-                            ("twitter", "Twitter / X"),
-                            ("facebook", "Facebook"),
-                            ("instagram", "Instagram"),
-                            ("chat", "Chat"),
-                            ("email", "Email"),
-                            ("call", "Call note"),
-                            ("other", "Other"),
-                        ],
-                        max_length=20,
-                    ),
-                ),
-                ("external_id", models.CharField(max_length=200)),
-                ("brand", models.CharField(db_index=True, max_length=100)),
-                ("author_handle", models.CharField(blank=True, max_length=200)),
-                ("text", models.TextField()),
-                ("received_at", models.DateTimeField(db_index=True)),
-                ("reply_to_external_id", models.CharField(blank=True, max_length=200)),
-                ("thread_external_id", models.CharField(blank=True, max_length=200)),
-                ("raw_payload", models.JSONField(blank=True, default=dict)),
-                ("ingested_at", models.DateTimeField(auto_now_add=True)),
-                ("analysis_text", models.TextField(blank=True)),
-                ("embedding", models.BinaryField(blank=True, null=True)),
-                ("embedding_model", models.CharField(blank=True, max_length=100)),
-                ("embedded_text_hash", models.CharField(blank=True, max_length=64)),
-                ("embedded_at", models.DateTimeField(blank=True, null=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('channel', models.CharField(choices=[('twitter', 'Twitter / X'), ('facebook', 'Facebook'), ('instagram', 'Instagram'), ('chat', 'Chat'), ('email', 'Email'), ('call', 'Call note'), ('other', 'Other')], max_length=20)),
+                ('external_id', models.CharField(max_length=200)),
+                ('brand', models.CharField(db_index=True, max_length=100)),
+                ('author_handle', models.CharField(blank=True, max_length=200)),
+                ('text', models.TextField()),
+                ('received_at', models.DateTimeField(db_index=True)),
+                ('reply_to_external_id', models.CharField(blank=True, max_length=200)),
+                ('thread_external_id', models.CharField(blank=True, max_length=200)),
+                ('raw_payload', models.JSONField(blank=True, default=dict)),
+                ('ingested_at', models.DateTimeField(auto_now_add=True)),
+                ('analysis_text', models.TextField(blank=True)),
+                ('embedding', models.BinaryField(blank=True, null=True)),
+                ('embedding_model', models.CharField(blank=True, max_length=100)),
+                ('embedded_text_hash', models.CharField(blank=True, max_length=64)),
+                ('embedded_at', models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                "ordering": ["-received_at", "-id"],
-                "indexes": [
-                    models.Index(fields=["brand", "received_at"], name="case_brand_received"),
-                    models.Index(fields=["channel", "received_at"], name="case_channel_received"),
-                    models.Index(fields=["embedded_at"], name="case_embedded_at"),
-                ],
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("channel", "external_id"), name="case_unique_external_id_per_channel"
-                    )
-                ],
+                'ordering': ['-received_at', '-id'],
+                'indexes': [models.Index(fields=['brand', 'received_at'], name='case_brand_received'), models.Index(fields=['channel', 'received_at'], name='case_channel_received'), models.Index(fields=['embedded_at'], name='case_embedded_at')],
+                'constraints': [models.UniqueConstraint(fields=('channel', 'external_id'), name='case_unique_external_id_per_channel')],
             },
         ),
     ]

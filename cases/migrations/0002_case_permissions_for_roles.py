@@ -1,5 +1,4 @@
 """Give the roles their case permissions: team leads add and view, executives and department owners view."""
-
 from __future__ import annotations
 
 from django.apps import apps as global_apps
@@ -18,8 +17,7 @@ def grant_case_permissions(apps, schema_editor) -> None:
     permissions = {
         permission.codename: permission
         for permission in Permission.objects.filter(
-            content_type__app_label="cases",
-            codename__in=["add_case", "view_case"],
+            content_type__app_label="cases", codename__in=["add_case", "view_case"],
         )
     }
     team_lead, _ = Group.objects.get_or_create(name=TEAM_LEAD)

@@ -28,10 +28,7 @@ class Migration(migrations.Migration):
                 ("name", models.CharField(max_length=100, unique=True)),
                 ("slug", models.SlugField(max_length=100, unique=True)),
                 ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "owners",
-                    models.ManyToManyField(blank=True, related_name="owned_departments", to=settings.AUTH_USER_MODEL),
-                ),
+                ("owners", models.ManyToManyField(blank=True, related_name="owned_departments", to=settings.AUTH_USER_MODEL)),
             ],
             options={"ordering": ["name"]},
         ),

@@ -6,231 +6,88 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("cases", "0001_initial"),
-        ("improvement", "0001_initial"),
+        ('cases', '0001_initial'),
+        ('improvement', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="ClusteringRun",
+            name='ClusteringRun',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("pending", "Pending"),
-                            ("running", "Running"),
-                            ("succeeded", "Succeeded"),
-                            ("failed", "Failed"),
-                        ],
-                        db_index=True,
-                        default="pending",
-                        max_length=20,
-                    ),
-                ),
-                (
-                    "trigger",
-                    models.CharField(
-                        choices=[
-                            ("nightly", "Nightly"),
-                            ("api", "API"),
-                            ("admin", "Admin"),
-                            ("command", "Command"),
-                            ("demo", "Demo"),
-                        ],
-                        default="api",
-                        max_length=20,
-                    ),
-                ),
-                ("parameters", models.JSONField(blank=True, default=dict)),
-                ("model_versions", models.JSONField(blank=True, default=dict)),
-                ("case_count", models.PositiveIntegerField(default=0)),
-                ("theme_count", models.PositiveIntegerField(default=0)),
-                ("new_theme_count", models.PositiveIntegerField(default=0)),
-                ("matched_theme_count", models.PositiveIntegerField(default=0)),
-                ("dormant_theme_count", models.PositiveIntegerField(default=0)),
-                ("outlier_share", models.FloatField(blank=True, null=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("started_at", models.DateTimeField(blank=True, null=True)),
-                ("finished_at", models.DateTimeField(blank=True, null=True)),
-                ("duration_seconds", models.FloatField(blank=True, null=True)),
-                ("error", models.TextField(blank=True)),
-                (
-                    "requested_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('status', models.CharField(choices=[('pending', 'Pending'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed')], db_index=True, default='pending', max_length=20)),
+                ('trigger', models.CharField(choices=[('nightly', 'Nightly'), ('api', 'API'), ('admin', 'Admin'), ('command', 'Command'), ('demo', 'Demo')], default='api', max_length=20)),
+                ('parameters', models.JSONField(blank=True, default=dict)),
+                ('model_versions', models.JSONField(blank=True, default=dict)),
+                ('case_count', models.PositiveIntegerField(default=0)),
+                ('theme_count', models.PositiveIntegerField(default=0)),
+                ('new_theme_count', models.PositiveIntegerField(default=0)),
+                ('matched_theme_count', models.PositiveIntegerField(default=0)),
+                ('dormant_theme_count', models.PositiveIntegerField(default=0)),
+                ('outlier_share', models.FloatField(blank=True, null=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('started_at', models.DateTimeField(blank=True, null=True)),
+                ('finished_at', models.DateTimeField(blank=True, null=True)),
+                ('duration_seconds', models.FloatField(blank=True, null=True)),
+                ('error', models.TextField(blank=True)),
+                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["-created_at", "-id"],
+                'ordering': ['-created_at', '-id'],
             },
         ),
         migrations.CreateModel(
-            name="Theme",
+            name='Theme',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("label", models.CharField(max_length=200)),
-                ("is_label_custom", models.BooleanField(default=False)),
-                ("model_label", models.CharField(blank=True, max_length=200)),
-                ("keywords", models.JSONField(blank=True, default=list)),
-                ("representative_case_ids", models.JSONField(blank=True, default=list)),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[("active", "Active"), ("dormant", "Dormant"), ("merged", "Merged")],
-                        db_index=True,
-                        default="active",
-                        max_length=20,
-                    ),
-                ),
-                ("centroid", models.BinaryField(blank=True, null=True)),
-                ("size", models.PositiveIntegerField(default=0)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "first_run",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="improvement.clusteringrun",
-                    ),
-                ),
-                (
-                    "last_seen_run",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="improvement.clusteringrun",
-                    ),
-                ),
-                (
-                    "merged_into",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="merged_from",
-                        to="improvement.theme",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('label', models.CharField(max_length=200)),
+                ('is_label_custom', models.BooleanField(default=False)),
+                ('model_label', models.CharField(blank=True, max_length=200)),
+                ('keywords', models.JSONField(blank=True, default=list)),
+                ('representative_case_ids', models.JSONField(blank=True, default=list)),
+                ('status', models.CharField(choices=[('active', 'Active'), ('dormant', 'Dormant'), ('merged', 'Merged')], db_index=True, default='active', max_length=20)),
+                ('centroid', models.BinaryField(blank=True, null=True)),
+                ('size', models.PositiveIntegerField(default=0)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('first_run', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='improvement.clusteringrun')),
+                ('last_seen_run', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='improvement.clusteringrun')),
+                ('merged_into', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='merged_from', to='improvement.theme')),
             ],
             options={
-                "ordering": ["-size", "id"],
+                'ordering': ['-size', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="ThemeEvent",
+            name='ThemeEvent',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("created", "Created"),
-                            ("renamed", "Renamed"),
-                            ("merged", "Merged"),
-                            ("split", "Split"),
-                            ("cases_moved", "Cases moved"),
-                            ("dormant", "Went dormant"),
-                            ("reactivated", "Reactivated"),
-                        ],
-                        max_length=20,
-                    ),
-                ),
-                ("data", models.JSONField(blank=True, default=dict)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "actor",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "run",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="improvement.clusteringrun",
-                    ),
-                ),
-                (
-                    "theme",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="events", to="improvement.theme"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('created', 'Created'), ('renamed', 'Renamed'), ('merged', 'Merged'), ('split', 'Split'), ('cases_moved', 'Cases moved'), ('dormant', 'Went dormant'), ('reactivated', 'Reactivated')], max_length=20)),
+                ('data', models.JSONField(blank=True, default=dict)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('run', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='improvement.clusteringrun')),
+                ('theme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='improvement.theme')),
             ],
             options={
-                "ordering": ["-created_at", "-id"],
+                'ordering': ['-created_at', '-id'],
             },
         ),
         migrations.CreateModel(
-            name="CaseTheme",
+            name='CaseTheme',
             fields=[
-                (
-                    "case",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        primary_key=True,
-                        related_name="theme_link",
-                        serialize=False,
-                        to="cases.case",
-                    ),
-                ),
-                (
-                    "source",
-                    models.CharField(
-                        choices=[
-                            ("fit", "Clustering run"),
-                            ("incremental", "Nearest theme on arrival"),
-                            ("manual", "Moved by a team lead"),
-                        ],
-                        max_length=20,
-                    ),
-                ),
-                ("similarity", models.FloatField(blank=True, null=True)),
-                ("assigned_at", models.DateTimeField(auto_now=True)),
-                (
-                    "run",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="improvement.clusteringrun",
-                    ),
-                ),
-                (
-                    "theme",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="case_links",
-                        to="improvement.theme",
-                    ),
-                ),
+                ('case', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='theme_link', serialize=False, to='cases.case')),
+                ('source', models.CharField(choices=[('fit', 'Clustering run'), ('incremental', 'Nearest theme on arrival'), ('manual', 'Moved by a team lead')], max_length=20)),
+                ('similarity', models.FloatField(blank=True, null=True)),
+                ('assigned_at', models.DateTimeField(auto_now=True)),
+                ('run', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='improvement.clusteringrun')),
+                ('theme', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='case_links', to='improvement.theme')),
             ],
             options={
-                "indexes": [models.Index(fields=["theme", "case"], name="casetheme_theme_case")],
+                'indexes': [models.Index(fields=['theme', 'case'], name='casetheme_theme_case')],
             },
         ),
     ]

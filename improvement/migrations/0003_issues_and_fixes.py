@@ -6,217 +6,87 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("improvement", "0002_themes"),
+        ('improvement', '0002_themes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="ImprovementIssue",
+            name='ImprovementIssue',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("title", models.CharField(max_length=200)),
-                ("problem_statement", models.TextField()),
-                ("root_cause_hypothesis", models.TextField(blank=True)),
-                (
-                    "priority",
-                    models.CharField(
-                        choices=[("low", "Low"), ("medium", "Medium"), ("high", "High"), ("critical", "Critical")],
-                        default="medium",
-                        max_length=20,
-                    ),
-                ),
-                (
-                    "suggested_priority",
-                    models.CharField(
-                        choices=[("low", "Low"), ("medium", "Medium"), ("high", "High"), ("critical", "Critical")],
-                        default="medium",
-                        max_length=20,
-                    ),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("open", "Open"),
-                            ("in_progress", "In progress"),
-                            ("fix_shipped", "Fix shipped"),
-                            ("verified", "Verified"),
-                            ("reopened", "Reopened"),
-                            ("closed", "Closed"),
-                        ],
-                        db_index=True,
-                        default="open",
-                        max_length=20,
-                    ),
-                ),
-                ("evidence", models.JSONField(blank=True, default=dict)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                ("closed_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "raised_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="raised_issues",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                ("themes", models.ManyToManyField(related_name="issues", to="improvement.theme")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('title', models.CharField(max_length=200)),
+                ('problem_statement', models.TextField()),
+                ('root_cause_hypothesis', models.TextField(blank=True)),
+                ('priority', models.CharField(choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High'), ('critical', 'Critical')], default='medium', max_length=20)),
+                ('suggested_priority', models.CharField(choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High'), ('critical', 'Critical')], default='medium', max_length=20)),
+                ('status', models.CharField(choices=[('open', 'Open'), ('in_progress', 'In progress'), ('fix_shipped', 'Fix shipped'), ('verified', 'Verified'), ('reopened', 'Reopened'), ('closed', 'Closed')], db_index=True, default='open', max_length=20)),
+                ('evidence', models.JSONField(blank=True, default=dict)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('closed_at', models.DateTimeField(blank=True, null=True)),
+                ('raised_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='raised_issues', to=settings.AUTH_USER_MODEL)),
+                ('themes', models.ManyToManyField(related_name='issues', to='improvement.theme')),
             ],
             options={
-                "ordering": ["-created_at", "-id"],
+                'ordering': ['-created_at', '-id'],
             },
         ),
         migrations.CreateModel(
-            name="FixTicket",
+            name='FixTicket',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("description", models.TextField()),
-                ("due_date", models.DateField(blank=True, null=True)),
-                (
-                    "external_reference",
-                    models.URLField(blank=True, help_text="e.g. the Jira ticket's URL", max_length=500),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("proposed", "Proposed"),
-                            ("accepted", "Accepted"),
-                            ("rejected", "Rejected"),
-                            ("in_progress", "In progress"),
-                            ("shipped", "Shipped"),
-                            ("working", "Working"),
-                            ("no_clear_effect", "No clear effect"),
-                            ("worse", "Worse"),
-                            ("regressed", "Regressed"),
-                        ],
-                        db_index=True,
-                        default="proposed",
-                        max_length=20,
-                    ),
-                ),
-                ("rejection_reason", models.TextField(blank=True)),
-                ("shipped_on", models.DateField(blank=True, null=True)),
-                ("verdict_note", models.TextField(blank=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "department",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="fixes", to="improvement.department"
-                    ),
-                ),
-                (
-                    "proposed_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="proposed_fixes",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "issue",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="fixes",
-                        to="improvement.improvementissue",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('description', models.TextField()),
+                ('due_date', models.DateField(blank=True, null=True)),
+                ('external_reference', models.URLField(blank=True, help_text="e.g. the Jira ticket's URL", max_length=500)),
+                ('status', models.CharField(choices=[('proposed', 'Proposed'), ('accepted', 'Accepted'), ('rejected', 'Rejected'), ('in_progress', 'In progress'), ('shipped', 'Shipped'), ('working', 'Working'), ('no_clear_effect', 'No clear effect'), ('worse', 'Worse'), ('regressed', 'Regressed')], db_index=True, default='proposed', max_length=20)),
+                ('rejection_reason', models.TextField(blank=True)),
+                ('shipped_on', models.DateField(blank=True, null=True)),
+                ('verdict_note', models.TextField(blank=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='fixes', to='improvement.department')),
+                ('proposed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='proposed_fixes', to=settings.AUTH_USER_MODEL)),
+                ('issue', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='fixes', to='improvement.improvementissue')),
             ],
             options={
-                "ordering": ["-created_at", "-id"],
+                'ordering': ['-created_at', '-id'],
             },
         ),
         migrations.CreateModel(
-            name="IssueEvent",
+            name='IssueEvent',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("issue_raised", "Issue raised"),
-                            ("issue_status", "Issue status changed"),
-                            ("issue_edited", "Issue edited"),
-                            ("fix_proposed", "Fix proposed"),
-                            ("fix_status", "Fix status changed"),
-                        ],
-                        max_length=20,
-                    ),
-                ),
-                ("from_status", models.CharField(blank=True, max_length=20)),
-                ("to_status", models.CharField(blank=True, max_length=20)),
-                ("note", models.TextField(blank=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("notified_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "actor",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "fix",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="events",
-                        to="improvement.fixticket",
-                    ),
-                ),
-                (
-                    "issue",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="events",
-                        to="improvement.improvementissue",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('issue_raised', 'Issue raised'), ('issue_status', 'Issue status changed'), ('issue_edited', 'Issue edited'), ('fix_proposed', 'Fix proposed'), ('fix_status', 'Fix status changed')], max_length=20)),
+                ('from_status', models.CharField(blank=True, max_length=20)),
+                ('to_status', models.CharField(blank=True, max_length=20)),
+                ('note', models.TextField(blank=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('notified_at', models.DateTimeField(blank=True, null=True)),
+                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('fix', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='events', to='improvement.fixticket')),
+                ('issue', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='improvement.improvementissue')),
             ],
             options={
-                "ordering": ["created_at", "id"],
+                'ordering': ['created_at', 'id'],
             },
         ),
         migrations.AddIndex(
-            model_name="fixticket",
-            index=models.Index(fields=["department", "status"], name="fixticket_department_status"),
+            model_name='fixticket',
+            index=models.Index(fields=['department', 'status'], name='fixticket_department_status'),
         ),
         migrations.AddConstraint(
-            model_name="fixticket",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("status", "rejected"), _negated=True),
-                    models.Q(("rejection_reason", ""), _negated=True),
-                    _connector="OR",
-                ),
-                name="fixticket_rejected_has_reason",
-            ),
+            model_name='fixticket',
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'rejected'), _negated=True), models.Q(('rejection_reason', ''), _negated=True), _connector='OR'), name='fixticket_rejected_has_reason'),
         ),
         migrations.AddConstraint(
-            model_name="fixticket",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("status__in", ["proposed", "accepted", "rejected", "in_progress"]),
-                    ("shipped_on__isnull", False),
-                    _connector="OR",
-                ),
-                name="fixticket_shipped_has_date",
-            ),
+            model_name='fixticket',
+            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['proposed', 'accepted', 'rejected', 'in_progress']), ('shipped_on__isnull', False), _connector='OR'), name='fixticket_shipped_has_date'),
         ),
         migrations.AddIndex(
-            model_name="issueevent",
-            index=models.Index(fields=["issue", "created_at"], name="issueevent_issue_created"),
+            model_name='issueevent',
+            index=models.Index(fields=['issue', 'created_at'], name='issueevent_issue_created'),
         ),
     ]

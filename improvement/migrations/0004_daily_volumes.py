@@ -5,52 +5,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("improvement", "0003_issues_and_fixes"),
+        ('improvement', '0003_issues_and_fixes'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="DailyTotalVolume",
+            name='DailyTotalVolume',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("day", models.DateField()),
-                ("brand", models.CharField(max_length=100)),
-                ("channel", models.CharField(max_length=20)),
-                ("count", models.PositiveIntegerField()),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('day', models.DateField()),
+                ('brand', models.CharField(max_length=100)),
+                ('channel', models.CharField(max_length=20)),
+                ('count', models.PositiveIntegerField()),
             ],
             options={
-                "ordering": ["day", "brand", "channel"],
-                "constraints": [
-                    models.UniqueConstraint(fields=("day", "brand", "channel"), name="dailytotalvolume_unique_key")
-                ],
+                'ordering': ['day', 'brand', 'channel'],
+                'constraints': [models.UniqueConstraint(fields=('day', 'brand', 'channel'), name='dailytotalvolume_unique_key')],
             },
         ),
         migrations.CreateModel(
-            name="DailyThemeVolume",
+            name='DailyThemeVolume',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("day", models.DateField()),
-                ("brand", models.CharField(max_length=100)),
-                ("channel", models.CharField(max_length=20)),
-                ("count", models.PositiveIntegerField()),
-                (
-                    "theme",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="daily_volumes",
-                        to="improvement.theme",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('day', models.DateField()),
+                ('brand', models.CharField(max_length=100)),
+                ('channel', models.CharField(max_length=20)),
+                ('count', models.PositiveIntegerField()),
+                ('theme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='daily_volumes', to='improvement.theme')),
             ],
             options={
-                "ordering": ["day", "theme", "brand", "channel"],
-                "indexes": [models.Index(fields=["theme", "day"], name="dailythemevolume_theme_day")],
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("day", "theme", "brand", "channel"), name="dailythemevolume_unique_key"
-                    )
-                ],
+                'ordering': ['day', 'theme', 'brand', 'channel'],
+                'indexes': [models.Index(fields=['theme', 'day'], name='dailythemevolume_theme_day')],
+                'constraints': [models.UniqueConstraint(fields=('day', 'theme', 'brand', 'channel'), name='dailythemevolume_unique_key')],
             },
         ),
     ]
