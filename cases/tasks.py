@@ -6,17 +6,12 @@ from celery import shared_task
 from django.conf import settings
 
 from cases.services.embedding import case_embed_many, case_embed_pending
-from core.jobs import TRANSIENT_DATABASE_ERRORS, enqueue_on_commit
+from core.jobs import enqueue_on_commit, retrying_task_options
 
 
 @shared_task(
     name="cases.case_embed_task",
-    autoretry_for=TRANSIENT_DATABASE_ERRORS,
-    max_retries=3,
-    retry_backoff=5,
-    retry_jitter=True,
-    soft_time_limit=20 * 60,
-    time_limit=25 * 60,
+    **retrying_task_options(retry_backoff=5, soft_time_limit=20 * 60, time_limit=25 * 60),
 )
 def case_embed_task(case_ids: list[int]) -> int:
     """Embed the given cases (those whose analysis text changed since their last embedding); returns how many.
@@ -33,12 +28,7 @@ def case_embed_task(case_ids: list[int]) -> int:
 
 @shared_task(
     name="cases.case_embed_pending_task",
-    autoretry_for=TRANSIENT_DATABASE_ERRORS,
-    max_retries=3,
-    retry_backoff=5,
-    retry_jitter=True,
-    soft_time_limit=50 * 60,
-    time_limit=55 * 60,
+    **retrying_task_options(retry_backoff=5, soft_time_limit=50 * 60, time_limit=55 * 60),
 )
 def case_embed_pending_task() -> int:
     """Backfill: embed every case not embedded yet or whose analysis text changed; returns how many."""

@@ -18,6 +18,20 @@ from django.db import InterfaceError, OperationalError, transaction
 TRANSIENT_DATABASE_ERRORS = (OperationalError, InterfaceError)
 # Notification tasks also retry a mail server that went away.
 TRANSIENT_NOTIFY_ERRORS = (*TRANSIENT_DATABASE_ERRORS, smtplib.SMTPException, ConnectionError, TimeoutError)
+
+
+def retrying_task_options(*, retry_backoff: int, soft_time_limit: int, time_limit: int) -> dict[str, Any]:
+    """Options of a task that retries (3 times, jittered backoff from `retry_backoff` s) when the database went away."""
+    return {
+        "autoretry_for": TRANSIENT_DATABASE_ERRORS,
+        "max_retries": 3,
+        "retry_backoff": retry_backoff,
+        "retry_jitter": True,
+        "soft_time_limit": soft_time_limit,
+        "time_limit": time_limit,
+    }
+
+
 NOTIFY_TASK_OPTIONS = {
     "autoretry_for": TRANSIENT_NOTIFY_ERRORS,
     "max_retries": 5,

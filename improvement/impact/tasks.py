@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 from celery import shared_task
 
-from core.jobs import NOTIFY_TASK_OPTIONS, TRANSIENT_DATABASE_ERRORS
+from core.jobs import NOTIFY_TASK_OPTIONS, retrying_task_options
 from improvement.errors import ImpactUnavailable
 from improvement.impact.services.alerts import theme_alert_notify, theme_spike_check
 from improvement.impact.services.evaluation import fix_impact_evaluate, fix_impact_evaluate_all_shipped
@@ -15,12 +15,7 @@ from improvement.models import FixTicket
 
 @shared_task(
     name="improvement.impact_evaluate_fix_task",
-    autoretry_for=TRANSIENT_DATABASE_ERRORS,
-    max_retries=3,
-    retry_backoff=30,
-    retry_jitter=True,
-    soft_time_limit=5 * 60,
-    time_limit=6 * 60,
+    **retrying_task_options(retry_backoff=30, soft_time_limit=5 * 60, time_limit=6 * 60),
 )
 def impact_evaluate_fix_task(fix_id: int) -> str | None:
     """Estimate a shipped fix's impact, recording its verdict when final; returns the verdict (None: unmeasurable)."""

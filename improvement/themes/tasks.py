@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from core.jobs import TRANSIENT_DATABASE_ERRORS
+from core.jobs import retrying_task_options
 from improvement.errors import ThemeStateError
 from improvement.models import ClusteringRun
 from improvement.themes.services.assignment import theme_assign_new_cases
@@ -29,12 +29,7 @@ def clustering_run_nightly_task() -> int | None:
 
 @shared_task(
     name="improvement.theme_assign_new_cases_task",
-    autoretry_for=TRANSIENT_DATABASE_ERRORS,
-    max_retries=3,
-    retry_backoff=5,
-    retry_jitter=True,
-    soft_time_limit=10 * 60,
-    time_limit=12 * 60,
+    **retrying_task_options(retry_backoff=5, soft_time_limit=10 * 60, time_limit=12 * 60),
 )
 def theme_assign_new_cases_task(case_ids: list[int]) -> int:
     """Let newly embedded cases join their nearest active theme; returns how many joined one."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from core.jobs import TRANSIENT_DATABASE_ERRORS
+from core.jobs import retrying_task_options
 from improvement.volumes.services import daily_totals_refresh_for_cases, daily_volumes_refresh
 
 
@@ -16,12 +16,7 @@ def daily_volumes_refresh_task() -> int:
 
 @shared_task(
     name="improvement.daily_totals_count_task",
-    autoretry_for=TRANSIENT_DATABASE_ERRORS,
-    max_retries=3,
-    retry_backoff=5,
-    retry_jitter=True,
-    soft_time_limit=10 * 60,
-    time_limit=12 * 60,
+    **retrying_task_options(retry_backoff=5, soft_time_limit=10 * 60, time_limit=12 * 60),
 )
 def daily_totals_count_task(case_ids: list[int]) -> int:
     """Recount the daily totals of the days these newly ingested cases arrived on; returns rows written."""
