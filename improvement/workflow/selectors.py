@@ -13,8 +13,8 @@ from improvement.models import Department, FixTicket, ImprovementIssue, IssueEve
 from improvement.permissions import user_is_admin, user_is_department_owner, user_sees_all_issues
 from improvement.volumes.selectors import (
     LONG_WINDOW_DAYS,
+    theme_volumes,
     volume_change,
-    volume_theme_series,
     volume_total_series,
     volume_window_end,
 )
@@ -40,11 +40,10 @@ def theme_evidence(*, themes: Iterable[Theme], window_end: date | None = None) -
     themes = list(themes)
     theme_ids = sorted({theme.pk for theme in themes})
     end = volume_window_end(as_of=window_end)
+    volumes = theme_volumes(theme_ids=theme_ids, as_of=end).values()
+    volume = sum(theme_volume.last_28_days for theme_volume in volumes)
+    previous_volume = sum(theme_volume.previous_28_days for theme_volume in volumes)
     start = end - timedelta(days=EVIDENCE_WINDOW_DAYS - 1)
-    previous_start = start - timedelta(days=EVIDENCE_WINDOW_DAYS)
-    theme_series = volume_theme_series(theme_ids=theme_ids, start=previous_start, end=end)
-    volume = sum(count for day, count in theme_series if day >= start)
-    previous_volume = sum(count for day, count in theme_series if day < start)
     total = sum(count for _day, count in volume_total_series(start=start, end=end))
     sample_ids = [case_id for theme in themes for case_id in theme.representative_case_ids][:EVIDENCE_SAMPLE_SIZE]
     samples = Case.objects.in_bulk(sample_ids)
