@@ -9,11 +9,10 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.db.models import QuerySet, Sum
-from django.utils import timezone
 
 from improvement.models import DailyThemeVolume, DailyTotalVolume, Department
 from improvement.permissions import user_is_admin, user_is_department_owner, user_is_executive, user_is_team_lead
-from improvement.volumes.selectors import volume_date_range
+from improvement.volumes.selectors import volume_date_range, volume_window_end
 
 DEFAULT_RANGE_DAYS = 180
 
@@ -63,8 +62,7 @@ def dashboard_filters_resolve(
     before it, or the first counted day when that is later (no empty run-up before the data begins)."""
     if end is None or start is None:
         bounds = volume_date_range()
-        last_day = bounds[1] if bounds else timezone.localdate()
-        end = end or last_day
+        end = end or volume_window_end()
         if start is None:
             start = end - dt.timedelta(days=DEFAULT_RANGE_DAYS - 1)
             if bounds and start < bounds[0] <= end:
