@@ -41,6 +41,7 @@ WIDE_ENCODING_BOMS = (
 ASCII_PROBE = ',"\r\n azAZ09'
 # Splits after a CR that ends a line on its own (not the CR of a CRLF, nor the last byte of a chunk).
 LONE_CARRIAGE_RETURN = re.compile(rb"(?<=\r)(?=[^\n])")
+LINE_END = re.compile(rb"\r\n|\r|\n")
 
 
 class ImportFileError(ValueError):
@@ -103,6 +104,11 @@ def _likely_encoding(context: bytes) -> str:
         )
 
 
+def _line_breaks(data: bytes) -> int:
+    """LF, CRLF and lone CR line ends in `data` (a CRLF split across two chunks counts twice: good enough)."""
+    return data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+
+
 def _check_decodes(binary_file: BinaryIO, *, encoding: str, start: int) -> None:
     """Raise ImportFileError at the first byte that `encoding` cannot decode, naming its offset and line."""
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
@@ -119,14 +125,14 @@ def _check_decodes(binary_file: BinaryIO, *, encoding: str, start: int) -> None:
             decoder.decode(chunk, final=final)
         except UnicodeDecodeError as error:
             bad_offset = offset - len(pending) + error.start
-            bad_line = line + data[: error.start].count(b"\n")
-            before = data[max(0, error.start - 30) : error.start].rsplit(b"\n", 1)[-1]
-            after = data[error.start : error.start + 30].split(b"\n", 1)[0]
+            bad_line = line + _line_breaks(data[: error.start])
+            before = LINE_END.split(data[max(0, error.start - 30) : error.start])[-1]
+            after = LINE_END.split(data[error.start : error.start + 30], maxsplit=1)[0]
             raise ImportFileError(
                 f"the file is not valid {encoding}: byte 0x{data[error.start]:02X} at offset {bad_offset:,} "
                 f"(line {bad_line}) cannot be decoded; {_likely_encoding(before + after)}"
             ) from None
-        line += chunk.count(b"\n")
+        line += _line_breaks(chunk)
         offset += len(chunk)
     binary_file.seek(start)
 
@@ -289,13 +295,12 @@ def csv_read(binary_file: BinaryIO, *, encoding: str = "utf-8") -> tuple[list[st
     def records() -> Iterator[CsvRecord]:
         while (record := _next_record(reader, lines)) is not None:
             if record.values is not None and len(record.values) != len(header):
-                record = CsvRecord(
-                    line=record.line,
-                    error=f"expected {len(header)} columns, found {len(record.values)}",
-                )
+                error = f"expected {len(header)} columns, found {len(record.values)}"
                 if lines.line - 1 > record.line:
-                    record.error += "; the lines after this one are read again as rows"
+                    # Spanning lines with the wrong count is most likely a stray quote: read its lines again.
+                    error += "; the lines after this one are read again as rows"
                     _resume_after_first_line(lines)
+                record = CsvRecord(line=record.line, error=error)
             yield record
 
     return header, records()

@@ -334,3 +334,15 @@ def test_lines_may_end_with_lf_crlf_or_a_lone_cr_and_a_quoted_cr_is_kept(tmp_pat
     assert (summary.rows_in_file, summary.unreadable, summary.created) == (5, 1, 4)
     assert summary.first_rejections == [(6, "expected 7 columns, found 2")]
     assert Case.objects.get(external_id="g3").text == "two\rlines"
+
+
+def test_a_bad_byte_is_located_by_the_same_line_numbers_with_lone_cr_line_ends(tmp_path):
+    content = HEADER.replace("\n", "\r").encode() + good_row("g1").replace("\n", "\r").encode() + b"g2,caf\xe9\r"
+
+    with pytest.raises(ImportFileError) as refused:
+        import_bytes(tmp_path, content)
+
+    assert str(refused.value).startswith(
+        "the file is not valid utf-8: byte 0xE9 at offset 133 (line 3) cannot be decoded; "
+        "it reads as Windows-1252 (cp1252) 'g2,café':"
+    )
