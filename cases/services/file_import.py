@@ -16,15 +16,17 @@ Formats:
 - `generic`: columns external_id, text, received_at (ISO 8601 with offset), channel, brand, author_handle,
   reply_to, thread_id; every name can be overridden with a column map (`text=body`).
 
-Bad records (broken quoting, wrong column count, invalid UTF-8, missing text, unparseable date, text over
-10,000 characters) are reported with the line they start on and skipped; the good rows are stored.
+The file is read by `cases.services.csv_reading` (which defines "rows in the file" and the encodings read):
+rows in the file = rows read + unreadable rows (broken quoting, wrong column count, over the size limit), and
+the rows read = created + duplicates + rejected (missing text, unparseable date, text over 10,000 characters,
+...) + skipped (twcs tweets that are not inbound). Every unreadable or rejected row is counted and the first
+ones are reported with the line they start on; the good rows are stored. A file the reader refuses as a whole
+(encoding, empty, duplicate or missing columns) raises ImportFileError before anything is stored.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
@@ -32,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cases.services.csv_reading import CsvRecord, ImportFileError, csv_read
 from cases.services.ingest import RowError, case_ingest_many
 
 FORMATS = ("airline", "twcs", "generic")
@@ -81,71 +84,47 @@ DEFAULT_CHANNEL = {"airline": "twitter", "twcs": "twitter", "generic": ""}
 
 AIRLINE_DATE_FORMAT = "%Y-%m-%d %H:%M:%S %z"
 TWCS_DATE_FORMAT = "%a %b %d %H:%M:%S %z %Y"
-SURROGATE_ESCAPE = re.compile(r"[\udc80-\udcff]")
 MENTION = re.compile(r"(?<![\w@])@(\w{1,50})")
 
 
-class ImportFileError(ValueError):
-    """The file as a whole cannot be imported (unknown format, missing columns, bad column map)."""
+__all__ = ["FORMATS", "ImportFileError", "ImportSummary", "case_import_file", "case_import_report"]
 
 
 @dataclass
 class ImportSummary:
-    rows_read: int = 0
+    """Counts of one import: rows_in_file = rows_read + unreadable; rows_read = created + duplicates + rejected
+    + skipped."""
+
+    rows_in_file: int = 0
+    unreadable: int = 0
     skipped: int = 0
     created: int = 0
     duplicates: int = 0
     rejected: int = 0
-    # (line, reason) of the first rejections, in the order they were found.
+    # (line, reason) of the first unreadable or rejected rows, in the order they were found.
     first_rejections: list[tuple[int, str]] = field(default_factory=list)
 
+    @property
+    def rows_read(self) -> int:
+        return self.rows_in_file - self.unreadable
 
-@dataclass
-class _Record:
-    line: int
-    values: dict[str, str] | None = None
-    error: str | None = None
+    @property
+    def refused(self) -> int:
+        """Rows not stored for a reason: unreadable or rejected."""
+        return self.unreadable + self.rejected
 
 
-def _read_records(text_file: io.TextIOBase) -> tuple[list[str], Iterator[_Record]]:
-    reader = csv.reader(text_file, strict=True)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise ImportFileError("the file is empty: expected a header row") from None
-    except csv.Error as error:
-        raise ImportFileError(f"line 1: the header cannot be read: {error}") from None
-    header = [name.strip() for name in header]
-
-    def records() -> Iterator[_Record]:
-        last_line = reader.line_num
-        while True:
-            line = last_line + 1
-            try:
-                values = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as error:
-                yield _Record(line=line, error=f"broken CSV quoting: {error}")
-                if reader.line_num == last_line:
-                    return
-                last_line = reader.line_num
-                continue
-            last_line = reader.line_num
-            if not values:
-                continue
-            if len(values) != len(header):
-                yield _Record(line=line, error=f"expected {len(header)} columns, found {len(values)}")
-                continue
-            bad_column = next(
-                (name for name, value in zip(header, values, strict=True) if SURROGATE_ESCAPE.search(value)), None
-            )
-            if bad_column is not None:
-                yield _Record(line=line, error=f"column {bad_column!r} holds bytes that are not valid UTF-8")
-                continue
-            yield _Record(line=line, values=dict(zip(header, values, strict=True)))
-
-    return header, records()
+def case_import_report(summary: ImportSummary) -> list[str]:
+    """The lines every entry point prints for an import: the counts, then the first refused rows by line."""
+    lines = [
+        f"rows in the file: {summary.rows_in_file:,} (read: {summary.rows_read:,}; unreadable: "
+        f"{summary.unreadable:,}); created: {summary.created:,}; duplicates: {summary.duplicates:,}; "
+        f"rejected: {summary.rejected:,}" + (f"; skipped (not inbound): {summary.skipped:,}" if summary.skipped else "")
+    ]
+    lines.extend(f"  line {line}: {reason}" for line, reason in summary.first_rejections)
+    if summary.refused > len(summary.first_rejections):
+        lines.append(f"  ... and {summary.refused - len(summary.first_rejections):,} more")
+    return lines
 
 
 MONTHS = {
@@ -331,12 +310,14 @@ def _column_map(file_format: str, header: list[str], overrides: Mapping[str, str
 
 def _rows(
     file_format: str,
-    records: Iterator[_Record],
+    header: list[str],
+    records: Iterator[CsvRecord],
     columns: Mapping[str, str],
     default_brand: str,
     summary: ImportSummary,
 ) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
-    """(line, service row, None) for each row to ingest, or (line, None, reason) for a bad record."""
+    """(line, service row, None) for each row to ingest, or (line, None, reason) for a row counted as unreadable
+    or rejected."""
     brands = (
         _TwcsBrands(
             columns=columns,
@@ -358,19 +339,23 @@ def _rows(
         try:
             return line, build(*arguments), None
         except RowError as error:
+            summary.rejected += 1
             return line, None, str(error)
 
     for record in records:
-        summary.rows_read += 1
+        summary.rows_in_file += 1
         if record.values is None:
+            summary.unreadable += 1
             yield record.line, None, record.error
-        elif brands is not None:
-            for line, values, brand in brands.feed(record.line, record.values):
-                yield convert(line, _twcs_row, values, columns, brand)
+            continue
+        values = dict(zip(header, record.values, strict=True))
+        if brands is not None:
+            for line, inbound_values, brand in brands.feed(record.line, values):
+                yield convert(line, _twcs_row, inbound_values, columns, brand)
         elif file_format == "airline":
-            yield convert(record.line, _airline_row, record.values, columns)
+            yield convert(record.line, _airline_row, values, columns)
         else:
-            yield convert(record.line, _generic_row, record.values, columns)
+            yield convert(record.line, _generic_row, values, columns)
     if brands is not None:
         for line, values, brand in brands.finish():
             yield convert(line, _twcs_row, values, columns, brand)
@@ -388,15 +373,18 @@ def case_import_file(
     reported_rejections: int = DEFAULT_REPORTED_REJECTIONS,
     on_progress: Callable[[int], None] | None = None,
     embed: bool | None = None,
+    encoding: str = "utf-8",
 ) -> ImportSummary:
-    """Stream a CSV file into cases in batches; `on_progress` gets the bytes read so far after each batch."""
+    """Stream a CSV file into cases in batches; `on_progress` gets the bytes read so far after each batch.
+
+    `encoding` is the file's declared encoding (UTF-8 unless said otherwise; see `csv_reading`).
+    """
     if file_format not in FORMATS:
         raise ImportFileError(f"unknown format {file_format!r}; use one of {', '.join(FORMATS)}")
     summary = ImportSummary()
     channel = default_channel or DEFAULT_CHANNEL[file_format]
 
-    def reject(line: int, reason: str) -> None:
-        summary.rejected += 1
+    def report(line: int, reason: str) -> None:
         if len(summary.first_rejections) < reported_rejections:
             summary.first_rejections.append((line, reason))
 
@@ -409,18 +397,17 @@ def case_import_file(
         )
         summary.created += result.created
         summary.duplicates += result.duplicates
+        summary.rejected += result.rejected_count
         for rejection in result.rejected:
-            reject(batch[rejection.index][0], rejection.reason)
+            report(batch[rejection.index][0], rejection.reason)
 
     with open(path, "rb") as binary_file:
-        # Undecodable bytes become surrogate escapes, so one bad row is reported instead of failing the file.
-        text_file = io.TextIOWrapper(binary_file, encoding="utf-8-sig", errors="surrogateescape", newline="")
-        header, records = _read_records(text_file)
+        header, records = csv_read(binary_file, encoding=encoding)
         columns = _column_map(file_format, header, column_map or {})
         batch: list[tuple[int, dict[str, Any]]] = []
-        for line, row, error in _rows(file_format, records, columns, default_brand, summary):
+        for line, row, error in _rows(file_format, header, records, columns, default_brand, summary):
             if row is None:
-                reject(line, error or "unreadable record")
+                report(line, error or "unreadable record")
                 continue
             batch.append((line, row))
             if len(batch) >= batch_size:

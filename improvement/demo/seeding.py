@@ -14,7 +14,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from cases.services.embedding import case_embed_pending
-from cases.services.file_import import case_import_file
+from cases.services.file_import import case_import_file, case_import_report
 from cases.services.ingest import case_ingest_many
 from cases.simulation import CONTROL_PROBLEM, DEFAULT_DAYS, FIX_DAY, FIXED_PROBLEM, PROBLEMS_BY_KEY, simulate_contacts
 from improvement.impact.services.evaluation import fix_impact_evaluate
@@ -85,7 +85,8 @@ class DemoCasesResult:
     duplicates: int = 0
     rejected: int = 0
     embedded: int = 0
-    first_rejections: list[tuple[int, str]] = field(default_factory=list)
+    # For a file: the lines `import_cases` prints for it (counts, then the first refused rows by line).
+    file_report: list[str] = field(default_factory=list)
 
 
 def demo_load_cases(
@@ -109,8 +110,8 @@ def demo_load_cases(
             source=str(cases_file),
             created=summary.created,
             duplicates=summary.duplicates,
-            rejected=summary.rejected,
-            first_rejections=summary.first_rejections,
+            rejected=summary.refused,
+            file_report=case_import_report(summary),
         )
     else:
         result = DemoCasesResult(source="simulated stream")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import random
 import threading
 
 import pytest
@@ -191,6 +192,59 @@ def test_bulk_twenty_concurrent_requests_with_overlapping_ids_store_each_id_once
     assert Case.objects.count() == 240
     assert sum(result["created"] for result in results) == 240
     assert sum(result["duplicates"] for result in results) == 20 * 50 - 240
+
+
+# 50 requests of 2,000 cases; request n sends ids 1,600n .. 1,600n+1,999, so each overlaps the next on 400 (20%).
+CONCURRENT_REQUESTS = 50
+CASES_PER_REQUEST = 2_000
+OVERLAP = 400
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_bulk_fifty_concurrent_requests_of_2000_with_20_percent_overlap_store_each_id_exactly_once(settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL (the SQLite test database is one in-memory connection)")
+    settings.CASES_EMBED_ON_INGEST = False
+    admin = StaffAdminFactory(username="concurrent-admin")
+    step = CASES_PER_REQUEST - OVERLAP
+    payloads = []
+    for request in range(CONCURRENT_REQUESTS):
+        cases = [item(f"c{number}") for number in range(step * request, step * request + CASES_PER_REQUEST)]
+        random.Random(request).shuffle(cases)
+        payloads.append(cases)
+    bodies = [json.dumps({"cases": cases}) for cases in payloads]
+    results: list[dict] = []
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(bodies))
+
+    def send(body: str) -> None:
+        try:
+            client = APIClient()
+            client.force_authenticate(admin)
+            barrier.wait()
+            response = client.post(BULK_URL, body, content_type="application/json")
+            assert response.status_code == 200, response.content
+            results.append(response.json())
+        except BaseException as error:  # noqa: BLE001 - reported by the main thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send, args=(body,)) for body in bodies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    expected_ids = {f"c{number}" for number in range(step * (CONCURRENT_REQUESTS - 1) + CASES_PER_REQUEST)}
+    assert len(expected_ids) == 80_400
+    stored_ids = list(Case.objects.values_list("external_id", flat=True))
+    assert len(stored_ids) == 80_400
+    assert set(stored_ids) == expected_ids
+    assert sum(result["created"] for result in results) == 80_400
+    assert sum(result["duplicates"] for result in results) == CONCURRENT_REQUESTS * CASES_PER_REQUEST - 80_400
+    assert sum(result["rejected"] for result in results) == 0
 
 
 @pytest.fixture

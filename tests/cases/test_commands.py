@@ -34,8 +34,14 @@ def test_import_airline_stores_each_tweet_once_and_a_second_import_stores_none(s
     first = run_import(path, "--format", "airline")
     second = run_import(path, "--format", "airline")
 
-    assert first == "rows read: 14,640; created: 14,485; duplicates: 155; rejected: 0\n"
-    assert second == "rows read: 14,640; created: 0; duplicates: 14,640; rejected: 0\n"
+    assert (
+        first
+        == "rows in the file: 14,640 (read: 14,640; unreadable: 0); created: 14,485; duplicates: 155; rejected: 0\n"
+    )
+    assert (
+        second
+        == "rows in the file: 14,640 (read: 14,640; unreadable: 0); created: 0; duplicates: 14,640; rejected: 0\n"
+    )
     assert Case.objects.count() == 14_485
 
 
@@ -70,7 +76,7 @@ def test_import_of_one_good_and_three_bad_rows_adds_one_case_and_reports_three_l
     output = run_import(path, "--format", "generic")
 
     assert output == (
-        "rows read: 4; created: 1; duplicates: 0; rejected: 3\n"
+        "rows in the file: 4 (read: 4; unreadable: 0); created: 1; duplicates: 0; rejected: 3\n"
         "  line 3: text is required\n"
         "  line 4: received_at is not an ISO 8601 date-time: '20/11/2026'\n"
         "  line 5: text is 10,001 characters long; the limit is 10,000\n"
@@ -78,12 +84,11 @@ def test_import_of_one_good_and_three_bad_rows_adds_one_case_and_reports_three_l
     assert list(Case.objects.values_list("external_id", flat=True)) == ["g1"]
 
 
-def test_import_reports_broken_quoting_and_invalid_utf8_by_line_and_keeps_the_rest(db, tmp_path):
+def test_import_reports_broken_quoting_by_line_and_keeps_the_rest(db, tmp_path):
     path = tmp_path / "cases.csv"
     path.write_bytes(
         GENERIC_HEADER.encode()
         + b'q1,"broken "quote" here,2026-11-20T09:30:00Z,chat,Parcelly,ana,\n'
-        + b"u1,caf\xe9 latte,2026-11-20T09:30:00Z,chat,Parcelly,ana,\n"
         + b'g1,"a tweet\nover two lines",2026-11-20T09:30:00Z,chat,Parcelly,ana,\n'
         + b"short,row\n"
         + "g2,\u200fRTL mark and emoji 😡,2026-11-20T09:30:00Z,chat,Parcelly,ana,\n".encode()
@@ -92,13 +97,29 @@ def test_import_reports_broken_quoting_and_invalid_utf8_by_line_and_keeps_the_re
     output = run_import(path, "--format", "generic")
 
     assert output == (
-        "rows read: 5; created: 2; duplicates: 0; rejected: 3\n"
+        "rows in the file: 4 (read: 2; unreadable: 2); created: 2; duplicates: 0; rejected: 0\n"
         "  line 2: broken CSV quoting: ',' expected after '\"'\n"
-        "  line 3: column 'text' holds bytes that are not valid UTF-8\n"
-        "  line 6: expected 7 columns, found 2\n"
+        "  line 5: expected 7 columns, found 2\n"
     )
     assert sorted(Case.objects.values_list("external_id", flat=True)) == ["g1", "g2"]
     assert Case.objects.get(external_id="g1").text == "a tweet\nover two lines"
+
+
+def test_import_refuses_a_cp1252_file_naming_offset_line_and_encoding_and_reads_it_when_declared(db, tmp_path):
+    path = tmp_path / "cases.csv"
+    path.write_bytes(GENERIC_HEADER.encode() + b"u1,caf\xe9 latte,2026-11-20T09:30:00Z,chat,Parcelly,ana,\n")
+
+    with pytest.raises(CommandError) as refused:
+        run_import(path, "--format", "generic")
+    output = run_import(path, "--format", "generic", "--encoding", "cp1252")
+
+    assert str(refused.value) == (
+        f"{path}: the file is not valid utf-8: byte 0xE9 at offset 72 (line 2) cannot be decoded; it reads as "
+        "Windows-1252 (cp1252) 'u1,café latte,2026-11-20T09:30:00Z,c': if that is the file's encoding, import it "
+        "declaring that encoding (--encoding cp1252), or save the file as UTF-8"
+    )
+    assert output == "rows in the file: 1 (read: 1; unreadable: 0); created: 1; duplicates: 0; rejected: 0\n"
+    assert Case.objects.get().text == "café latte"
 
 
 def test_import_generic_reads_renamed_columns_and_defaults(db, tmp_path):
@@ -119,7 +140,7 @@ def test_import_generic_reads_renamed_columns_and_defaults(db, tmp_path):
         "email",
     )
 
-    assert output == "rows read: 1; created: 1; duplicates: 0; rejected: 0\n"
+    assert output == "rows in the file: 1 (read: 1; unreadable: 0); created: 1; duplicates: 0; rejected: 0\n"
     case = Case.objects.get()
     assert (case.channel, case.external_id, case.brand, case.text) == ("email", "7", "Parcelly", "where is my refund")
 
@@ -145,7 +166,7 @@ def test_import_leaves_stored_cases_unchanged_by_a_bad_file(db, tmp_path):
 
     output = run_import(bad, "--format", "generic")
 
-    assert output.startswith("rows read: 2; created: 0; duplicates: 1; rejected: 1\n")
+    assert output.startswith("rows in the file: 2 (read: 2; unreadable: 0); created: 0; duplicates: 1; rejected: 1\n")
     case = Case.objects.get()
     assert (case.text, case.brand) == ("original text", "Parcelly")
 
@@ -153,7 +174,10 @@ def test_import_leaves_stored_cases_unchanged_by_a_bad_file(db, tmp_path):
 def test_import_twcs_sample_keeps_inbound_tweets_with_the_brand_that_answered(db, shared_data):
     output = run_import(shared_data / "twcs_sample.csv", "--format", "twcs")
 
-    assert output == "rows read: 93; created: 49; duplicates: 0; rejected: 0; skipped (not inbound): 44\n"
+    assert output == (
+        "rows in the file: 93 (read: 93; unreadable: 0); created: 49; duplicates: 0; rejected: 0; "
+        "skipped (not inbound): 44\n"
+    )
     assert Case.objects.count() == 49
     assert Case.objects.get(external_id="119237").brand == "AppleSupport"
     # Mentions another customer, but ChaseSupport answered it (response_tweet_id 119238).
@@ -165,10 +189,11 @@ def test_import_twcs_head_resolves_brands_through_the_reply_chain(db, shared_dat
     output = run_import(shared_data / "twcs_head5000.csv", "--format", "twcs", "--show-rejections", "2")
 
     assert output == (
-        "rows read: 5,000; created: 2,768; duplicates: 0; rejected: 10; skipped (not inbound): 2,222\n"
+        "rows in the file: 5,000 (read: 5,000; unreadable: 0); created: 2,768; duplicates: 0; rejected: 10; "
+        "skipped (not inbound): 2,222\n"
         "  line 2273: brand unknown: no brand tweet in its reply chain and no @mention of a brand (--brand sets one)\n"
         "  line 2274: brand unknown: no brand tweet in its reply chain and no @mention of a brand (--brand sets one)\n"
-        "  ... and 8 more rejections\n"
+        "  ... and 8 more\n"
     )
     # Answered by sprintcare (response_tweet_id 1, seen before it in the file).
     assert Case.objects.get(external_id="3").brand == "sprintcare"

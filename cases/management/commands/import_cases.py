@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from cases.models import Channel
-from cases.services.file_import import FORMATS, ImportFileError, case_import_file
+from cases.services.file_import import FORMATS, ImportFileError, case_import_file, case_import_report
 
 
 def _parse_column_map(values: list[str]) -> dict[str, str]:
@@ -23,7 +23,10 @@ def _parse_column_map(values: list[str]) -> dict[str, str]:
 
 
 class Command(BaseCommand):
-    help = "Import cases from a CSV file (streamed in batches); duplicates are counted, bad rows reported."
+    help = (
+        "Import cases from a CSV file (streamed in batches); every row is counted: read or unreadable, then "
+        "created, duplicate, rejected or skipped; unreadable and rejected rows are reported by line."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", type=Path)
@@ -45,6 +48,11 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=2_000)
         parser.add_argument("--show-rejections", type=int, default=20, help="How many rejections to list.")
         parser.add_argument("--no-embed", action="store_true", help="Do not queue embeddings of the new cases.")
+        parser.add_argument(
+            "--encoding",
+            default="utf-8",
+            help="The file's encoding when it is not UTF-8: an ASCII-compatible one such as cp1252 or latin-1.",
+        )
 
     def handle(
         self,
@@ -57,6 +65,7 @@ class Command(BaseCommand):
         batch_size: int,
         show_rejections: int,
         no_embed: bool,
+        encoding: str,
         **options,
     ) -> None:
         if not path.is_file():
@@ -86,16 +95,10 @@ class Command(BaseCommand):
                     reported_rejections=show_rejections,
                     on_progress=on_progress,
                     embed=False if no_embed else None,
+                    encoding=encoding,
                 )
             except ImportFileError as error:
                 raise CommandError(f"{path}: {error}") from error
 
-        self.stdout.write(
-            f"rows read: {summary.rows_read:,}; created: {summary.created:,}; duplicates: {summary.duplicates:,}; "
-            f"rejected: {summary.rejected:,}"
-            + (f"; skipped (not inbound): {summary.skipped:,}" if file_format == "twcs" else "")
-        )
-        for line, reason in summary.first_rejections:
-            self.stdout.write(f"  line {line}: {reason}")
-        if summary.rejected > len(summary.first_rejections):
-            self.stdout.write(f"  ... and {summary.rejected - len(summary.first_rejections):,} more rejections")
+        for line in case_import_report(summary):
+            self.stdout.write(line)

@@ -62,8 +62,8 @@ class Command(BaseCommand):
             f"Cases from the {cases.source}: {cases.created} created, {cases.duplicates} duplicates, "
             f"{cases.rejected} rejected; {cases.embedded} embedded in {time.perf_counter() - started:.0f}s."
         )
-        for line, reason in cases.first_rejections:
-            self.stdout.write(f"  line {line}: {reason}")
+        for line in cases.file_report:
+            self.stdout.write(f"  {line}")
         with transaction.atomic():
             run = demo_cluster_cases()
             self.stdout.write(run.message)

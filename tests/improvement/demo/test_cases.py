@@ -78,3 +78,38 @@ def test_demo_command_with_a_file_missing_columns_fails_and_leaves_the_database_
 
     assert not get_user_model().objects.exists()
     assert not Case.objects.exists()
+
+
+BROKEN_FILE = (
+    "external_id,text,received_at,channel,brand\n"
+    "g1,parcel late,2026-11-20T09:30:00Z,chat,Parcelly\n"
+    'b1,"unclosed quote,2026-11-20T09:30:00Z,chat,Parcelly\n'
+    'g2,"refund, please",2026-11-20T09:31:00Z,chat,Parcelly\n'
+    "g3,parcel lost,yesterday,chat,Parcelly\n"
+)
+BROKEN_FILE_REPORT = [
+    "rows in the file: 4 (read: 3; unreadable: 1); created: 2; duplicates: 0; rejected: 1",
+    "  line 3: broken CSV quoting: a quoted field opened on this line breaks on line 4: ',' expected after '\"'; "
+    "the lines after this one are read again as rows",
+    "  line 5: received_at is not an ISO 8601 date-time: 'yesterday'",
+]
+
+
+def test_demo_load_cases_reports_a_file_in_the_words_of_import_cases(tmp_path):
+    path = tmp_path / "cases.csv"
+    path.write_text(BROKEN_FILE, encoding="utf-8")
+
+    result = demo_load_cases(cases_file=path, file_format="generic")
+
+    assert result.file_report == BROKEN_FILE_REPORT
+    assert (result.created, result.rejected) == (2, 2)
+
+
+def test_import_cases_reports_the_same_file_in_the_same_words(tmp_path):
+    path = tmp_path / "cases.csv"
+    path.write_text(BROKEN_FILE, encoding="utf-8")
+    output = StringIO()
+
+    call_command("import_cases", str(path), "--no-embed", verbosity=0, stdout=output)
+
+    assert output.getvalue().splitlines() == BROKEN_FILE_REPORT

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import threading
+
 import pytest
+from django.db import connection, connections
+from rest_framework.test import APIClient
 
 from improvement.models import FixTicket, ImprovementIssue
 from improvement.workflow.services.fixes import fix_record_verdict
@@ -252,3 +256,41 @@ def test_lifecycle_end_to_end_through_the_api_with_emails(
         (["lead@example.com"], "[Fixloop] Fix accepted by Logistics: Parcels go missing at the door"),
         (["lead@example.com"], "[Fixloop] Fix shipped by Logistics: Parcels go missing at the door"),
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_concurrent_accepts_of_one_fix_answer_one_200_and_nineteen_409(people):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent requests need PostgreSQL (the SQLite test database is one in-memory connection)")
+    fix = FixFactory(department=logistics(), status=Fix.PROPOSED)
+    owner = people["logistics_owner"]
+    barrier = threading.Barrier(20)
+    answers: list[tuple[int, dict]] = []
+    errors: list[BaseException] = []
+
+    def accept() -> None:
+        try:
+            client = APIClient()
+            client.force_authenticate(owner)
+            barrier.wait()
+            response = client.post(f"/api/fixes/{fix.pk}/accept/", {}, format="json")
+            answers.append((response.status_code, response.json()))
+        except BaseException as error:  # noqa: BLE001 - reported by the main thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=accept) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert sorted(status for status, _ in answers) == [200] + [409] * 19
+    assert [body for status, body in answers if status == 409] == [
+        {"detail": "a fix cannot go from accepted to accepted"}
+    ] * 19
+    fix.refresh_from_db()
+    assert fix.status == Fix.ACCEPTED
+    assert fix.events.count() == 1
