@@ -193,7 +193,8 @@ def fix_withdraw(*, fix: FixTicket, by: User, reason: str = "") -> FixTicket:
 def fix_edit(*, fix: FixTicket, by: User, **changes: object) -> FixTicket:
     """A team lead (or admin) edits a proposal's description, due date or external reference; audited.
 
-    Only a proposed fix on an issue that is not closed may be edited (improvement.workflow.transitions).
+    Only a proposed fix on an issue that is not closed may be edited (improvement.workflow.transitions). A new
+    due date must not be in the past; an unchanged one that has passed since is kept (the form sends it back).
     """
     permission_require(user_can_write_issues(by), "only team leads and admins may edit a proposed fix")
     unknown = sorted(set(changes) - set(EDITABLE_FIX_FIELDS))
@@ -201,7 +202,7 @@ def fix_edit(*, fix: FixTicket, by: User, **changes: object) -> FixTicket:
         raise Invalid({field: "this field cannot be edited" for field in unknown})
     if "description" in changes and not str(changes["description"] or "").strip():
         raise Invalid({"description": "a fix needs a description"})
-    if "due_date" in changes:
+    if "due_date" in changes and changes["due_date"] != fix.due_date:
         _due_date_check(changes["due_date"])  # type: ignore[arg-type]  # a date or None from the serializer/form
     with transaction.atomic():
         issue = ImprovementIssue.objects.select_for_update().get(pk=fix.issue_id)

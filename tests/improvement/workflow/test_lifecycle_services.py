@@ -281,3 +281,26 @@ def test_edit_refuses_a_due_date_in_the_past(team_lead, logistics):
     assert list(refusal.value.message_dict) == ["due_date"]
     fix.refresh_from_db()
     assert fix.due_date == FUTURE
+
+
+def test_edit_keeps_an_unchanged_due_date_that_has_passed_since(team_lead, logistics):
+    passed = datetime.date(2020, 1, 1)
+    fix = FixFactory(department=logistics, status=Fix.PROPOSED, due_date=passed, description="Photo proof")
+
+    fix = fix_edit(fix=fix, by=team_lead, description="Photo proof at the door", due_date=passed)
+
+    assert (fix.description, fix.due_date) == ("Photo proof at the door", passed)
+
+
+def test_withdrawing_emails_the_department_owners_with_the_reason(
+    team_lead, logistics, mailoutbox, django_capture_on_commit_callbacks
+):
+    fix = FixFactory(issue=IssueFactory(title="Issue A"), department=logistics, status=Fix.PROPOSED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        fix_withdraw(fix=fix, by=team_lead, reason="duplicate of #3")
+
+    assert [(message.to, message.subject) for message in mailoutbox] == [
+        (["owner-logistics@example.com"], "[Fixloop] Fix withdrawn for Logistics: Issue A")
+    ]
+    assert "Reason: duplicate of #3" in mailoutbox[0].body
