@@ -182,3 +182,19 @@ def test_no_webhook_configured_posts_nothing(team_lead, receiver, settings):
 
     assert issue_event_chat(event_id=event.pk) == 0
     assert (receiver.bodies, ChatDelivery.objects.count()) == ([], 0)
+
+
+@pytest.mark.worker
+def test_a_real_worker_given_the_task_twice_posts_once(team_lead, logistics, receiver, celery_worker_process):
+    from tests.utils import wait_until
+
+    fix = FixFactory(department=logistics, status=FixTicket.Status.PROPOSED)
+    event = fix.issue.events.create(kind="fix_proposed", fix=fix, actor=team_lead, to_status="proposed")
+
+    celery_worker_process("improvement.issue_event_chat_task", event.pk)
+    celery_worker_process("improvement.issue_event_chat_task", event.pk)
+
+    assert wait_until(lambda: ChatDelivery.objects.filter(delivered_at__isnull=False).count() == 1, timeout=60)
+    assert wait_until(lambda: len(receiver.bodies) >= 1, timeout=10)
+    time.sleep(1)  # give a duplicate post, were there one, the time to arrive before counting
+    assert [body["path"] for body in receiver.bodies] == ["/logistics"]
