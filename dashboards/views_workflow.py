@@ -43,10 +43,10 @@ from improvement.workflow.services.fixes import (
     fix_withdraw,
 )
 from improvement.workflow.services.issues import issue_close, issue_raise, issue_reopen, issue_update
-from improvement.workflow.transitions import EDITABLE_STATUSES, Performer, fix_next_statuses
+from improvement.workflow.transitions import Performer, fix_is_editable, fix_next_statuses
 
 ISSUE_LIST_LIMIT = 200
-# The button (and URL segment) for each status an owner can move a fix to.
+# The button (and URL segment) for each status an owner (or, for withdraw, a lead) can move a fix to.
 ACTION_FOR_STATUS = {
     FixTicket.Status.ACCEPTED: "accept",
     FixTicket.Status.REJECTED: "reject",
@@ -81,7 +81,7 @@ def fixes_with_actions(*, fixes, user) -> list[FixTicket]:
                 continue
             next_statuses = fix_next_statuses(status=fix.status, performer=performer, issue_status=fix.issue.status)
             actions += [ACTION_FOR_STATUS[status] for status in next_statuses]
-            if performer is Performer.LEAD and next_statuses and fix.status in EDITABLE_STATUSES:
+            if performer is Performer.LEAD and fix_is_editable(status=fix.status, issue_status=fix.issue.status):
                 actions.append("edit")
         fix.actions = actions
         result.append(fix)

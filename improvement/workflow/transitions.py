@@ -79,10 +79,16 @@ def fix_transition_check(*, from_status: str, to_status: str, performer: Perform
 
 def fix_edit_check(*, status: str, issue_status: str) -> None:
     """Raise TransitionNotAllowed unless a fix in this status, on an issue in this status, may be edited."""
+    if fix_is_editable(status=status, issue_status=issue_status):
+        return
     if issue_status == Issue.CLOSED:
         raise TransitionNotAllowed("the issue is closed; reopen it before changing its fixes")
-    if status not in EDITABLE_STATUSES:
-        raise TransitionNotAllowed(f"only a proposed fix can be edited; this one is {_label(status)}")
+    raise TransitionNotAllowed(f"only a proposed fix can be edited; this one is {_label(status)}")
+
+
+def fix_is_editable(*, status: str, issue_status: str) -> bool:
+    """Whether a fix in this status, on an issue in this status, may be edited (see fix_edit_check)."""
+    return issue_status != Issue.CLOSED and status in EDITABLE_STATUSES
 
 
 def fix_next_statuses(*, status: str, performer: Performer, issue_status: str = Issue.OPEN) -> list[str]:
