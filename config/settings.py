@@ -213,3 +213,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# --- Issue workflow notifications (issue #15): absolute links in messages, and the chat webhooks. ---
+# The address people open Fixloop at; emails and chat messages link to pages under it.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# A Slack/Teams-compatible incoming webhook for the team leads (departments set theirs on the Department).
+LEADS_CHAT_WEBHOOK_URL = env_str("LEADS_CHAT_WEBHOOK_URL")
+# Seconds a chat webhook may take to answer before the send counts as failed (and is retried).
+CHAT_WEBHOOK_TIMEOUT_SECONDS = env_int("CHAT_WEBHOOK_TIMEOUT_SECONDS", 5)
+# --- end of issue workflow notifications ---

@@ -8,12 +8,24 @@ from django.utils import timezone
 from improvement.models import Department, ImprovementIssue
 from improvement.models.issues import TITLE_MAX_LENGTH
 
+ROOT_CAUSE_HELP = "The confirmed cause, once found."
+WORKAROUND_HELP = "What agents can tell or do for customers until the fix ships."
+
 
 class IssueRaiseForm(forms.Form):
     title = forms.CharField(max_length=TITLE_MAX_LENGTH)
     problem_statement = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
     root_cause_hypothesis = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    root_cause = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text=ROOT_CAUSE_HELP)
+    workaround = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text=WORKAROUND_HELP)
     priority = forms.ChoiceField(choices=ImprovementIssue.Priority.choices)
+
+
+class IssueKnownErrorForm(forms.Form):
+    """The known-error record of an issue: its confirmed root cause and the agents' workaround."""
+
+    root_cause = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text=ROOT_CAUSE_HELP)
+    workaround = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text=WORKAROUND_HELP)
 
 
 class FixProposeForm(forms.Form):
@@ -23,6 +35,18 @@ class FixProposeForm(forms.Form):
     external_reference = forms.URLField(
         required=False, max_length=500, assume_scheme="https", label="External reference (Jira URL)"
     )
+
+
+class FixEditForm(forms.Form):
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    due_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    external_reference = forms.URLField(
+        required=False, max_length=500, assume_scheme="https", label="External reference (Jira URL)"
+    )
+
+
+class FixWithdrawForm(forms.Form):
+    reason = forms.CharField(required=False, max_length=2000)
 
 
 class NoteForm(forms.Form):

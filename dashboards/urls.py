@@ -24,5 +24,7 @@ urlpatterns = [
     path("issues/<int:issue_id>/", views_workflow.issue_detail, name="issue_detail"),
     path("issues/<int:issue_id>/propose-fix/", views_workflow.issue_propose_fix, name="issue_propose_fix"),
     path("issues/<int:issue_id>/close/", views_workflow.issue_close_page, name="issue_close"),
+    path("issues/<int:issue_id>/reopen/", views_workflow.issue_reopen_page, name="issue_reopen"),
+    path("issues/<int:issue_id>/known-error/", views_workflow.issue_known_error_page, name="issue_known_error"),
     path("fixes/<int:fix_id>/<slug:action>/", views_workflow.fix_transition_page, name="fix_transition"),
 ]

@@ -12,7 +12,16 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from dashboards.forms_workflow import FixProposeForm, FixRejectForm, FixShipForm, IssueRaiseForm, NoteForm
+from dashboards.forms_workflow import (
+    FixEditForm,
+    FixProposeForm,
+    FixRejectForm,
+    FixShipForm,
+    FixWithdrawForm,
+    IssueKnownErrorForm,
+    IssueRaiseForm,
+    NoteForm,
+)
 from improvement.errors import PAGE_REFUSALS, Conflict
 from improvement.http_errors import page_refusal
 from improvement.models import FixTicket, Theme
@@ -26,37 +35,55 @@ from improvement.workflow.selectors import (
 )
 from improvement.workflow.services.fixes import (
     fix_accept,
+    fix_edit,
     fix_propose,
     fix_reject,
     fix_ship,
     fix_start,
+    fix_withdraw,
 )
-from improvement.workflow.services.issues import issue_close, issue_raise
-from improvement.workflow.transitions import Performer, fix_next_statuses
+from improvement.workflow.services.issues import issue_close, issue_raise, issue_reopen, issue_update
+from improvement.workflow.transitions import Performer, fix_is_editable, fix_next_statuses
 
 ISSUE_LIST_LIMIT = 200
-# The button (and URL segment) for each status an owner can move a fix to.
+# The button (and URL segment) for each status an owner (or, for withdraw, a lead) can move a fix to.
 ACTION_FOR_STATUS = {
     FixTicket.Status.ACCEPTED: "accept",
     FixTicket.Status.REJECTED: "reject",
     FixTicket.Status.IN_PROGRESS: "start",
     FixTicket.Status.SHIPPED: "ship",
+    FixTicket.Status.WITHDRAWN: "withdraw",
 }
+# action → (service, form, who may press it); "edit" is not a status change but follows the same table's rules.
 TRANSITIONS = {
-    "accept": (fix_accept, NoteForm),
-    "reject": (fix_reject, FixRejectForm),
-    "start": (fix_start, NoteForm),
-    "ship": (fix_ship, FixShipForm),
+    "accept": (fix_accept, NoteForm, Performer.DEPARTMENT_OWNER),
+    "reject": (fix_reject, FixRejectForm, Performer.DEPARTMENT_OWNER),
+    "start": (fix_start, NoteForm, Performer.DEPARTMENT_OWNER),
+    "ship": (fix_ship, FixShipForm, Performer.DEPARTMENT_OWNER),
+    "withdraw": (fix_withdraw, FixWithdrawForm, Performer.LEAD),
+    "edit": (fix_edit, FixEditForm, Performer.LEAD),
 }
+
+
+def _may_act_as(*, user, fix: FixTicket, performer: Performer) -> bool:
+    if performer is Performer.LEAD:
+        return user_can_write_issues(user)
+    return user_owns_fix_department(user=user, fix=fix)
 
 
 def fixes_with_actions(*, fixes, user) -> list[FixTicket]:
-    """The fixes, each with `actions`: the buttons this user may press on it now."""
+    """The fixes, each with `actions`: the buttons this user may press on it now (none on a closed issue)."""
     result = []
     for fix in fixes:
-        may_decide = user_owns_fix_department(user=user, fix=fix)
-        next_statuses = fix_next_statuses(status=fix.status, performer=Performer.DEPARTMENT_OWNER)
-        fix.actions = [ACTION_FOR_STATUS[status] for status in next_statuses] if may_decide else []
+        actions = []
+        for performer in (Performer.DEPARTMENT_OWNER, Performer.LEAD):
+            if not _may_act_as(user=user, fix=fix, performer=performer):
+                continue
+            next_statuses = fix_next_statuses(status=fix.status, performer=performer, issue_status=fix.issue.status)
+            actions += [ACTION_FOR_STATUS[status] for status in next_statuses]
+            if performer is Performer.LEAD and fix_is_editable(status=fix.status, issue_status=fix.issue.status):
+                actions.append("edit")
+        fix.actions = actions
         result.append(fix)
     return result
 
@@ -107,7 +134,9 @@ def issue_list(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboards/workflow/issue_list.html", {"page_title": "Issues", "issues": issues})
 
 
-def _issue_page(request: HttpRequest, issue_id: int, *, propose_form=None, status: int = 200) -> HttpResponse:
+def _issue_page(
+    request: HttpRequest, issue_id: int, *, propose_form=None, known_error_form=None, status: int = 200
+) -> HttpResponse:
     issue = get_object_or_404(issue_list_visible(user=request.user), pk=issue_id)
     can_write = user_can_write_issues(request.user)
     context = {
@@ -118,6 +147,8 @@ def _issue_page(request: HttpRequest, issue_id: int, *, propose_form=None, statu
         "can_write": can_write,
         "propose_form": propose_form or (FixProposeForm() if can_write else None),
         "ship_form": FixShipForm(),
+        "known_error_form": known_error_form
+        or (IssueKnownErrorForm(initial={"root_cause": issue.root_cause, "workaround": issue.workaround})),
     }
     return render(request, "dashboards/workflow/issue_detail.html", context, status=status)
 
@@ -163,20 +194,58 @@ def issue_close_page(request: HttpRequest, issue_id: int) -> HttpResponse:
         issue_close(issue=issue, by=request.user, note=note)
     except Conflict as error:
         return _issue_page(request, issue_id, status=page_refusal(request, error, prefix="Not closed"))
-    messages.success(request, "Issue closed.")
+    messages.success(request, "Issue closed; its open fixes were cancelled.")
     return redirect("dashboards:issue_detail", issue_id=issue.pk)
 
 
 @login_required
 @require_POST
+def issue_reopen_page(request: HttpRequest, issue_id: int) -> HttpResponse:
+    """Reopen a closed issue (team leads and admins)."""
+    if not user_can_write_issues(request.user):
+        raise PermissionDenied("Only social team leads and admins reopen issues.")
+    issue = get_object_or_404(issue_list_visible(user=request.user), pk=issue_id)
+    form = NoteForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        issue_reopen(issue=issue, by=request.user, note=note)
+    except Conflict as error:
+        return _issue_page(request, issue_id, status=page_refusal(request, error, prefix="Not reopened"))
+    messages.success(request, "Issue reopened.")
+    return redirect("dashboards:issue_detail", issue_id=issue.pk)
+
+
+@login_required
+@require_POST
+def issue_known_error_page(request: HttpRequest, issue_id: int) -> HttpResponse:
+    """Record the issue's root cause and the agents' workaround (team leads and admins)."""
+    if not user_can_write_issues(request.user):
+        raise PermissionDenied("Only social team leads and admins edit issues.")
+    issue = get_object_or_404(issue_list_visible(user=request.user), pk=issue_id)
+    form = IssueKnownErrorForm(request.POST)
+    if form.is_valid():
+        try:
+            issue_update(issue=issue, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Root cause and workaround saved.")
+            return redirect("dashboards:issue_detail", issue_id=issue.pk)
+    return _issue_page(request, issue_id, known_error_form=form, status=400)
+
+
+@login_required
+@require_POST
 def fix_transition_page(request: HttpRequest, fix_id: int, action: str) -> HttpResponse:
-    """Accept, reject, start or ship a fix from a button (owners of its department and admins)."""
+    """Accept, reject, start or ship a fix (owners of its department and admins), or withdraw or edit a proposal
+    (team leads and admins), from a button or form of the issue page or the fix queue."""
     if action not in TRANSITIONS:
         raise Http404(f"no fix action {action!r}")
     fix = get_object_or_404(FixTicket.objects.select_related("department", "issue"), pk=fix_id)
-    if not user_owns_fix_department(user=request.user, fix=fix):
-        raise PermissionDenied(f"Only owners of {fix.department.name} may {action} this fix.")
-    service, form_class = TRANSITIONS[action]
+    service, form_class, performer = TRANSITIONS[action]
+    if not _may_act_as(user=request.user, fix=fix, performer=performer):
+        who = "team leads and admins" if performer is Performer.LEAD else f"owners of {fix.department.name}"
+        raise PermissionDenied(f"Only {who} may {action} this fix.")
     form = form_class(request.POST)
     if not form.is_valid():
         problems = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
@@ -187,5 +256,6 @@ def fix_transition_page(request: HttpRequest, fix_id: int, action: str) -> HttpR
     except PAGE_REFUSALS as error:
         status = page_refusal(request, error, prefix=f"Fix #{fix.pk} not changed")
         return _issue_page(request, fix.issue_id, status=status)
-    messages.success(request, f"Fix #{fix.pk} is now {fix.get_status_display().lower()}.")
+    done = "saved" if action == "edit" else f"now {fix.get_status_display().lower()}"
+    messages.success(request, f"Fix #{fix.pk} is {done}.")
     return _redirect_back(request, reverse("dashboards:issue_detail", kwargs={"issue_id": fix.issue_id}))

@@ -6,6 +6,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from improvement.errors import ThemeStateError
 from improvement.models import (
     CaseTheme,
+    ChatDelivery,
     ClusteringRun,
     DailyThemeVolume,
     DailyTotalVolume,
@@ -166,6 +167,7 @@ class FixTicketAdmin(admin.ModelAdmin):
     readonly_fields = [
         "status",
         "rejection_reason",
+        "withdrawal_reason",
         "shipped_on",
         "verdict_note",
         "proposed_by",
@@ -178,6 +180,20 @@ class FixTicketAdmin(admin.ModelAdmin):
 class IssueEventAdmin(admin.ModelAdmin):
     list_display = ["id", "issue", "fix", "kind", "from_status", "to_status", "actor", "created_at"]
     list_filter = ["kind"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ChatDelivery)
+class ChatDeliveryAdmin(admin.ModelAdmin):
+    """Read-only: which chat messages went out, and why one has not (the task writes these rows)."""
+
+    list_display = ["id", "event", "target", "attempts", "delivered_at", "last_error", "created_at"]
+    list_filter = ["target"]
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -5,12 +5,13 @@ from __future__ import annotations
 from improvement.models.alerts import ThemeAlert
 from improvement.models.departments import Department
 from improvement.models.impact import FixImpact
-from improvement.models.issues import FixTicket, ImprovementIssue, IssueEvent
+from improvement.models.issues import ChatDelivery, FixTicket, ImprovementIssue, IssueEvent
 from improvement.models.themes import CaseTheme, ClusteringRun, Theme, ThemeEvent
 from improvement.models.volumes import DailyThemeVolume, DailyTotalVolume
 
 __all__ = [
     "CaseTheme",
+    "ChatDelivery",
     "ClusteringRun",
     "DailyThemeVolume",
     "DailyTotalVolume",

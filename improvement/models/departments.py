@@ -12,6 +12,8 @@ class Department(models.Model):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
     owners = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="owned_departments", blank=True)
+    # A Slack/Teams-compatible incoming webhook that receives the department's notifications ({"text": ...}).
+    chat_webhook_url = models.URLField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

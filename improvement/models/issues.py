@@ -29,6 +29,9 @@ class ImprovementIssue(models.Model):
     title = models.CharField(max_length=TITLE_MAX_LENGTH)
     problem_statement = models.TextField()
     root_cause_hypothesis = models.TextField(blank=True)
+    # The known-error record: the cause once found, and what agents tell customers while the fix is pending.
+    root_cause = models.TextField(blank=True)
+    workaround = models.TextField(blank=True)
     themes = models.ManyToManyField("improvement.Theme", related_name="issues")
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="raised_issues"
@@ -64,6 +67,8 @@ class FixTicket(models.Model):
         NO_CLEAR_EFFECT = "no_clear_effect", "No clear effect"
         WORSE = "worse", "Worse"
         REGRESSED = "regressed", "Regressed"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        CANCELLED = "cancelled", "Cancelled"
 
     issue = models.ForeignKey(ImprovementIssue, on_delete=models.CASCADE, related_name="fixes")
     department = models.ForeignKey("improvement.Department", on_delete=models.PROTECT, related_name="fixes")
@@ -77,6 +82,8 @@ class FixTicket(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="proposed_fixes"
     )
     rejection_reason = models.TextField(blank=True)
+    # Why a lead withdrew the proposal, or why the fix was cancelled when its issue closed.
+    withdrawal_reason = models.TextField(blank=True)
     shipped_on = models.DateField(null=True, blank=True)
     verdict_note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -91,7 +98,13 @@ class FixTicket(models.Model):
                 name="fixticket_rejected_has_reason",
             ),
             models.CheckConstraint(
-                condition=models.Q(status__in=["proposed", "accepted", "rejected", "in_progress"])
+                condition=~models.Q(status="cancelled") | ~models.Q(withdrawal_reason=""),
+                name="fixticket_cancelled_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    status__in=["proposed", "accepted", "rejected", "in_progress", "withdrawn", "cancelled"]
+                )
                 | models.Q(shipped_on__isnull=False),
                 name="fixticket_shipped_has_date",
             ),
@@ -110,6 +123,7 @@ class IssueEvent(models.Model):
         ISSUE_EDITED = "issue_edited", "Issue edited"
         FIX_PROPOSED = "fix_proposed", "Fix proposed"
         FIX_STATUS = "fix_status", "Fix status changed"
+        FIX_EDITED = "fix_edited", "Fix edited"
 
     issue = models.ForeignKey(ImprovementIssue, on_delete=models.CASCADE, related_name="events")
     fix = models.ForeignKey(FixTicket, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
@@ -133,7 +147,7 @@ class IssueEvent(models.Model):
         return f"{self.kind} {self.from_status}→{self.to_status}"
 
     def _status_label(self, status: str) -> str:
-        is_fix_event = self.kind in (self.Kind.FIX_PROPOSED, self.Kind.FIX_STATUS)
+        is_fix_event = self.kind in (self.Kind.FIX_PROPOSED, self.Kind.FIX_STATUS, self.Kind.FIX_EDITED)
         choices = FixTicket.Status if is_fix_event else ImprovementIssue.Status
         return str(choices(status).label) if status in choices.values else status
 
@@ -144,3 +158,27 @@ class IssueEvent(models.Model):
     @property
     def to_status_label(self) -> str:
         return self._status_label(self.to_status)
+
+
+class ChatDelivery(models.Model):
+    """One chat-webhook message for one audit event and one target; the unique pair makes a repeat send a no-op.
+
+    `target` names the webhook (`department:<id>` or `leads`); `claimed_at` is set while a task is sending,
+    `delivered_at` once the webhook answered 2xx.
+    """
+
+    event = models.ForeignKey(IssueEvent, on_delete=models.CASCADE, related_name="chat_deliveries")
+    target = models.CharField(max_length=50)
+    url = models.URLField(max_length=EXTERNAL_REFERENCE_MAX_LENGTH)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["event", "target"], name="chatdelivery_one_per_event_target")]
+
+    def __str__(self) -> str:
+        return f"Chat delivery of event {self.event_id} to {self.target}"

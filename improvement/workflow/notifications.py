@@ -1,35 +1,64 @@
-"""Email notifications for the issue workflow, sent once per audit event.
+"""Email notifications for the issue workflow, sent once per audit event, and the words every channel uses.
 
-Owners of the department hear of a new proposal; the lead who raised the issue hears when a fix is
-accepted, rejected or shipped; both hear when a working fix regresses. Sent through Django's email backend
-(the console in the demo).
+Owners of the department hear of a new proposal, and of one withdrawn or cancelled; the lead who raised the
+issue hears when a fix is accepted, rejected or shipped; both hear when a working fix regresses. Sent through
+Django's email backend (the console in the demo); improvement.workflow.chat posts the same events to webhooks.
+Messages link to the issue (and owners to their fix queue) under settings.SITE_URL.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.mail import EmailMessage, get_connection
+from django.urls import reverse
 from django.utils import timezone
 
 from improvement.models import FixTicket, IssueEvent
+
+Status = FixTicket.Status
+# Events about a fix that concern its department's owners, and those that concern the lead who raised the issue.
+FOR_DEPARTMENT = (Status.WITHDRAWN, Status.CANCELLED, Status.REGRESSED)
+FOR_RAISING_LEAD = (Status.ACCEPTED, Status.REJECTED, Status.SHIPPED, Status.REGRESSED)
+
+
+def event_concerns_department(event: IssueEvent) -> bool:
+    """Whether the event is for the fix's department owners (a proposal, withdrawal, cancellation, regression)."""
+    if event.fix is None:
+        return False
+    if event.kind == IssueEvent.Kind.FIX_PROPOSED:
+        return True
+    return event.kind == IssueEvent.Kind.FIX_STATUS and event.to_status in FOR_DEPARTMENT
+
+
+def event_concerns_leads(event: IssueEvent) -> bool:
+    """Whether the event is for the team lead who raised the issue (a decision, a shipment, a regression)."""
+    return event.fix is not None and event.kind == IssueEvent.Kind.FIX_STATUS and event.to_status in FOR_RAISING_LEAD
+
+
+def site_link(path: str) -> str:
+    """The absolute address of a path of the site (settings.SITE_URL, no trailing slash)."""
+    return f"{settings.SITE_URL.rstrip('/')}{path}"
+
+
+def issue_link(issue_id: int) -> str:
+    return site_link(reverse("dashboards:issue_detail", kwargs={"issue_id": issue_id}))
+
+
+def fix_queue_link() -> str:
+    return site_link(reverse("dashboards:owner"))
 
 
 def issue_event_recipients(*, event: IssueEvent) -> list[str]:
     """Email addresses the event concerns (empty for events that notify nobody)."""
     if event.fix is None:
         return []
-    if event.kind == IssueEvent.Kind.FIX_PROPOSED:
-        owners = event.fix.department.owners.filter(is_active=True)
-        return sorted({email for email in owners.values_list("email", flat=True) if email})
-    if event.kind == IssueEvent.Kind.FIX_STATUS and event.to_status == FixTicket.Status.REGRESSED:
-        people = [event.issue.raised_by, *event.fix.department.owners.all()]
-        return sorted({person.email for person in people if person is not None and person.is_active and person.email})
-    notified = (FixTicket.Status.ACCEPTED, FixTicket.Status.REJECTED, FixTicket.Status.SHIPPED)
-    if event.kind == IssueEvent.Kind.FIX_STATUS and event.to_status in notified:
-        raised_by = event.issue.raised_by
-        if raised_by is not None and raised_by.is_active and raised_by.email:
-            return [raised_by.email]
-    return []
+    people: list[User | None] = []
+    if event_concerns_department(event):
+        people += list(event.fix.department.owners.all())
+    if event_concerns_leads(event):
+        people.append(event.issue.raised_by)
+    return sorted({person.email for person in people if person is not None and person.is_active and person.email})
 
 
 def issue_event_message(*, event: IssueEvent) -> tuple[str, str]:
@@ -47,10 +76,12 @@ def issue_event_message(*, event: IssueEvent) -> tuple[str, str]:
         ]
         if fix.due_date:
             lines += ["", f"Due: {fix.due_date.isoformat()}"]
-        lines += ["", "Accept or reject it in your fix queue."]
+        lines += ["", f"Accept or reject it in your fix queue: {fix_queue_link()}"]
     else:
         label = FixTicket.Status(event.to_status).label.lower()
-        subject = f"[Fixloop] Fix {label} by {fix.department.name}: {issue.title}"
+        # A lead withdraws or cancels a fix; the department decides, ships, or the system measures it.
+        by_lead = event.to_status in (FixTicket.Status.WITHDRAWN, FixTicket.Status.CANCELLED)
+        subject = f"[Fixloop] Fix {label} {'for' if by_lead else 'by'} {fix.department.name}: {issue.title}"
         lines = [f'{who} marked the fix for issue #{issue.pk} "{issue.title}" as {label}.']
         if event.to_status == FixTicket.Status.REJECTED:
             lines += ["", f"Reason: {fix.rejection_reason}"]
@@ -58,7 +89,10 @@ def issue_event_message(*, event: IssueEvent) -> tuple[str, str]:
             lines += ["", f"Shipped on {fix.shipped_on.isoformat()}; its impact on contact volume will be measured."]
         if event.to_status == FixTicket.Status.REGRESSED:
             lines += ["", event.note, "", f"Issue #{issue.pk} is reopened."]
+        if event.to_status in (FixTicket.Status.WITHDRAWN, FixTicket.Status.CANCELLED) and fix.withdrawal_reason:
+            lines += ["", f"Reason: {fix.withdrawal_reason}"]
         lines += ["", f"Fix: {fix.description}"]
+    lines += ["", f"Issue: {issue_link(issue.pk)}"]
     return subject, "\n".join(lines) + "\n"
 
 

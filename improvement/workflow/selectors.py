@@ -13,8 +13,9 @@ from improvement.models import Department, FixTicket, ImprovementIssue, IssueEve
 from improvement.permissions import user_is_admin, user_is_department_owner, user_sees_all_issues
 from improvement.volumes.selectors import (
     LONG_WINDOW_DAYS,
+    RECENT_WINDOW_DAYS,
+    ThemeVolume,
     theme_volumes,
-    volume_change,
     volume_total_series,
     volume_window_end,
 )
@@ -23,6 +24,10 @@ from improvement.workflow.transitions import ACTIVE_STATUSES, SHIPPED_STATUSES
 EVIDENCE_WINDOW_DAYS = LONG_WINDOW_DAYS
 EVIDENCE_SAMPLE_SIZE = 5
 EVIDENCE_TEXT_LENGTH = 500
+# The window of the one trend (improvement.volumes.selectors.ThemeVolume.trend), as pages show it.
+TREND_WINDOW_LABEL = f"last {RECENT_WINDOW_DAYS} days vs the {RECENT_WINDOW_DAYS} before"
+# A theme down by at least this much (percent, week on week) is falling: never suggested above medium.
+FALLING_TREND_PERCENT = -10.0
 
 Priority = ImprovementIssue.Priority
 
@@ -32,17 +37,23 @@ def _percent(change: float | None) -> float | None:
 
 
 def theme_evidence(*, themes: Iterable[Theme], window_end: date | None = None) -> dict:
-    """Volume, share and trend of the themes over the 28 days ending on window_end, with a few sample cases.
+    """Volume and share of the themes over the 28 days ending on window_end, their trend, and a few sample cases.
 
     Read from the daily count tables (never the cases table); samples are the themes' representative cases.
-    `trend_percent` compares the 28 days with the 28 before (None when the earlier window is empty).
+    `trend_percent` is the one trend (ThemeVolume.trend: the last 7 days against the 7 before, of the themes'
+    summed counts) in percent, None when the earlier week is empty; `trend_window` says so in words.
     """
     themes = list(themes)
     theme_ids = sorted({theme.pk for theme in themes})
     end = volume_window_end(as_of=window_end)
-    volumes = theme_volumes(theme_ids=theme_ids, as_of=end).values()
-    volume = sum(theme_volume.last_28_days for theme_volume in volumes)
-    previous_volume = sum(theme_volume.previous_28_days for theme_volume in volumes)
+    volumes = list(theme_volumes(theme_ids=theme_ids, as_of=end).values())
+    summed = ThemeVolume(
+        last_7_days=sum(theme_volume.last_7_days for theme_volume in volumes),
+        previous_7_days=sum(theme_volume.previous_7_days for theme_volume in volumes),
+        last_28_days=sum(theme_volume.last_28_days for theme_volume in volumes),
+        previous_28_days=sum(theme_volume.previous_28_days for theme_volume in volumes),
+    )
+    volume = summed.last_28_days
     start = end - timedelta(days=EVIDENCE_WINDOW_DAYS - 1)
     total = sum(count for _day, count in volume_total_series(start=start, end=end))
     sample_ids = [case_id for theme in themes for case_id in theme.representative_case_ids][:EVIDENCE_SAMPLE_SIZE]
@@ -52,10 +63,13 @@ def theme_evidence(*, themes: Iterable[Theme], window_end: date | None = None) -
         "window_days": EVIDENCE_WINDOW_DAYS,
         "window_end": end.isoformat(),
         "volume": volume,
-        "previous_volume": previous_volume,
+        "previous_volume": summed.previous_28_days,
         "total_volume": total,
         "share": round(volume / total, 4) if total else 0.0,
-        "trend_percent": _percent(volume_change(current=volume, previous=previous_volume)),
+        "last_7_days": summed.last_7_days,
+        "previous_7_days": summed.previous_7_days,
+        "trend_percent": _percent(summed.trend),
+        "trend_window": TREND_WINDOW_LABEL,
         "sample_cases": [
             {
                 "id": case.pk,
@@ -69,21 +83,37 @@ def theme_evidence(*, themes: Iterable[Theme], window_end: date | None = None) -
 
 
 def priority_suggest(*, evidence: dict) -> str:
-    """A priority from the evidence: share of all contact in the window, pushed up by a rising trend.
+    """A priority from the evidence's volume (share of all contact over 28 days) and its trend (7 vs 7 days).
 
-    share ≥ 10% and rising ≥ 25% → critical; share ≥ 5% or rising ≥ 50% (on at least 20 cases) → high;
-    share ≥ 1% → medium; else low.
+    share ≥ 10% and rising ≥ 25% → critical; falling (down 10% or more) → at most medium, whatever the share;
+    share ≥ 5%, or rising ≥ 50% on at least 20 cases → high; share ≥ 1% → medium; else low.
+    A new theme (no cases the week before) counts as neither rising nor falling.
     """
     share = evidence.get("share") or 0.0
     trend = evidence.get("trend_percent")
-    rising = trend if trend is not None else 0.0
-    if share >= 0.10 and rising >= 25:
+    change = trend if trend is not None else 0.0
+    if share >= 0.10 and change >= 25:
         return Priority.CRITICAL
-    if share >= 0.05 or (rising >= 50 and evidence.get("volume", 0) >= 20):
+    falling = change <= FALLING_TREND_PERCENT
+    if not falling and (share >= 0.05 or (change >= 50 and evidence.get("volume", 0) >= 20)):
         return Priority.HIGH
     if share >= 0.01:
         return Priority.MEDIUM
     return Priority.LOW
+
+
+def theme_open_issue_workarounds(*, theme_id: int) -> list[dict]:
+    """The workarounds agents can use now: those recorded on the theme's issues that are not closed, newest first."""
+    issues = (
+        ImprovementIssue.objects.filter(themes=theme_id)
+        .exclude(status=ImprovementIssue.Status.CLOSED)
+        .exclude(workaround="")
+        .order_by("-created_at", "-id")
+    )
+    return [
+        {"issue": issue.pk, "title": issue.title, "status": issue.status, "workaround": issue.workaround}
+        for issue in issues
+    ]
 
 
 def fix_list_visible(*, user: User | AnonymousUser) -> QuerySet[FixTicket]:

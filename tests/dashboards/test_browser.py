@@ -162,3 +162,25 @@ def test_lead_raises_an_issue_and_the_owner_accepts_and_ships_its_fix(page, live
     assert fix.status == FixTicket.Status.SHIPPED
     assert all(charts_with_data(page))
     screenshot(page, "owner-queue")
+
+
+def test_lead_closes_an_issue_its_open_fix_is_cancelled_and_a_lead_reopens_it(page, live_server, transactional_db):
+    from improvement.demo.seeding import demo_seed_people
+    from improvement.models import Department
+    from tests.improvement.workflow_factories import FixFactory, IssueFactory
+
+    demo_seed_people()
+    issue = IssueFactory(title="Parcels go missing")
+    fix = FixFactory(issue=issue, department=Department.objects.get(slug="logistics"), status="proposed")
+    log_in(page, live_server, "lead")
+    page.goto(f"{live_server.url}/issues/{issue.pk}/")
+
+    page.fill("#close-form input[name=note]", "solved upstream")
+    submit(page, "#close-form button[type=submit]")
+    assert page.inner_text(f"#fix-{fix.pk} .badge") == "Cancelled"
+    assert page.locator(f"#fix-{fix.pk} .fix-actions form").count() == 0
+    screenshot(page, "issue-closed")
+    submit(page, "#reopen-form button[type=submit]")
+
+    issue.refresh_from_db()
+    assert (issue.status, page.inner_text(".lede .badge >> nth=0")) == ("reopened", "Reopened")

@@ -63,7 +63,7 @@ def test_lead_raises_an_issue_and_owner_accepts_and_ships_it_while_exec_only_rea
             {
                 "department": logistics.pk,
                 "description": "Photo proof on every doorstep delivery",
-                "due_date": "2026-12-31",
+                "due_date": "2099-12-31",
                 "external_reference": "https://jira.example.com/browse/LOG-42",
             },
             follow=True,
@@ -180,6 +180,110 @@ def test_lead_closes_an_issue_from_its_page(client, demo):
 
     response = client.post(f"/issues/{issue.pk}/close/", {"note": "not worth it"}, follow=True)
 
-    assert "Issue closed." in response.content.decode()
+    assert "Issue closed; its open fixes were cancelled." in response.content.decode()
     issue.refresh_from_db()
     assert issue.status == "closed"
+
+
+def test_proposing_a_fix_due_in_the_past_from_the_page_is_refused_naming_the_due_date(client, demo):
+    issue = IssueFactory()
+    log_in(client, "lead")
+
+    response = client.post(
+        f"/issues/{issue.pk}/propose-fix/",
+        {
+            "department": Department.objects.get(slug="logistics").pk,
+            "description": "Photo proof",
+            "due_date": "2020-01-01",
+        },
+    )
+
+    assert response.status_code == 400
+    assert "2020-01-01 is in the past; a fix is due today or later" in response.content.decode()
+    assert FixTicket.objects.count() == 0
+
+
+def test_closing_from_the_page_cancels_open_fixes_and_leaves_no_buttons_then_a_lead_reopens(client, demo):
+    issue = IssueFactory()
+    fix = FixFactory(issue=issue, department=Department.objects.get(slug="logistics"), status="proposed")
+    log_in(client, "lead")
+
+    client.post(f"/issues/{issue.pk}/close/", {"note": "solved upstream"})
+    client.logout()
+    log_in(client, "owner-logistics")
+    owner_page = client.get(f"/issues/{issue.pk}/")
+    refused = client.post(f"/fixes/{fix.pk}/accept/")
+    client.logout()
+    log_in(client, "lead")
+    reopened = client.post(f"/issues/{issue.pk}/reopen/", {"note": "calls again"}, follow=True)
+
+    assert owner_page.context["fixes"][0].actions == []
+    assert "Cancelled: issue closed: solved upstream" in owner_page.content.decode()
+    assert refused.status_code == 409
+    assert "Issue reopened." in reopened.content.decode()
+    issue.refresh_from_db()
+    fix.refresh_from_db()
+    assert (issue.status, fix.status) == ("reopened", "cancelled")
+
+
+def test_a_lead_withdraws_and_edits_proposals_from_the_issue_page(client, demo):
+    issue = IssueFactory()
+    logistics = Department.objects.get(slug="logistics")
+    to_edit = FixFactory(issue=issue, department=logistics, status="proposed", description="Photo proof")
+    to_withdraw = FixFactory(issue=issue, department=logistics, status="proposed")
+    log_in(client, "lead")
+
+    page = client.get(f"/issues/{issue.pk}/")
+    edited = client.post(
+        f"/fixes/{to_edit.pk}/edit/",
+        {"description": "Photo proof at the door", "due_date": "2099-06-30", "external_reference": ""},
+    )
+    withdrawn = client.post(f"/fixes/{to_withdraw.pk}/withdraw/", {"reason": "duplicate"}, follow=True)
+
+    assert [fix.actions for fix in page.context["fixes"]] == [["withdraw", "edit"], ["withdraw", "edit"]]
+    assert edited.status_code == 302
+    assert f"Fix #{to_withdraw.pk} is now withdrawn." in withdrawn.content.decode()
+    to_edit.refresh_from_db()
+    to_withdraw.refresh_from_db()
+    assert (to_edit.description, to_edit.due_date, to_withdraw.status) == (
+        "Photo proof at the door",
+        datetime.date(2099, 6, 30),
+        "withdrawn",
+    )
+
+
+def test_an_owner_cannot_withdraw_a_fix_from_the_page(client, demo):
+    fix = FixFactory(department=Department.objects.get(slug="logistics"), status="proposed")
+    log_in(client, "owner-logistics")
+
+    response = client.post(f"/fixes/{fix.pk}/withdraw/", {})
+
+    fix.refresh_from_db()
+    assert (response.status_code, fix.status) == (403, "proposed")
+
+
+def test_a_lead_records_root_cause_and_workaround_on_the_issue_page_and_the_theme_page_shows_it(client, demo):
+    theme = demo
+    issue = IssueFactory(themes=[theme])
+    log_in(client, "lead")
+
+    saved = client.post(
+        f"/issues/{issue.pk}/known-error/",
+        {"root_cause": "Drivers scan before the door", "workaround": "Offer a re-delivery within 24h"},
+        follow=True,
+    )
+    theme_page = client.get(f"/themes/{theme.pk}/")
+
+    assert "Root cause and workaround saved." in saved.content.decode()
+    assert "Drivers scan before the door" in saved.content.decode()
+    assert "Workaround: Offer a re-delivery within 24h" in theme_page.content.decode()
+    issue.refresh_from_db()
+    assert (issue.root_cause, issue.workaround) == ("Drivers scan before the door", "Offer a re-delivery within 24h")
+
+
+def test_the_raise_page_names_the_trend_window(client, demo):
+    log_in(client, "lead")
+
+    response = client.get(f"/themes/{demo.pk}/raise-issue/")
+
+    assert "Trend, last 7 days vs the 7 before" in response.content.decode()

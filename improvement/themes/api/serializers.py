@@ -14,6 +14,7 @@ from improvement.themes.services.curation import (
     SPLIT_MAXIMUM_PARTS,
     SPLIT_MINIMUM_PARTS,
 )
+from improvement.workflow.selectors import theme_open_issue_workarounds
 
 
 class ThemeOutputSerializer(serializers.ModelSerializer):
@@ -59,8 +60,17 @@ class ThemeCaseSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ThemeWorkaroundSerializer(serializers.Serializer):
+    issue = serializers.IntegerField()
+    title = serializers.CharField()
+    status = serializers.CharField()
+    workaround = serializers.CharField()
+
+
 class ThemeDetailSerializer(ThemeOutputSerializer):
     representative_cases = serializers.SerializerMethodField()
+    # The known-error workarounds of the theme's issues that are not closed (improvement.workflow.selectors).
+    workarounds = serializers.SerializerMethodField()
 
     class Meta(ThemeOutputSerializer.Meta):
         fields = [
@@ -69,12 +79,17 @@ class ThemeDetailSerializer(ThemeOutputSerializer):
             "last_seen_run",
             "created_at",
             "representative_cases",
+            "workarounds",
         ]
         read_only_fields = fields
 
     @extend_schema_field(ThemeCaseSerializer(many=True))
     def get_representative_cases(self, theme: Theme) -> list[dict]:
         return ThemeCaseSerializer(theme_representative_cases(theme=theme), many=True).data
+
+    @extend_schema_field(ThemeWorkaroundSerializer(many=True))
+    def get_workarounds(self, theme: Theme) -> list[dict]:
+        return theme_open_issue_workarounds(theme_id=theme.pk)
 
 
 class ThemeRenameInputSerializer(serializers.Serializer):

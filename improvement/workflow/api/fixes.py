@@ -19,23 +19,35 @@ from improvement.models import FixTicket
 from improvement.permissions import CanDecideOnFix, CanWriteIssues
 from improvement.workflow.api.filters import FixFilter
 from improvement.workflow.api.serializers import (
+    LEAD_FIX_REFUSALS,
     REFUSALS,
     TRANSITION_REFUSALS,
+    FixEditInputSerializer,
     FixOutputSerializer,
     FixProposeInputSerializer,
     FixRejectInputSerializer,
     FixShipInputSerializer,
+    FixWithdrawInputSerializer,
     NoteInputSerializer,
 )
 from improvement.workflow.selectors import fix_list_visible
-from improvement.workflow.services.fixes import fix_accept, fix_propose, fix_reject, fix_ship, fix_start
+from improvement.workflow.services.fixes import (
+    fix_accept,
+    fix_edit,
+    fix_propose,
+    fix_reject,
+    fix_ship,
+    fix_start,
+    fix_withdraw,
+)
 
 TRANSITION_ACTIONS = ("accept", "reject", "start", "ship")
+LEAD_ACTIONS = ("withdraw", "partial_update")
 
 
 class FixViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Fix tickets: leads, executives and admins see all; department owners see their departments' fixes.
-    Leads propose; owners of the fix's department accept, reject, start and ship."""
+    Leads propose, edit and withdraw proposals; owners of the fix's department accept, reject, start and ship."""
 
     serializer_class = FixOutputSerializer
     filterset_class = FixFilter
@@ -43,6 +55,9 @@ class FixViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     def get_queryset(self):
         if self.action in TRANSITION_ACTIONS:
             # Found for everyone, so another department's owner gets 403 from CanDecideOnFix, not 404.
+            return FixTicket.objects.select_related("department", "issue")
+        if self.action in LEAD_ACTIONS:
+            # Leads see every fix; anyone else is refused by CanWriteIssues before the lookup matters.
             return FixTicket.objects.select_related("department", "issue")
         return fix_list_visible(user=self.request.user)
 
@@ -89,3 +104,18 @@ class FixViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     def ship(self, request, pk=None):
         """Record the day a fix in progress shipped; the lead who raised the issue is emailed."""
         return self._transition(request, fix_ship, FixShipInputSerializer)
+
+    @extend_schema(request=FixEditInputSerializer, responses={200: FixOutputSerializer, **LEAD_FIX_REFUSALS})
+    def partial_update(self, request, pk=None):
+        """Edit a proposed fix's description, due date or external reference (team leads and admins)."""
+        fix = self.get_object()
+        serializer = FixEditInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fix = fix_edit(fix=fix, by=request.user, **serializer.validated_data)
+        return Response(FixOutputSerializer(fix).data)
+
+    @extend_schema(request=FixWithdrawInputSerializer, responses={200: FixOutputSerializer, **LEAD_FIX_REFUSALS})
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def withdraw(self, request, pk=None):
+        """Withdraw a proposed fix (team leads and admins); the department's owners are notified."""
+        return self._transition(request, fix_withdraw, FixWithdrawInputSerializer)

@@ -24,7 +24,7 @@ from improvement.workflow.api.serializers import (
     NoteInputSerializer,
 )
 from improvement.workflow.selectors import issue_list_visible
-from improvement.workflow.services.issues import issue_close, issue_raise, issue_update
+from improvement.workflow.services.issues import issue_close, issue_raise, issue_reopen, issue_update
 
 
 class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -59,13 +59,15 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             problem_statement=data["problem_statement"],
             themes=[data["theme"]],
             root_cause_hypothesis=data["root_cause_hypothesis"],
+            root_cause=data["root_cause"],
+            workaround=data["workaround"],
             priority=data.get("priority", ""),
         )
         return self._detail(issue, status.HTTP_201_CREATED)
 
     @extend_schema(request=IssueUpdateInputSerializer, responses={200: IssueDetailOutputSerializer, **REFUSALS})
     def partial_update(self, request, pk=None):
-        """Edit the title, problem statement, hypothesis or priority (team leads and admins)."""
+        """Edit the title, problem statement, hypothesis, root cause, workaround or priority (team leads and admins)."""
         issue = self.get_object()
         serializer = IssueUpdateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -78,9 +80,23 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     )
     @action(detail=True, methods=["post"], filterset_class=None)
     def close(self, request, pk=None):
-        """Close the issue (team leads and admins); it then stays closed whatever its fixes do."""
+        """Close the issue (team leads and admins): its open fixes are cancelled with the note as the reason, and
+        it stays closed whatever its shipped fixes do until a lead reopens it."""
         issue = self.get_object()
         serializer = NoteInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         issue = issue_close(issue=issue, by=request.user, note=serializer.validated_data["note"])
+        return self._detail(issue)
+
+    @extend_schema(
+        request=NoteInputSerializer,
+        responses={200: IssueDetailOutputSerializer, **REFUSALS, 409: OpenApiResponse(description="Not closed.")},
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def reopen(self, request, pk=None):
+        """Reopen a closed issue (team leads and admins); its status then follows its fixes again."""
+        issue = self.get_object()
+        serializer = NoteInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        issue = issue_reopen(issue=issue, by=request.user, note=serializer.validated_data["note"])
         return self._detail(issue)

@@ -19,6 +19,15 @@ TRANSITION_REFUSALS = {
     409: OpenApiResponse(description="The transition is not allowed from the fix's current status."),
 }
 
+LEAD_FIX_REFUSALS = {
+    **REFUSALS,
+    403: OpenApiResponse(description="Not a team lead (nor an admin)."),
+    409: OpenApiResponse(description="The fix is no longer a proposal, or its issue is closed."),
+}
+
+ROOT_CAUSE_HELP = "The confirmed root cause (the known-error record), once found."
+WORKAROUND_HELP = "What agents can tell or do for customers while the fix is pending; shown on the issue's themes."
+
 
 class IssueEventOutputSerializer(serializers.ModelSerializer):
     actor = serializers.SlugRelatedField(read_only=True, slug_field="username", allow_null=True)
@@ -45,6 +54,7 @@ class FixOutputSerializer(serializers.ModelSerializer):
             "status",
             "proposed_by",
             "rejection_reason",
+            "withdrawal_reason",
             "shipped_on",
             "verdict_note",
             "created_at",
@@ -63,6 +73,8 @@ class IssueOutputSerializer(serializers.ModelSerializer):
             "title",
             "problem_statement",
             "root_cause_hypothesis",
+            "root_cause",
+            "workaround",
             "themes",
             "raised_by",
             "priority",
@@ -98,6 +110,8 @@ class IssueRaiseInputSerializer(serializers.Serializer):
     theme = serializers.PrimaryKeyRelatedField(queryset=Theme.objects.all())
     problem_statement = serializers.CharField()
     root_cause_hypothesis = serializers.CharField(required=False, allow_blank=True, default="")
+    root_cause = serializers.CharField(required=False, allow_blank=True, default="", help_text=ROOT_CAUSE_HELP)
+    workaround = serializers.CharField(required=False, allow_blank=True, default="", help_text=WORKAROUND_HELP)
     priority = serializers.ChoiceField(
         choices=ImprovementIssue.Priority.choices, required=False, help_text="Defaults to the suggested priority."
     )
@@ -107,6 +121,8 @@ class IssueUpdateInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=TITLE_MAX_LENGTH, required=False)
     problem_statement = serializers.CharField(required=False)
     root_cause_hypothesis = serializers.CharField(required=False, allow_blank=True)
+    root_cause = serializers.CharField(required=False, allow_blank=True, help_text=ROOT_CAUSE_HELP)
+    workaround = serializers.CharField(required=False, allow_blank=True, help_text=WORKAROUND_HELP)
     priority = serializers.ChoiceField(choices=ImprovementIssue.Priority.choices, required=False)
 
 
@@ -118,7 +134,7 @@ class FixProposeInputSerializer(serializers.Serializer):
     issue = serializers.PrimaryKeyRelatedField(queryset=ImprovementIssue.objects.all())
     department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all())
     description = serializers.CharField()
-    due_date = serializers.DateField(required=False, allow_null=True, default=None)
+    due_date = serializers.DateField(required=False, allow_null=True, default=None, help_text="Today or later.")
     external_reference = serializers.URLField(
         required=False,
         allow_blank=True,
@@ -126,6 +142,21 @@ class FixProposeInputSerializer(serializers.Serializer):
         max_length=EXTERNAL_REFERENCE_MAX_LENGTH,
         help_text="e.g. the Jira ticket's URL",
     )
+
+
+class FixEditInputSerializer(serializers.Serializer):
+    description = serializers.CharField(required=False)
+    due_date = serializers.DateField(required=False, allow_null=True, help_text="Today or later, or null.")
+    external_reference = serializers.URLField(
+        required=False,
+        allow_blank=True,
+        max_length=EXTERNAL_REFERENCE_MAX_LENGTH,
+        help_text="e.g. the Jira ticket's URL",
+    )
+
+
+class FixWithdrawInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", help_text="Why (optional).")
 
 
 class FixRejectInputSerializer(serializers.Serializer):

@@ -13,16 +13,31 @@ from improvement.errors import Invalid, TransitionNotAllowed
 from improvement.models import Department, FixTicket, ImprovementIssue, IssueEvent
 from improvement.permissions import permission_require, user_can_write_issues, user_owns_fix_department
 from improvement.workflow.services.issues import issue_status_refresh
-from improvement.workflow.transitions import VERDICTS, Performer, fix_transition_check
+from improvement.workflow.services.notifying import issue_event_notify_on_commit
+from improvement.workflow.transitions import VERDICTS, Performer, fix_edit_check, fix_transition_check
 
 Status = FixTicket.Status
 
-# Statuses whose audit event emails someone (see improvement.workflow.notifications).
-NOTIFIED_STATUSES = (Status.PROPOSED, Status.ACCEPTED, Status.REJECTED, Status.SHIPPED, Status.REGRESSED)
+# Statuses whose audit event notifies someone (see improvement.workflow.notifications).
+NOTIFIED_STATUSES = (
+    Status.PROPOSED,
+    Status.ACCEPTED,
+    Status.REJECTED,
+    Status.SHIPPED,
+    Status.REGRESSED,
+    Status.WITHDRAWN,
+    Status.CANCELLED,
+)
+EDITABLE_FIX_FIELDS = ("description", "due_date", "external_reference")
 
 
 def _notify_on_commit(event: IssueEvent) -> None:
-    enqueue_on_commit("improvement.issue_event_notify_task", event.pk)
+    issue_event_notify_on_commit(event)
+
+
+def _due_date_check(due_date: datetime.date | None) -> None:
+    if due_date is not None and due_date < timezone.localdate():
+        raise Invalid({"due_date": f"{due_date.isoformat()} is in the past; a fix is due today or later"})
 
 
 def fix_propose(
@@ -36,6 +51,7 @@ def fix_propose(
 ) -> FixTicket:
     """Propose a fix to a department (team leads and admins); its owners are emailed once committed."""
     permission_require(user_can_write_issues(by), "only team leads and admins may propose fixes")
+    _due_date_check(due_date)
     fix = FixTicket(
         issue=issue,
         department=department,
@@ -79,7 +95,9 @@ def _fix_transition(
         # Lock order issue → fix everywhere, so two transitions on one issue's fixes serialise.
         issue = ImprovementIssue.objects.select_for_update().get(pk=fix.issue_id)
         locked = FixTicket.objects.select_for_update().select_related("department").get(pk=fix.pk)
-        fix_transition_check(from_status=locked.status, to_status=to_status, performer=performer)
+        fix_transition_check(
+            from_status=locked.status, to_status=to_status, performer=performer, issue_status=issue.status
+        )
         previous = locked.status
         locked.status = to_status
         for field, value in (changes or {}).items():
@@ -156,6 +174,61 @@ def fix_ship(*, fix: FixTicket, by: User, shipped_on: datetime.date | None, note
     )
     _evaluate_impact_on_commit(fix)
     return fix
+
+
+def fix_withdraw(*, fix: FixTicket, by: User, reason: str = "") -> FixTicket:
+    """A team lead (or admin) withdraws a proposal no department has decided on; its owners are notified."""
+    permission_require(user_can_write_issues(by), "only team leads and admins may withdraw a proposed fix")
+    reason = (reason or "").strip()
+    return _fix_transition(
+        fix=fix,
+        to_status=Status.WITHDRAWN,
+        by=by,
+        performer=Performer.LEAD,
+        note=reason,
+        changes={"withdrawal_reason": reason},
+    )
+
+
+def fix_edit(*, fix: FixTicket, by: User, **changes: object) -> FixTicket:
+    """A team lead (or admin) edits a proposal's description, due date or external reference; audited.
+
+    Only a proposed fix on an issue that is not closed may be edited (improvement.workflow.transitions). A new
+    due date must not be in the past; an unchanged one that has passed since is kept (the form sends it back).
+    """
+    permission_require(user_can_write_issues(by), "only team leads and admins may edit a proposed fix")
+    unknown = sorted(set(changes) - set(EDITABLE_FIX_FIELDS))
+    if unknown:
+        raise Invalid({field: "this field cannot be edited" for field in unknown})
+    if "description" in changes and not str(changes["description"] or "").strip():
+        raise Invalid({"description": "a fix needs a description"})
+    if "due_date" in changes and changes["due_date"] != fix.due_date:
+        _due_date_check(changes["due_date"])  # type: ignore[arg-type]  # a date or None from the serializer/form
+    with transaction.atomic():
+        issue = ImprovementIssue.objects.select_for_update().get(pk=fix.issue_id)
+        locked = FixTicket.objects.select_for_update().select_related("department").get(pk=fix.pk)
+        fix_edit_check(status=locked.status, issue_status=issue.status)
+        changed = []
+        for field, value in changes.items():
+            if isinstance(value, str):
+                value = value.strip()
+            if getattr(locked, field) != value:
+                changed.append(field)
+                setattr(locked, field, value)
+        if not changed:
+            return locked
+        locked.full_clean()
+        locked.save()
+        IssueEvent.objects.create(
+            issue=issue,
+            fix=locked,
+            kind=IssueEvent.Kind.FIX_EDITED,
+            actor=by,
+            from_status=locked.status,
+            to_status=locked.status,
+            note=", ".join(changed),
+        )
+    return locked
 
 
 def _evaluate_impact_on_commit(fix: FixTicket) -> None:

@@ -8,13 +8,21 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from improvement.errors import Invalid, TransitionNotAllowed
-from improvement.models import ImprovementIssue, IssueEvent, Theme
+from improvement.errors import Invalid
+from improvement.models import FixTicket, ImprovementIssue, IssueEvent, Theme
 from improvement.permissions import permission_require, user_can_write_issues
 from improvement.workflow.selectors import priority_suggest, theme_evidence
-from improvement.workflow.transitions import issue_status_from_fixes
+from improvement.workflow.services.notifying import issue_event_notify_on_commit
+from improvement.workflow.transitions import (
+    OPEN_STATUSES,
+    Performer,
+    fix_transition_check,
+    issue_close_check,
+    issue_reopen_check,
+    issue_status_from_fixes,
+)
 
-EDITABLE_FIELDS = ("title", "problem_statement", "root_cause_hypothesis", "priority")
+EDITABLE_FIELDS = ("title", "problem_statement", "root_cause_hypothesis", "root_cause", "workaround", "priority")
 
 
 def _require_lead(user: User, action: str) -> None:
@@ -28,6 +36,8 @@ def issue_raise(
     problem_statement: str,
     themes: Sequence[Theme],
     root_cause_hypothesis: str = "",
+    root_cause: str = "",
+    workaround: str = "",
     priority: str = "",
 ) -> ImprovementIssue:
     """Raise an issue from one or more themes, freezing their evidence; priority defaults to the suggested one."""
@@ -45,6 +55,8 @@ def issue_raise(
         title=title.strip(),
         problem_statement=problem_statement.strip(),
         root_cause_hypothesis=root_cause_hypothesis.strip(),
+        root_cause=root_cause.strip(),
+        workaround=workaround.strip(),
         raised_by=by,
         priority=priority or suggested,
         suggested_priority=suggested,
@@ -66,7 +78,8 @@ def issue_raise(
 
 
 def issue_update(*, issue: ImprovementIssue, by: User, **changes: str) -> ImprovementIssue:
-    """Edit the title, problem statement, hypothesis or priority; the audit trail records what changed."""
+    """Edit the title, problem statement, hypothesis, root cause, workaround or priority; the audit trail records
+    what changed."""
     _require_lead(by, "edit issues")
     unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
     if unknown:
@@ -95,12 +108,40 @@ def issue_update(*, issue: ImprovementIssue, by: User, **changes: str) -> Improv
 
 
 def issue_close(*, issue: ImprovementIssue, by: User, note: str = "") -> ImprovementIssue:
-    """Close the issue (leads and admins): it stays closed whatever its fixes do afterwards."""
+    """Close the issue (leads and admins), cancelling its open fixes with the reason recorded on each.
+
+    Proposed, accepted and in-progress fixes are cancelled (their departments are notified) rather than closing
+    being refused: a lead cannot reject or ship another department's fix, so refusing would leave the issue
+    hostage to every department's queue. Shipped fixes keep their status and are still measured.
+    """
     _require_lead(by, "close issues")
+    note = note.strip()
+    reason = f"issue closed: {note}" if note else "issue closed"
     with transaction.atomic():
         issue = ImprovementIssue.objects.select_for_update().get(pk=issue.pk)
-        if issue.status == ImprovementIssue.Status.CLOSED:
-            raise TransitionNotAllowed("the issue is already closed")
+        issue_close_check(status=issue.status)
+        open_fixes = FixTicket.objects.select_for_update().filter(issue=issue, status__in=OPEN_STATUSES)
+        for fix in open_fixes.order_by("id"):
+            fix_transition_check(
+                from_status=fix.status,
+                to_status=FixTicket.Status.CANCELLED,
+                performer=Performer.LEAD,
+                issue_status=issue.status,
+            )
+            previous = fix.status
+            fix.status = FixTicket.Status.CANCELLED
+            fix.withdrawal_reason = reason
+            fix.save(update_fields=["status", "withdrawal_reason", "updated_at"])
+            cancelled = IssueEvent.objects.create(
+                issue=issue,
+                fix=fix,
+                kind=IssueEvent.Kind.FIX_STATUS,
+                actor=by,
+                from_status=previous,
+                to_status=fix.status,
+                note=reason,
+            )
+            issue_event_notify_on_commit(cancelled)
         previous = issue.status
         issue.status = ImprovementIssue.Status.CLOSED
         issue.closed_at = timezone.now()
@@ -110,6 +151,30 @@ def issue_close(*, issue: ImprovementIssue, by: User, note: str = "") -> Improve
             kind=IssueEvent.Kind.ISSUE_STATUS,
             actor=by,
             from_status=previous,
+            to_status=issue.status,
+            note=note,
+        )
+    return issue
+
+
+def issue_reopen(*, issue: ImprovementIssue, by: User, note: str = "") -> ImprovementIssue:
+    """Reopen a closed issue (leads and admins); it reads "reopened" until its fixes say more.
+
+    Fixes cancelled at closing stay cancelled: propose them again if they are still wanted.
+    """
+    _require_lead(by, "reopen issues")
+    with transaction.atomic():
+        issue = ImprovementIssue.objects.select_for_update().get(pk=issue.pk)
+        issue_reopen_check(status=issue.status)
+        statuses = issue.fixes.values_list("status", flat=True)
+        issue.status = issue_status_from_fixes(current=ImprovementIssue.Status.REOPENED, fix_statuses=statuses)
+        issue.closed_at = None
+        issue.save(update_fields=["status", "closed_at", "updated_at"])
+        IssueEvent.objects.create(
+            issue=issue,
+            kind=IssueEvent.Kind.ISSUE_STATUS,
+            actor=by,
+            from_status=ImprovementIssue.Status.CLOSED,
             to_status=issue.status,
             note=note.strip(),
         )

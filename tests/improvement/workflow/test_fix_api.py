@@ -220,7 +220,7 @@ def test_lifecycle_end_to_end_through_the_api_with_emails(
                 "issue": issue["id"],
                 "department": logistics().pk,
                 "description": "Photo proof on every delivery",
-                "due_date": "2026-03-31",
+                "due_date": "2099-03-31",
                 "external_reference": "https://jira.example.com/browse/LOG-42",
             },
             format="json",

@@ -42,14 +42,20 @@ def test_the_transition_table_is_the_documented_lifecycle():
     assert {(frm.value, to.value): who.value for (frm, to), who in FIX_TRANSITIONS.items()} == {
         ("proposed", "accepted"): "department_owner",
         ("proposed", "rejected"): "department_owner",
+        ("proposed", "withdrawn"): "lead",
+        ("proposed", "cancelled"): "lead",
         ("accepted", "in_progress"): "department_owner",
+        ("accepted", "cancelled"): "lead",
         ("in_progress", "shipped"): "department_owner",
+        ("in_progress", "cancelled"): "lead",
         ("shipped", "working"): "system",
         ("shipped", "no_clear_effect"): "system",
         ("shipped", "worse"): "system",
         ("working", "regressed"): "system",
     }
     assert fix_next_statuses(status=Fix.PROPOSED, performer=Performer.DEPARTMENT_OWNER) == ["accepted", "rejected"]
+    assert fix_next_statuses(status=Fix.PROPOSED, performer=Performer.LEAD) == ["withdrawn"]
+    assert fix_next_statuses(status=Fix.PROPOSED, performer=Performer.DEPARTMENT_OWNER, issue_status="closed") == []
 
 
 def test_fix_moves_through_its_whole_lifecycle_and_the_issue_follows(team_lead, logistics, logistics_owner):

@@ -31,7 +31,7 @@ def test_a_proposal_emails_every_owner_of_the_department_once_committed(
             department=logistics,
             description="Photo on delivery",
             by=team_lead,
-            due_date=datetime.date(2026, 4, 1),
+            due_date=datetime.date(2099, 4, 1),
         )
     assert (len(callbacks), len(mailoutbox)) == (1, 0)
     callbacks[0]()
@@ -42,7 +42,7 @@ def test_a_proposal_emails_every_owner_of_the_department_once_committed(
     ]
     assert mailoutbox[0].subject == "[Fixloop] Fix proposed to Logistics: Parcels go missing"
     assert "lead-user proposed a fix to Logistics" in mailoutbox[0].body
-    assert "Due: 2026-04-01" in mailoutbox[0].body
+    assert "Due: 2099-04-01" in mailoutbox[0].body
 
 
 @pytest.mark.parametrize(
@@ -119,3 +119,33 @@ def test_the_notify_task_runs_in_a_real_celery_worker_and_claims_the_event(celer
     celery_worker_process("improvement.issue_event_notify_task", event.pk)
 
     assert wait_until(lambda: IssueEvent.objects.get(pk=event.pk).notified_at is not None, timeout=60)
+
+
+def test_closing_an_issue_emails_the_owners_of_each_cancelled_fix_with_the_reason_and_a_link(
+    team_lead, logistics, mailoutbox, settings, django_capture_on_commit_callbacks
+):
+    from improvement.workflow.services.issues import issue_close
+
+    settings.SITE_URL = "https://fixloop.example.com"
+    fix = FixFactory(issue=IssueFactory(title="Issue A", raised_by=team_lead), department=logistics, status="accepted")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        issue_close(issue=fix.issue, by=team_lead, note="solved upstream")
+
+    assert [(message.to, message.subject) for message in mailoutbox] == [
+        (["owner-logistics-2@example.com"], "[Fixloop] Fix cancelled for Logistics: Issue A"),
+        (["owner-logistics@example.com"], "[Fixloop] Fix cancelled for Logistics: Issue A"),
+    ]
+    assert "Reason: issue closed: solved upstream" in mailoutbox[0].body
+    assert f"Issue: https://fixloop.example.com/issues/{fix.issue_id}/" in mailoutbox[0].body
+
+
+def test_emails_link_to_the_issue_under_the_default_site_url(team_lead, logistics, mailoutbox):
+    fix = FixFactory(issue=IssueFactory(raised_by=team_lead), department=logistics, status="proposed")
+    event = fix.issue.events.create(
+        kind="fix_status", fix=fix, actor=None, from_status="proposed", to_status="accepted"
+    )
+
+    issue_event_notify(event_id=event.pk)
+
+    assert f"Issue: http://127.0.0.1:8000/issues/{fix.issue_id}/" in mailoutbox[0].body

@@ -12,6 +12,7 @@ from improvement.workflow.selectors import (
     issue_list_visible,
     priority_suggest,
     theme_evidence,
+    theme_open_issue_workarounds,
 )
 from tests.factories import DepartmentFactory, DepartmentOwnerFactory, UserFactory
 from tests.improvement.workflow_factories import (
@@ -31,9 +32,9 @@ def days_before_end(*days: float):
     return [WINDOW_END - timedelta(days=day) for day in days]
 
 
-def test_theme_evidence_counts_volume_share_and_trend_over_the_last_28_days():
+def test_theme_evidence_counts_28_day_volume_and_share_and_the_7_day_trend():
     theme = ThemeFactory()
-    recent = cases_for_theme(theme=theme, received=days_before_end(0, 3, 27.5))
+    recent = cases_for_theme(theme=theme, received=days_before_end(0, 3, 10, 27.5))
     cases_for_theme(theme=theme, received=days_before_end(30))  # the 28 days before
     cases_for_theme(theme=theme, received=days_before_end(60))  # older, ignored
     cases_for_theme(theme=ThemeFactory(), received=days_before_end(1, 2))
@@ -48,11 +49,14 @@ def test_theme_evidence_counts_volume_share_and_trend_over_the_last_28_days():
         "theme_ids": [theme.pk],
         "window_days": 28,
         "window_end": "2026-03-01",
-        "volume": 3,
+        "volume": 4,
         "previous_volume": 1,
-        "total_volume": 6,
-        "share": 0.5,
-        "trend_percent": 200.0,
+        "total_volume": 7,
+        "share": 0.5714,
+        "last_7_days": 2,
+        "previous_7_days": 1,
+        "trend_percent": 100.0,
+        "trend_window": "last 7 days vs the 7 before",
     }
     assert [sample["id"] for sample in evidence["sample_cases"]] == [case.pk for case in recent]
 
@@ -65,7 +69,7 @@ def test_theme_evidence_window_ends_on_the_last_counted_day_by_default():
     evidence = theme_evidence(themes=[theme])
 
     assert evidence["window_end"] == "2026-03-01"
-    assert (evidence["volume"], evidence["previous_volume"], evidence["trend_percent"]) == (1, 1, 0.0)
+    assert (evidence["volume"], evidence["previous_volume"], evidence["trend_percent"]) == (1, 1, None)
 
 
 def test_theme_evidence_without_cases_is_zero_with_no_trend():
@@ -88,6 +92,10 @@ def test_theme_evidence_without_cases_is_zero_with_no_trend():
         (0.02, 80.0, 25, Priority.HIGH),
         (0.02, 80.0, 10, Priority.MEDIUM),
         (0.01, -20.0, 10, Priority.MEDIUM),
+        (0.06, -10.0, 60, Priority.MEDIUM),
+        (0.30, -50.0, 300, Priority.MEDIUM),
+        (0.06, -9.9, 60, Priority.HIGH),
+        (0.005, -50.0, 5, Priority.LOW),
         (0.005, None, 5, Priority.LOW),
     ],
 )
@@ -139,3 +147,32 @@ def test_user_without_a_role_sees_no_issue_and_no_fix():
 
     assert list(issue_list_visible(user=nobody)) == []
     assert list(fix_list_visible(user=nobody)) == []
+
+
+def test_a_falling_theme_with_a_big_share_is_suggested_medium_not_high():
+    theme = ThemeFactory()
+    cases_for_theme(theme=theme, received=days_before_end(8, 9, 10, 11, 12))  # the week before: 5
+    cases_for_theme(theme=theme, received=days_before_end(1))  # the last 7 days: 1
+
+    evidence = theme_evidence(themes=[theme], window_end=WINDOW_END.date())
+
+    assert (evidence["share"], evidence["trend_percent"], evidence["trend_window"]) == (
+        1.0,
+        -80.0,
+        "last 7 days vs the 7 before",
+    )
+    assert priority_suggest(evidence=evidence) == Priority.MEDIUM
+
+
+def test_theme_open_issue_workarounds_lists_those_of_issues_not_closed_newest_first():
+    theme = ThemeFactory()
+    older = IssueFactory(title="Older", themes=[theme], workaround="Offer a refund voucher")
+    newer = IssueFactory(title="Newer", themes=[theme], workaround="Re-send the parcel", status="in_progress")
+    IssueFactory(title="Closed", themes=[theme], workaround="Old advice", status="closed")
+    IssueFactory(title="No workaround", themes=[theme])
+    IssueFactory(title="Other theme", workaround="Not this theme's")
+
+    assert theme_open_issue_workarounds(theme_id=theme.pk) == [
+        {"issue": newer.pk, "title": "Newer", "status": "in_progress", "workaround": "Re-send the parcel"},
+        {"issue": older.pk, "title": "Older", "status": "open", "workaround": "Offer a refund voucher"},
+    ]
