@@ -235,12 +235,19 @@ AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
 # the lockout and the throttles alike: a client must not escape either by sending its own X-Forwarded-For.
 AXES_CLIENT_IP_CALLABLE = "config.lockout.client_ip_address"
 REST_FRAMEWORK["NUM_PROXIES"] = 1 if env_bool("BEHIND_PROXY", False) else 0
-# DRF throttles (rates "N/second|minute|hour|day"; empty turns one off), counted in the cache: set CACHE_URL
+# DRF throttles (rates "N/second|minute|hour|day"; `off` turns one off), counted in the cache: set CACHE_URL
 # (redis://...) when more than one web process serves, or each counts on its own.
+
+
+def _throttle_rate(name: str, default: str) -> str | None:
+    rate = env_str(name, default)
+    return None if rate.lower() == "off" else rate
+
+
 REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["config.throttling.WriteRateThrottle"]
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
-    "sign_in": env_str("API_THROTTLE_SIGN_IN", "10/minute") or None,
-    "writes": env_str("API_THROTTLE_WRITES", "120/minute") or None,
+    "sign_in": _throttle_rate("API_THROTTLE_SIGN_IN", "10/minute"),
+    "writes": _throttle_rate("API_THROTTLE_WRITES", "120/minute"),
 }
 CACHE_URL = env_str("CACHE_URL")
 if CACHE_URL:

@@ -4,7 +4,11 @@ login form and on the token endpoint alike; DRF throttles limit sign-in requests
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
+import os
+import subprocess
+import sys
 
 import pytest
 from axes.models import AccessAttempt
@@ -13,6 +17,7 @@ from rest_framework.authtoken.models import Token
 
 from cases.models import Case
 from config.lockout import client_ip_address
+from tests.conftest import REPOSITORY_ROOT
 
 pytestmark = pytest.mark.django_db
 
@@ -186,3 +191,28 @@ def test_without_a_proxy_the_address_is_remote_addr_whatever_x_forwarded_for_say
     request = rf.post(TOKEN_URL, REMOTE_ADDR="198.51.100.4", HTTP_X_FORWARDED_FOR="6.6.6.6")
 
     assert client_ip_address(request) == "198.51.100.4"
+
+
+def test_a_throttle_rate_of_off_turns_that_throttle_off():
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "SECRET_KEY": "k",
+        "API_THROTTLE_WRITES": "off",
+        "API_THROTTLE_SIGN_IN": "5/hour",
+    }
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import json, django; django.setup(); from django.conf import settings; "
+            "print(json.dumps(settings.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']))",
+        ],
+        cwd=REPOSITORY_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == {"sign_in": "5/hour", "writes": None}
