@@ -222,3 +222,58 @@ LEADS_CHAT_WEBHOOK_URL = env_str("LEADS_CHAT_WEBHOOK_URL")
 # Seconds a chat webhook may take to answer before the send counts as failed (and is retried).
 CHAT_WEBHOOK_TIMEOUT_SECONDS = env_int("CHAT_WEBHOOK_TIMEOUT_SECONDS", 5)
 # --- end of issue workflow notifications ---
+
+# --- Brute force, throttling and Content-Security-Policy (issue #16 item 11) ---
+from datetime import timedelta  # noqa: E402  (kept inside this block)
+
+from csp.constants import NONCE  # noqa: E402
+
+# django-axes counts failed sign-ins (login form, admin, token endpoint) in the database, so every web worker
+# sees the same count; after AXES_FAILURE_LIMIT failures for one username from one address, that pair is locked
+# for AXES_COOLOFF_MINUTES with a 429. Its middleware must come last.
+INSTALLED_APPS = [*INSTALLED_APPS, "axes", "csp"]
+MIDDLEWARE = [*MIDDLEWARE, "csp.middleware.CSPMiddleware", "axes.middleware.AxesMiddleware"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
+# The client address is REMOTE_ADDR, or behind our one proxy (BEHIND_PROXY) the last X-Forwarded-For hop, for
+# the lockout and the throttles alike: a client must not escape either by sending its own X-Forwarded-For.
+AXES_CLIENT_IP_CALLABLE = "config.lockout.client_ip_address"
+REST_FRAMEWORK["NUM_PROXIES"] = 1 if env_bool("BEHIND_PROXY", False) else 0
+# DRF throttles (rates "N/second|minute|hour|day"; `off` turns one off), counted in the cache: set CACHE_URL
+# (redis://...) when more than one web process serves, or each counts on its own.
+
+
+def _throttle_rate(name: str, default: str) -> str | None:
+    rate = env_str(name, default)
+    return None if rate.lower() == "off" else rate
+
+
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["config.throttling.WriteRateThrottle"]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "sign_in": _throttle_rate("API_THROTTLE_SIGN_IN", "10/minute"),
+    "writes": _throttle_rate("API_THROTTLE_WRITES", "120/minute"),
+}
+CACHE_URL = env_str("CACHE_URL")
+if CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+# Scripts only from our own origin or with the response's nonce (no inline handlers, no eval); styles may be
+# inline because plotly.js writes its own <style> elements and style attributes as it draws.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}

@@ -11,6 +11,8 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "fixloop-tests-only-not-secret")
 os.environ.setdefault("HTTPS_ONLY", "0")
+# The test client's login() passes no request, which django-axes refuses; the lockout tests turn it on.
+os.environ.setdefault("AXES_ENABLED", "0")
 
 from config.settings import *  # noqa: E402,F403
 from config.settings import STATIC_ROOT  # noqa: E402

@@ -152,7 +152,7 @@ def lead_dashboard(request: HttpRequest) -> HttpResponse:
 
 def _theme_page(request: HttpRequest, theme: Theme, *, status: int = 200, **forms) -> HttpResponse:
     filters = dashboard_filters_resolve()
-    data = theme_page_data(theme=theme, filters=filters)
+    data = theme_page_data(theme=theme, filters=filters, user=request.user)
     can_curate = user_can_curate_themes(request.user)
     context = {
         "page_title": theme.label,

@@ -119,6 +119,13 @@ class CanReadThemes(BasePermission):
         return user_can_read_themes(request.user)
 
 
+class HasFixloopRole(BasePermission):
+    message = "This needs a Fixloop role (team lead, department owner, executive) or staff admin."
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return user_has_any_role(request.user)
+
+
 class CanCurateThemes(BasePermission):
     message = CURATOR_ONLY
 

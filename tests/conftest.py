@@ -12,6 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -19,6 +20,12 @@ from tests.factories import DepartmentOwnerFactory, ExecutiveFactory, StaffAdmin
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPOSITORY_ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttle_counts() -> None:
+    """Each test starts with no API requests counted against the throttles (they count in the default cache)."""
+    cache.clear()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from cases.api.filters import CaseFilter
-from cases.api.permissions import CanIngestCases
+from cases.api.permissions import CanIngestCases, CanReadCases
 from cases.api.serializers import (
     BULK_MAX_CASES,
     CaseBulkInputSerializer,
@@ -40,7 +40,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     serializer_class = CaseOutputSerializer
     filterset_class = CaseFilter
     pagination_class = CaseCursorPagination
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, CanReadCases]
 
     def get_queryset(self):
         return case_list_visible(user=self.request.user)

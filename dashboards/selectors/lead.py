@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Min
 
 from dashboards.selectors.common import (
@@ -16,9 +17,10 @@ from dashboards.selectors.common import (
     window_sum,
 )
 from dashboards.selectors.fixes import shipped_fix_mark
-from improvement.models import DailyThemeVolume, FixTicket, Theme, ThemeAlert
+from improvement.models import DailyThemeVolume, Theme, ThemeAlert
 from improvement.themes.selectors import theme_representative_cases
 from improvement.volumes.selectors import LONG_WINDOW_DAYS, theme_volumes, volume_theme_series, volume_total_series
+from improvement.workflow.selectors import fix_list_visible, issue_list_visible
 
 NEW_THEME_DAYS = 14
 ALERT_RECENT_DAYS = 7
@@ -92,8 +94,9 @@ def lead_theme_overview(*, filters: DashboardFilters) -> dict:
     }
 
 
-def theme_page_data(*, theme: Theme, filters: DashboardFilters) -> dict:
-    """A theme's daily volume over the period, its sample cases, issues and recent history."""
+def theme_page_data(*, theme: Theme, filters: DashboardFilters, user: User | AnonymousUser) -> dict:
+    """A theme's daily volume over the period, its sample cases, the issues and shipped fixes the user may see,
+    and its recent history."""
     days = days_between(filters.start, filters.end)
     series = [
         count
@@ -105,11 +108,9 @@ def theme_page_data(*, theme: Theme, filters: DashboardFilters) -> dict:
             channel=filters.channel or None,
         )
     ]
-    issues = list(theme.issues.order_by("-created_at", "-id")[:20])
+    issues = list(issue_list_visible(user=user).filter(themes=theme).order_by("-created_at", "-id")[:20])
     shipped = list(
-        FixTicket.objects.filter(issue__themes=theme, shipped_on__isnull=False)
-        .select_related("department")
-        .order_by("shipped_on", "id")
+        fix_list_visible(user=user).filter(issue__themes=theme, shipped_on__isnull=False).order_by("shipped_on", "id")
     )
     return {
         "dates": iso_dates(days),

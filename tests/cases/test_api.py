@@ -14,7 +14,7 @@ from drf_spectacular.validation import validate_schema
 from rest_framework.test import APIClient
 
 from cases.models import Case
-from tests.factories import StaffAdminFactory
+from tests.factories import StaffAdminFactory, UserFactory
 
 BULK_URL = "/api/cases/bulk/"
 LIST_URL = "/api/cases/"
@@ -343,3 +343,21 @@ def test_schema_of_the_case_endpoints_is_valid(db):
         "received_after",
         "received_before",
     }
+
+
+def test_case_list_refuses_a_signed_in_user_without_a_role(api_client, db):
+    Case.objects.create(
+        external_id="private-1",
+        channel="twitter",
+        brand="Parcelly",
+        text="my address is 1 Main St",
+        received_at=datetime.datetime(2026, 11, 20, tzinfo=datetime.UTC),
+    )
+    api_client.force_authenticate(UserFactory(username="no-role"))
+
+    response = api_client.get(LIST_URL)
+
+    assert response.status_code == 403
+    assert response.json()["detail"] == (
+        "Reading cases needs the cases.view_case permission (a Fixloop role or staff admin)."
+    )

@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 
-from improvement.models import Theme
+from improvement.models import Department, Theme
 from tests.dashboards.seed import dashboard_seed
 from tests.factories import ExecutiveFactory, UserFactory
+from tests.improvement.workflow_factories import FixFactory, IssueFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +46,7 @@ def test_executive_page_draws_its_charts_with_the_local_plotly_in_bounded_querie
 
     page = response.content.decode()
     assert response.status_code == 200
-    assert '<script src="/static/dashboards/vendor/plotly.min.js"></script>' in page
+    assert re.search(r'<script src="/static/dashboards/vendor/plotly\.min\.js" nonce="[\w+/=-]{16,}"></script>', page)
     assert "cdn.plot.ly" not in page
     assert page.count('class="plotly-graph-div"') == 1 + 6 + 5 + 1 + 1 + 1 + 1
     assert "Contact volume per day" in page and "Department scorecard" in page
@@ -130,6 +132,58 @@ def test_theme_page_is_readable_by_an_owner_without_curation_forms(client, seed,
     assert response.status_code == 200
     assert "Parcel marked delivered but never arrived" in page and "Doorstep deliveries go missing" in page
     assert 'id="rename-form"' not in page
+
+
+@pytest.fixture
+def billing_issue(seed):
+    """A second issue on the first theme whose only fix, shipped, is Billing's."""
+    issue = IssueFactory(title="Refunds promised at the door", themes=[seed.themes[0]])
+    fix = FixFactory(
+        issue=issue,
+        department=Department.objects.get(slug="billing"),
+        description="Refund doorstep losses at once.",
+        status="shipped",
+        shipped_on=END - dt.timedelta(days=10),
+    )
+    return issue, fix
+
+
+@pytest.mark.parametrize(
+    ("username", "issue_titles", "fix_descriptions"),
+    [
+        ("owner-logistics", ["Doorstep deliveries go missing"], ["Photograph every doorstep delivery."]),
+        # Billing's rejected fix on the seeded issue shows that issue, but not Logistics' shipped fix.
+        (
+            "owner-billing",
+            ["Refunds promised at the door", "Doorstep deliveries go missing"],
+            ["Refund doorstep losses at once."],
+        ),
+        ("owner-stores", [], []),
+        (
+            "lead",
+            ["Refunds promised at the door", "Doorstep deliveries go missing"],
+            ["Photograph every doorstep delivery.", "Refund doorstep losses at once."],
+        ),
+    ],
+)
+def test_theme_page_shows_only_the_issues_and_shipped_fixes_the_viewer_may_see(
+    client, seed, billing_issue, username, issue_titles, fix_descriptions
+):
+    billing, _ = billing_issue
+    all_issues = {"Doorstep deliveries go missing": seed.issue.pk, "Refunds promised at the door": billing.pk}
+    log_in(client, username)
+
+    response = client.get(f"/themes/{seed.themes[0].pk}/")
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert [issue.title for issue in response.context["data"]["issues"]] == issue_titles
+    assert [mark["description"] for mark in response.context["data"]["fixes"]] == fix_descriptions
+    assert {title for title, pk in all_issues.items() if f'href="/issues/{pk}/"' in page} == set(issue_titles)
+    shown = [
+        text for text in ("Photograph every doorstep delivery.", "Refund doorstep losses at once.") if text in page
+    ]
+    assert set(shown) == set(fix_descriptions)
 
 
 def test_lead_renames_a_theme_from_its_page(client, seed):
@@ -239,6 +293,25 @@ def test_issues_and_themes_csv_for_an_executive(client, seed):
         "App login fails after update",
     ]
     assert themes[1][themes[0].index("volume_last_28_days")] == "240"
+
+
+@pytest.mark.parametrize(
+    ("username", "expected"),
+    [
+        # The seeded issue has three Logistics fixes and one Billing fix; the second issue one Billing fix.
+        ("owner-logistics", [["Doorstep deliveries go missing", "3"]]),
+        ("owner-billing", [["Doorstep deliveries go missing", "1"], ["Refunds promised at the door", "1"]]),
+        ("owner-stores", []),
+        ("exec", [["Doorstep deliveries go missing", "4"], ["Refunds promised at the door", "1"]]),
+    ],
+)
+def test_issues_csv_counts_only_the_fixes_the_viewer_may_see(client, seed, billing_issue, username, expected):
+    log_in(client, username)
+
+    rows = csv_rows(client.get("/dashboards/export/issues.csv"))
+
+    assert rows[0][-1] == "fix_count"
+    assert [[row[1], row[-1]] for row in rows[1:]] == expected
 
 
 def test_exports_refuse_a_user_without_a_role(client, seed):

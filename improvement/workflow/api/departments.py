@@ -1,10 +1,12 @@
-"""Department endpoints: the list of departments and their owners, for any signed-in user."""
+"""Department endpoints: the list of departments and their owners, for any user with a Fixloop role."""
 
 from __future__ import annotations
 
 from rest_framework import serializers, viewsets
+from rest_framework.permissions import IsAuthenticated
 
 from improvement.models import Department
+from improvement.permissions import HasFixloopRole
 
 
 class DepartmentOutputSerializer(serializers.ModelSerializer):
@@ -20,4 +22,5 @@ class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = DepartmentOutputSerializer
     queryset = Department.objects.prefetch_related("owners").order_by("name")
+    permission_classes = [IsAuthenticated, HasFixloopRole]
     filterset_fields = ["slug"]

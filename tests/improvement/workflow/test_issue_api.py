@@ -5,7 +5,7 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 
 from improvement.models import ImprovementIssue, Theme
-from tests.factories import DepartmentFactory, DepartmentOwnerFactory
+from tests.factories import DepartmentFactory, DepartmentOwnerFactory, UserFactory
 from tests.improvement.workflow_factories import FixFactory, IssueFactory, ThemeFactory
 
 pytestmark = pytest.mark.django_db
@@ -139,6 +139,18 @@ def test_departments_list_names_slugs_and_owner_usernames(api_client, executive)
     assert response.json()["results"] == [
         {"id": logistics.pk, "name": "Logistics", "slug": "logistics", "owners": ["owner-logistics"]}
     ]
+
+
+def test_departments_list_refuses_a_signed_in_user_without_a_role(api_client):
+    DepartmentFactory(name="Logistics")
+    api_client.force_authenticate(UserFactory(username="no-role"))
+
+    response = api_client.get("/api/departments/")
+
+    assert response.status_code == 403
+    assert response.json()["detail"] == (
+        "This needs a Fixloop role (team lead, department owner, executive) or staff admin."
+    )
 
 
 def test_the_generated_openapi_schema_is_valid():
