@@ -183,6 +183,13 @@ def writes_issues_on_a_visible_issue(user, world, department) -> Expect:
     return issue_visible(user, world, department)
 
 
+def writes_issues_on_a_visible_proposal(user, world, department) -> Expect:
+    """Withdrawing or editing a proposed fix: team leads and admins, on a fix they may see."""
+    if not user_can_write_issues(user):
+        return Expect.DENY
+    return fix_visible("proposed")(user, world, department)
+
+
 # Per schema operation id: the rule and the body sent (a valid one where it is short to write).
 API_RULES: dict[str, tuple[Rule, Callable[[World], dict]]] = {
     "auth_token_create": (public_api, lambda world: {"username": "lead", "password": "wrong"}),
@@ -223,6 +230,8 @@ API_RULES: dict[str, tuple[Rule, Callable[[World], dict]]] = {
     "fixes_reject_create": (decides_on_fix, lambda world: {"reason": "too costly"}),
     "fixes_start_create": (decides_on_fix, lambda world: {"note": ""}),
     "fixes_ship_create": (decides_on_fix, lambda world: {"shipped_on": timezone.localdate().isoformat()}),
+    "fixes_withdraw_create": (writes_issues_on_a_visible_proposal, lambda world: {"reason": "not needed"}),
+    "fixes_partial_update": (writes_issues_on_a_visible_proposal, lambda world: {"description": "Photograph it."}),
     "issues_list": (signed_in, no_body),
     "issues_create": (
         allowed_if(user_can_write_issues),
@@ -231,6 +240,7 @@ API_RULES: dict[str, tuple[Rule, Callable[[World], dict]]] = {
     "issues_retrieve": (issue_visible, no_body),
     "issues_partial_update": (writes_issues_on_a_visible_issue, lambda world: {"title": "Renamed issue"}),
     "issues_close_create": (writes_issues_on_a_visible_issue, lambda world: {"note": "done"}),
+    "issues_reopen_create": (writes_issues_on_a_visible_issue, lambda world: {"note": "again"}),
     "themes_list": (allowed_if(user_can_read_themes), no_body),
     "themes_retrieve": (allowed_if(user_can_read_themes), no_body),
     "themes_cases_list": (allowed_if(user_can_read_themes), no_body),
@@ -273,12 +283,26 @@ PAGE_RULES: dict[str, tuple[Rule, dict[str, Callable[[World], dict]]]] = {
         {"post": lambda world: {"department": Department.objects.get(slug="billing").pk, "description": "Refund."}},
     ),
     "issue_close": (writes_issues_on_a_visible_issue, {"post": lambda world: {"note": "done"}}),
+    "issue_reopen": (writes_issues_on_a_visible_issue, {"post": lambda world: {"note": "again"}}),
+    "issue_known_error": (
+        writes_issues_on_a_visible_issue,
+        {"post": lambda world: {"root_cause": "Drivers skip the door.", "workaround": "Offer a redelivery."}},
+    ),
     "fix_transition": (
         decides_on_fix,
-        {"post": lambda world: {"note": "", "reason": "too costly", "shipped_on": timezone.localdate().isoformat()}},
+        {
+            "post": lambda world: {
+                "note": "",
+                "reason": "too costly",
+                "shipped_on": timezone.localdate().isoformat(),
+                "description": "Photograph it.",
+            }
+        },
     ),
 }
-FIX_ACTIONS = ("accept", "reject", "start", "ship")
+# The fix page's actions: an owner's decisions (the fix_transition rule), and a lead's withdraw or edit.
+FIX_ACTIONS = ("accept", "reject", "start", "ship", "withdraw", "edit")
+LEAD_FIX_ACTIONS = {"withdraw": writes_issues_on_a_visible_proposal, "edit": writes_issues_on_a_visible_proposal}
 
 
 # --- what is swept ---------------------------------------------------------------------------------------------
@@ -419,6 +443,8 @@ def user_for(identity: str) -> User | AnonymousUser:
 
 
 def rule_for(request: Request) -> tuple[Rule, dict]:
+    if request.action in LEAD_FIX_ACTIONS:
+        return LEAD_FIX_ACTIONS[request.action], {}
     if request.key in API_RULES:
         return API_RULES[request.key][0], {}
     if request.key in API_EXTRA_RULES:
@@ -465,12 +491,12 @@ def test_every_api_operation_and_page_has_a_rule():
 
 
 def test_the_sweep_covers_every_operation_for_every_identity():
-    assert len(_schema_operations()) == 30
-    # API: 30 operations, 9 of them sent for a Logistics and a Billing row, and 2 URLs outside the schema (41);
-    # pages: 21, login and raise-issue by GET and POST, 3 issue pages for both departments' issues, and the fix
-    # transition page for 4 actions x 2 departments (33).
-    assert len(ALL_REQUESTS) == 74
-    assert len(ALL_REQUESTS) * len(IDENTITIES) == 592
+    assert len(_schema_operations()) == 33
+    # API: 33 operations, 12 of them sent for a Logistics and a Billing row, and 2 URLs outside the schema (47);
+    # pages: 23, login and raise-issue by GET and POST, 5 issue pages for both departments' issues, and the fix
+    # page for 6 actions (4 owner decisions, a lead's withdraw and edit) x 2 departments (41).
+    assert len(ALL_REQUESTS) == 88
+    assert len(ALL_REQUESTS) * len(IDENTITIES) == 704
 
 
 @pytest.mark.parametrize("request_", ALL_REQUESTS, ids=str)
