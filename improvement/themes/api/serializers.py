@@ -98,6 +98,7 @@ class ThemeMoveCasesInputSerializer(serializers.Serializer):
 
 class ClusteringRunOutputSerializer(serializers.ModelSerializer):
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    cancelled_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = ClusteringRun
@@ -119,5 +120,7 @@ class ClusteringRunOutputSerializer(serializers.ModelSerializer):
             "finished_at",
             "duration_seconds",
             "error",
+            "heartbeat_at",
+            "cancelled_by",
         ]
         read_only_fields = fields
