@@ -224,6 +224,8 @@ CASES_EMBED_CHUNK_SIZE = env_int("CASES_EMBED_CHUNK_SIZE", 500)
 # A running clustering run's worker touches heartbeat_at this often; a run silent for the timeout is failed.
 CLUSTERING_RUN_HEARTBEAT_SECONDS = env_int("CLUSTERING_RUN_HEARTBEAT_SECONDS", 30)
 CLUSTERING_RUN_HEARTBEAT_TIMEOUT_SECONDS = env_int("CLUSTERING_RUN_HEARTBEAT_TIMEOUT_SECONDS", 3 * 60)
+if CLUSTERING_RUN_HEARTBEAT_TIMEOUT_SECONDS < 3 * CLUSTERING_RUN_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured("CLUSTERING_RUN_HEARTBEAT_TIMEOUT_SECONDS must be at least 3 heartbeats long.")
 # A run still pending after this long lost its message (the broker redelivers within the visibility timeout).
 CLUSTERING_RUN_PENDING_TIMEOUT_SECONDS = env_int(
     "CLUSTERING_RUN_PENDING_TIMEOUT_SECONDS", CELERY_BROKER_VISIBILITY_TIMEOUT + 5 * 60
