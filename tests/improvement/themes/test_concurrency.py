@@ -69,6 +69,8 @@ def test_concurrent_run_requests_create_exactly_one_run(runs_stay_queued):
 
 def _waiting_on_a_row_lock() -> bool:
     with connection.cursor() as cursor:
+        # Inside a transaction PostgreSQL keeps the first activity snapshot; take a fresh one each time.
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
         )
