@@ -216,10 +216,13 @@ def _fit_and_swap(*, run_id: int, sticky_margin: float | None) -> None:
                 sticky_margin=sticky_margin,
             )
     except Exception as error:
-        logger.exception("Clustering run %s failed", run_id)
-        ClusteringRun.objects.filter(id=run_id, status=ClusteringRun.Status.RUNNING).update(
+        failed = ClusteringRun.objects.filter(id=run_id, status=ClusteringRun.Status.RUNNING).update(
             status=ClusteringRun.Status.FAILED,
             error=f"{type(error).__name__}: {error}"[:ERROR_MAXIMUM_LENGTH],
             finished_at=timezone.now(),
             duration_seconds=time.monotonic() - clock,
         )
+        if failed:
+            logger.exception("Clustering run %s failed", run_id)
+        else:
+            logger.info("Clustering run %s was cancelled or given up meanwhile; its fit was not swapped in", run_id)
