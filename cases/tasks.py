@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
-from cases.services.embedding import case_embed_many, case_embed_pending
+from cases.services.embedding import case_embed_backlog_requeue, case_embed_many, case_embed_pending
 from core.jobs import enqueue_on_commit, retrying_task_options
 
 
@@ -28,8 +28,17 @@ def case_embed_task(case_ids: list[int]) -> int:
 
 @shared_task(
     name="cases.case_embed_pending_task",
-    **retrying_task_options(retry_backoff=5, soft_time_limit=50 * 60, time_limit=55 * 60),
+    **retrying_task_options(retry_backoff=5, soft_time_limit=20 * 60, time_limit=25 * 60),
 )
 def case_embed_pending_task() -> int:
     """Backfill: embed every case not embedded yet or whose analysis text changed; returns how many."""
     return case_embed_pending()
+
+
+@shared_task(
+    name="cases.case_embed_backlog_task",
+    **retrying_task_options(retry_backoff=5, soft_time_limit=60, time_limit=90),
+)
+def case_embed_backlog_task() -> int:
+    """Beat sweep: queue the embedding of cases left unembedded (a lost worker, embedding on ingest off)."""
+    return case_embed_backlog_requeue()

@@ -174,8 +174,8 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 50 * 60)
-CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 60 * 60)
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 20 * 60)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 25 * 60)
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
@@ -202,6 +202,48 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(hour=env_int("IMPACT_DAILY_HOUR", 5), minute=30),
     },
 }
+# --- Crash recovery (issue #16, items 5 and 6) ---
+# With late acks a task held by a worker that died is delivered again once the broker's visibility timeout
+# passes (Redis's default is an hour). Every task's hard time limit stays below it (tests/config/test_recovery.py
+# checks), or a task still running would be delivered a second time.
+CELERY_BROKER_VISIBILITY_TIMEOUT = env_int("CELERY_BROKER_VISIBILITY_TIMEOUT", 30 * 60)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT,
+    # Look for messages of dead workers every 10 s (kombu's default scans every tenth look, ~100 s).
+    "unacked_restore_throttle": 1,
+}
+# Where tasks sent without a queue go (beat's, follow-ups); separate deployments on one broker name their own.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
+# Sweeps that pick up what a lost worker left: cases never embedded, embedded cases not yet placed, and clustering
+# runs whose worker stopped beating. Work younger than the backlog age is left to the task already queued for it.
+RECOVERY_SWEEP_SECONDS = env_int("RECOVERY_SWEEP_SECONDS", 120)
+CASES_EMBED_BACKLOG_AGE_SECONDS = env_int("CASES_EMBED_BACKLOG_AGE_SECONDS", 5 * 60)
+THEMES_ASSIGN_BACKLOG_AGE_SECONDS = env_int("THEMES_ASSIGN_BACKLOG_AGE_SECONDS", 5 * 60)
+# Cases embedded per transaction: the rows of a chunk stay locked (claimed) while it is embedded.
+CASES_EMBED_CHUNK_SIZE = env_int("CASES_EMBED_CHUNK_SIZE", 500)
+# A running clustering run's worker touches heartbeat_at this often; a run silent for the timeout is failed.
+CLUSTERING_RUN_HEARTBEAT_SECONDS = env_int("CLUSTERING_RUN_HEARTBEAT_SECONDS", 30)
+CLUSTERING_RUN_HEARTBEAT_TIMEOUT_SECONDS = env_int("CLUSTERING_RUN_HEARTBEAT_TIMEOUT_SECONDS", 3 * 60)
+if CLUSTERING_RUN_HEARTBEAT_TIMEOUT_SECONDS < 3 * CLUSTERING_RUN_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured("CLUSTERING_RUN_HEARTBEAT_TIMEOUT_SECONDS must be at least 3 heartbeats long.")
+# A run still pending after this long lost its message (the broker redelivers within the visibility timeout).
+CLUSTERING_RUN_PENDING_TIMEOUT_SECONDS = env_int(
+    "CLUSTERING_RUN_PENDING_TIMEOUT_SECONDS", CELERY_BROKER_VISIBILITY_TIMEOUT + 5 * 60
+)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "cases-embedding-backlog": {"task": "cases.case_embed_backlog_task", "schedule": RECOVERY_SWEEP_SECONDS},
+        "themes-assignment-backlog": {
+            "task": "improvement.theme_assign_backlog_task",
+            "schedule": RECOVERY_SWEEP_SECONDS,
+        },
+        "themes-stale-clustering-runs": {
+            "task": "improvement.clustering_run_fail_stale_task",
+            "schedule": min(RECOVERY_SWEEP_SECONDS, CLUSTERING_RUN_HEARTBEAT_TIMEOUT_SECONDS),
+        },
+    }
+)
+# --- end of crash recovery ---
 # Tasks sent by name, with the case ids, after cases are ingested and after they are embedded (cases never
 # imports improvement): the day's totals are counted as cases arrive, and embedded cases join themes.
 CASES_AFTER_INGEST_TASKS = ["improvement.daily_totals_count_task"]

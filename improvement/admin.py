@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 
-from improvement.errors import ThemeStateError
+from improvement.errors import NotAllowed, ThemeStateError
 from improvement.models import (
     CaseTheme,
     ChatDelivery,
@@ -19,7 +19,7 @@ from improvement.models import (
     ThemeAlert,
     ThemeEvent,
 )
-from improvement.themes.services.runs import clustering_run_request
+from improvement.themes.services.runs import clustering_run_cancel, clustering_run_request
 
 
 @admin.register(Department)
@@ -48,7 +48,7 @@ class ClusteringRunAdmin(admin.ModelAdmin):
         "duration_seconds",
     ]
     list_filter = ["status", "trigger"]
-    actions = ["run_clustering_now"]
+    actions = ["run_clustering_now", "cancel_runs"]
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -73,6 +73,17 @@ class ClusteringRunAdmin(admin.ModelAdmin):
             self.message_user(request, str(error), level=messages.WARNING)
             return
         self.message_user(request, f"Clustering run {run.pk} requested; it runs in the background.")
+
+    @admin.action(description="Cancel the selected pending or running runs")
+    def cancel_runs(self, request, queryset):
+        """End stuck runs as cancelled (the actor is recorded); a worker still fitting one does not swap it in."""
+        for run in queryset.order_by("id"):
+            try:
+                clustering_run_cancel(run=run, by=request.user)
+            except (ThemeStateError, NotAllowed) as error:
+                self.message_user(request, str(error), level=messages.WARNING)
+            else:
+                self.message_user(request, f"Clustering run {run.pk} cancelled.")
 
 
 class ThemeEventInline(admin.TabularInline):

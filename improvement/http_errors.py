@@ -5,11 +5,13 @@ Django's ValidationError and PermissionDenied are mapped too, so a service may r
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -17,11 +19,23 @@ from rest_framework.views import exception_handler
 
 from improvement.errors import DomainError, NotFound, error_messages
 
+logger = logging.getLogger(__name__)
+
 
 class ConflictApiError(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The current state does not allow this."
     default_code = "conflict"
+
+
+class DatabaseUnavailableApiError(exceptions.APIException):
+    """The database went away (restart, failover); the request's uncommitted writes were rolled back."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The database is unavailable; retry in a few seconds."
+    default_code = "database_unavailable"
+    # DRF's handler turns `wait` into a Retry-After header.
+    wait = 5
 
 
 def error_http_status(error: Exception) -> int:
@@ -44,11 +58,17 @@ def _as_api_exception(error: Exception) -> exceptions.APIException | None:
         return exceptions.NotFound(str(error))
     if isinstance(error, DomainError):
         return ConflictApiError(str(error)) if error.http_status == status.HTTP_409_CONFLICT else None
+    if isinstance(error, (OperationalError, InterfaceError)):
+        logger.warning("Database unavailable; answered 503", exc_info=error)
+        return DatabaseUnavailableApiError()
     return None
 
 
 def api_exception_handler(error: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF's handler, after mapping domain errors: Invalid 400, NotAllowed 403, NotFound 404, Conflict 409."""
+    """DRF's handler, after mapping domain errors: Invalid 400, NotAllowed 403, NotFound 404, Conflict 409.
+
+    A lost database connection is 503 with Retry-After; the bulk ingest is idempotent, so a retry stores each case once.
+    """
     return exception_handler(_as_api_exception(error) or error, context)
 
 

@@ -61,7 +61,7 @@ def user_can_read_themes(user: AnyUser) -> bool:
 
 
 def user_can_curate_themes(user: AnyUser) -> bool:
-    """Social team leads and staff admins rename, merge, split, move cases and request clustering runs."""
+    """Social team leads and staff admins rename, merge, split, move cases and request or cancel clustering runs."""
     return user_is_team_lead(user) or user_is_admin(user)
 
 
@@ -101,7 +101,7 @@ def permission_require(allowed: bool, message: str) -> None:
         raise NotAllowed(message)
 
 
-CURATOR_ONLY = "Only social team leads and staff admins may curate themes or request clustering runs."
+CURATOR_ONLY = "Only social team leads and staff admins may curate themes or request or cancel clustering runs."
 
 
 def permission_require_curator(user: AnyUser | None) -> None:

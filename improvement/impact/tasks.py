@@ -28,7 +28,7 @@ def impact_evaluate_fix_task(fix_id: int) -> str | None:
         return None
 
 
-@shared_task(name="improvement.impact_daily_task", soft_time_limit=50 * 60, time_limit=55 * 60)
+@shared_task(name="improvement.impact_daily_task", soft_time_limit=20 * 60, time_limit=25 * 60)
 def impact_daily_task() -> dict:
     """The daily impact job: estimate shipped and working fixes, record verdicts, catch regressions."""
     return asdict(fix_impact_evaluate_all_shipped())

@@ -17,6 +17,7 @@ class ClusteringRun(models.Model):
         RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
 
     class Trigger(models.TextChoices):
         NIGHTLY = "nightly", "Nightly"
@@ -43,9 +44,22 @@ class ClusteringRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     duration_seconds = models.FloatField(null=True, blank=True)
     error = models.TextField(blank=True)
+    # Touched by the running worker every CLUSTERING_RUN_HEARTBEAT_SECONDS; a stale one means the worker died.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            # At most one run pending or running: concurrent requests cannot start runs side by side.
+            models.UniqueConstraint(
+                models.Value(True),
+                condition=models.Q(status__in=["pending", "running"]),
+                name="clustering_run_one_active",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Clustering run {self.pk} ({self.status})"

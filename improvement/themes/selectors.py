@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from cases.embedding import EMBEDDING_DIMENSION, embedding_from_bytes, embedding_from_stored
 from cases.models import Case
@@ -55,6 +56,20 @@ def theme_cases(*, theme: Theme) -> QuerySet[Case]:
 def clustering_run_list() -> QuerySet[ClusteringRun]:
     """Clustering runs, newest first."""
     return ClusteringRun.objects.select_related("requested_by").order_by("-created_at", "-id")
+
+
+def case_ids_awaiting_theme(*, embedded_before: datetime) -> list[int]:
+    """Ids, in order, of cases embedded before that moment and not placed since (no link, or one older than it).
+
+    Cases a team lead placed by hand are never awaiting; a case a run or assignment left unassigned has a link.
+    """
+    return list(
+        Case.objects.filter(embedded_at__isnull=False, embedded_at__lt=embedded_before)
+        .filter(Q(theme_link__isnull=True) | Q(theme_link__assigned_at__lt=F("embedded_at")))
+        .exclude(theme_link__source=CaseTheme.Source.MANUAL)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
 
 
 def theme_stop_words() -> list[str]:

@@ -7,11 +7,15 @@ from celery import shared_task
 from core.jobs import retrying_task_options
 from improvement.errors import ThemeStateError
 from improvement.models import ClusteringRun
-from improvement.themes.services.assignment import theme_assign_new_cases
-from improvement.themes.services.runs import clustering_run_execute, clustering_run_request
+from improvement.themes.services.assignment import theme_assign_backlog, theme_assign_new_cases
+from improvement.themes.services.runs import (
+    clustering_run_execute,
+    clustering_run_request,
+    clustering_runs_fail_stale,
+)
 
 
-@shared_task(name="improvement.clustering_run_task", soft_time_limit=50 * 60, time_limit=55 * 60)
+@shared_task(name="improvement.clustering_run_task", soft_time_limit=20 * 60, time_limit=25 * 60)
 def clustering_run_task(run_id: int) -> str | None:
     """Execute a pending clustering run (a second delivery finds it claimed and does nothing); returns its status."""
     run = clustering_run_execute(run_id=run_id)
@@ -20,7 +24,10 @@ def clustering_run_task(run_id: int) -> str | None:
 
 @shared_task(name="improvement.clustering_run_nightly_task", soft_time_limit=60, time_limit=120)
 def clustering_run_nightly_task() -> int | None:
-    """Request the nightly clustering run (skipped while another is pending or running); returns its id."""
+    """Request the nightly clustering run (skipped while another is pending or running); returns its id.
+
+    A run whose worker was lost does not block it: the request fails such runs first.
+    """
     try:
         return clustering_run_request(trigger=ClusteringRun.Trigger.NIGHTLY).pk
     except ThemeStateError:
@@ -34,3 +41,21 @@ def clustering_run_nightly_task() -> int | None:
 def theme_assign_new_cases_task(case_ids: list[int]) -> int:
     """Let newly embedded cases join their nearest active theme; returns how many joined one."""
     return theme_assign_new_cases(case_ids=case_ids).assigned
+
+
+@shared_task(
+    name="improvement.theme_assign_backlog_task",
+    **retrying_task_options(retry_backoff=5, soft_time_limit=10 * 60, time_limit=12 * 60),
+)
+def theme_assign_backlog_task() -> int:
+    """Beat sweep: place embedded cases a lost worker left without a theme; returns how many joined one."""
+    return theme_assign_backlog().assigned
+
+
+@shared_task(
+    name="improvement.clustering_run_fail_stale_task",
+    **retrying_task_options(retry_backoff=5, soft_time_limit=60, time_limit=90),
+)
+def clustering_run_fail_stale_task() -> int:
+    """Beat sweep: fail the clustering runs whose worker stopped beating (or that never started); returns how many."""
+    return clustering_runs_fail_stale()

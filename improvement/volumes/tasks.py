@@ -8,7 +8,7 @@ from core.jobs import retrying_task_options
 from improvement.volumes.services import daily_totals_refresh_for_cases, daily_volumes_refresh
 
 
-@shared_task(name="improvement.daily_volumes_refresh_task", soft_time_limit=30 * 60, time_limit=35 * 60)
+@shared_task(name="improvement.daily_volumes_refresh_task", soft_time_limit=20 * 60, time_limit=25 * 60)
 def daily_volumes_refresh_task() -> int:
     """Recount every day's totals and theme counts (catches anything a step missed); returns rows written."""
     return daily_volumes_refresh()

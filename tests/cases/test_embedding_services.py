@@ -1,15 +1,18 @@
 from __future__ import annotations
 
+import threading
+from datetime import timedelta
 from io import StringIO
 
 import numpy as np
 import pytest
 from django.core.management import call_command
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from cases.embedding import EMBEDDING_DIMENSION, EMBEDDING_MODEL_NAME, embed_texts, embedding_from_bytes, text_hash
 from cases.models import Case
-from cases.services.embedding import case_embed_many, case_embed_pending
+from cases.services.embedding import case_embed_backlog_requeue, case_embed_many, case_embed_pending
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -112,3 +115,55 @@ def test_embed_cases_command_backfills_and_prints_a_summary():
     assert lines[0].endswith("; 0 already up to date.")
     assert lines[1].startswith("Embedded 0 case(s) in ")
     assert lines[1].endswith("; 3 already up to date.")
+
+
+def test_backlog_queues_the_cases_never_embedded_that_are_older_than_the_backlog_age(
+    settings, django_capture_on_commit_callbacks
+):
+    settings.CASES_EMBED_CHUNK_SIZE = 2
+    old = [make_case(number, text) for number, text in enumerate(TEXTS)]
+    Case.objects.filter(pk__in=[case.pk for case in old]).update(ingested_at=timezone.now() - timedelta(minutes=10))
+    young = make_case(9, "the courier was rude to me at the door")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = case_embed_backlog_requeue(older_than=timedelta(minutes=5))
+
+    assert queued == 3
+    assert set(Case.objects.filter(embedded_at__isnull=False).values_list("id", flat=True)) == {c.pk for c in old}
+    young.refresh_from_db()
+    assert young.embedded_at is None
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert case_embed_backlog_requeue(older_than=timedelta(minutes=5)) == 0
+    assert len(callbacks) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_embedding_skips_cases_another_worker_has_claimed():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL (SQLite serialises writers anyway)")
+    claimed, free = make_case(1, TEXTS[0]), make_case(2, TEXTS[1])
+    holding, release = threading.Event(), threading.Event()
+
+    def other_worker() -> None:
+        try:
+            with transaction.atomic():
+                list(Case.objects.select_for_update().filter(pk=claimed.pk))
+                holding.set()
+                release.wait(timeout=60)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=other_worker)
+    thread.start()
+    assert holding.wait(timeout=30)
+    try:
+        embedded = case_embed_many(case_ids=[claimed.pk, free.pk])
+    finally:
+        release.set()
+        thread.join(timeout=60)
+
+    assert embedded == 1
+    assert list(Case.objects.order_by("id").values_list("id", "embedded_text_hash")) == [
+        (claimed.pk, ""),
+        (free.pk, text_hash(TEXTS[1])),
+    ]

@@ -8,14 +8,16 @@ from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
 from cases.models import Case
-from cases.services.embedding import CHUNK_SIZE, ENCODE_BATCH_SIZE, case_embed_pending
+from cases.services.embedding import ENCODE_BATCH_SIZE, case_embed_pending
 
 
 class Command(BaseCommand):
     help = "Embed every case that has no embedding yet or whose analysis text changed since it was embedded."
 
     def add_arguments(self, parser):
-        parser.add_argument("--chunk-size", type=int, default=CHUNK_SIZE, help="Cases read and written at a time.")
+        parser.add_argument(
+            "--chunk-size", type=int, default=None, help="Cases read and written at a time (CASES_EMBED_CHUNK_SIZE)."
+        )
         parser.add_argument("--batch-size", type=int, default=ENCODE_BATCH_SIZE, help="Texts per model batch.")
 
     def handle(self, *args, **options):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import IntegrityError, transaction
 
 from improvement.models import ClusteringRun
 from improvement.themes.services.runs import clustering_run_execute
@@ -12,7 +13,11 @@ class Command(BaseCommand):
     help = "Fit the themes over every embedded case now (in this process) and swap them in; prints the run."
 
     def handle(self, *args, **options):
-        run = ClusteringRun.objects.create(trigger=ClusteringRun.Trigger.COMMAND)
+        try:
+            with transaction.atomic():
+                run = ClusteringRun.objects.create(trigger=ClusteringRun.Trigger.COMMAND)
+        except IntegrityError as error:
+            raise CommandError("Another clustering run is pending or running; wait for it or cancel it.") from error
         self.stdout.write(f"Clustering run {run.pk}: fitting themes over the embedded cases...")
         run = clustering_run_execute(run_id=run.pk)
         if run.status != ClusteringRun.Status.SUCCEEDED:

@@ -113,6 +113,7 @@ class ThemeMoveCasesInputSerializer(serializers.Serializer):
 
 class ClusteringRunOutputSerializer(serializers.ModelSerializer):
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    cancelled_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = ClusteringRun
@@ -134,5 +135,7 @@ class ClusteringRunOutputSerializer(serializers.ModelSerializer):
             "finished_at",
             "duration_seconds",
             "error",
+            "heartbeat_at",
+            "cancelled_by",
         ]
         read_only_fields = fields

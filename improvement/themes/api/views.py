@@ -34,7 +34,7 @@ from improvement.themes.api.serializers import (
 )
 from improvement.themes.selectors import clustering_run_list, theme_cases, theme_list
 from improvement.themes.services.curation import theme_merge, theme_move_cases, theme_rename, theme_split
-from improvement.themes.services.runs import clustering_run_request
+from improvement.themes.services.runs import clustering_run_cancel, clustering_run_request
 from improvement.volumes.selectors import theme_volumes
 
 AS_OF_PARAMETER = OpenApiParameter(
@@ -212,7 +212,7 @@ class ClusteringRunViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Clustering runs, newest first; POST requests a new run (executed by a worker)."""
+    """Clustering runs, newest first; POST requests a new run (executed by a worker), POST {id}/cancel/ ends one."""
 
     serializer_class = ClusteringRunOutputSerializer
     filterset_class = ClusteringRunFilter
@@ -222,7 +222,7 @@ class ClusteringRunViewSet(
         return clustering_run_list()
 
     def get_permissions(self):
-        if self.action == "create":
+        if self.action in {"create", "cancel"}:
             return [IsAuthenticated(), CanCurateThemes()]
         return super().get_permissions()
 
@@ -241,3 +241,21 @@ class ClusteringRunViewSet(
         )
         run.refresh_from_db()
         return Response(ClusteringRunOutputSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: ClusteringRunOutputSerializer,
+            403: OpenApiResponse(description="Only social team leads and staff admins cancel runs."),
+            404: OpenApiResponse(description="No such run."),
+            409: OpenApiResponse(description="The run already ended (succeeded, failed or cancelled)."),
+        },
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def cancel(self, request, pk=None):
+        """Cancel a pending or running run (e.g. one stuck on a lost worker); it ends `cancelled`, with who did it.
+
+        A worker still fitting it does not swap its result in; a new run can be requested at once.
+        """
+        run = clustering_run_cancel(run=self.get_object(), by=request.user)
+        return Response(ClusteringRunOutputSerializer(run).data)

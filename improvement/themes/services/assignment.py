@@ -6,15 +6,19 @@ import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 import numpy as np
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from cases.embedding import embedding_from_bytes, embedding_from_stored
 from cases.models import Case
 from improvement.models import CaseTheme, Theme
 from improvement.themes import ml
-from improvement.themes.services.links import case_theme_upsert, theme_sizes_adjust
+from improvement.themes.selectors import case_ids_awaiting_theme
+from improvement.themes.services.links import case_theme_upsert, theme_sizes_adjust, themes_lock_all
 from improvement.volumes.services import daily_theme_volumes_refresh_for_cases
 
 logger = logging.getLogger(__name__)
@@ -112,9 +116,11 @@ def theme_assign_new_cases(*, case_ids: Iterable[int]) -> ThemeAssignment:
 
 
 def _assign_pending(ids: list[int]) -> ThemeAssignment:
-    themes = list(
-        Theme.objects.select_for_update().filter(status=Theme.Status.ACTIVE, centroid__isnull=False).order_by("id")
-    )
+    themes = [
+        theme
+        for theme in themes_lock_all().values()
+        if theme.status == Theme.Status.ACTIVE and theme.centroid is not None
+    ]
     if not themes:
         return ThemeAssignment(assigned=0, unassigned=0)
     centroids = np.stack([embedding_from_bytes(theme.centroid) for theme in themes if theme.centroid is not None])
@@ -130,3 +136,24 @@ def _assign_pending(ids: list[int]) -> ThemeAssignment:
             and (assigned_at is None or (embedded_at is not None and assigned_at < embedded_at))
         )
     return theme_assign_to_nearest(case_ids=pending, themes=themes, centroids=centroids)
+
+
+def theme_assign_backlog(*, older_than: timedelta | None = None) -> ThemeAssignment:
+    """Place the cases embedded `older_than` ago that never joined a theme since; returns what was done.
+
+    The default age is settings.THEMES_ASSIGN_BACKLOG_AGE_SECONDS: younger cases still have their assignment
+    task queued. This is how cases a lost worker left get placed. Safe to run twice, and beside the queued
+    tasks: each chunk locks the themes and places only cases still awaiting one. Before the first run there are
+    no themes and nothing is done (the run places every case).
+    """
+    if not Theme.objects.filter(status=Theme.Status.ACTIVE, centroid__isnull=False).exists():
+        return ThemeAssignment(assigned=0, unassigned=0)
+    if older_than is None:
+        older_than = timedelta(seconds=settings.THEMES_ASSIGN_BACKLOG_AGE_SECONDS)
+    ids = case_ids_awaiting_theme(embedded_before=timezone.now() - older_than)
+    assigned = unassigned = 0
+    for start in range(0, len(ids), ASSIGN_CHUNK_SIZE):
+        chunk = theme_assign_new_cases(case_ids=ids[start : start + ASSIGN_CHUNK_SIZE])
+        assigned += chunk.assigned
+        unassigned += chunk.unassigned
+    return ThemeAssignment(assigned=assigned, unassigned=unassigned)

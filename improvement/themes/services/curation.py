@@ -22,7 +22,7 @@ from improvement.models.themes import LABEL_MAX_LENGTH
 from improvement.permissions import permission_require_curator
 from improvement.themes import ml
 from improvement.themes.selectors import theme_stop_words
-from improvement.themes.services.links import case_theme_upsert, theme_sizes_adjust
+from improvement.themes.services.links import case_theme_upsert, theme_sizes_adjust, themes_lock_all
 from improvement.volumes.services import daily_theme_volumes_refresh_for_cases
 
 SPLIT_MINIMUM_PARTS = 2
@@ -35,7 +35,11 @@ LISTED_IDS = 20
 
 
 def _locked(theme: Theme) -> Theme:
-    return Theme.objects.select_for_update().get(pk=theme.pk)
+    """The theme, freshly read, with every theme locked (themes_lock_all: the one lock order of theme writers)."""
+    locked = themes_lock_all()
+    if theme.pk not in locked:
+        raise ThemeStateError(f"Theme {theme.pk} no longer exists.")
+    return locked[theme.pk]
 
 
 def _listed(ids: Sequence[int]) -> str:
@@ -80,7 +84,7 @@ def theme_merge(*, theme: Theme, into: Theme, by: User) -> Theme:
     if theme.pk == into.pk:
         raise Invalid({"into": "A theme cannot be merged into itself."})
     with transaction.atomic():
-        locked = Theme.objects.select_for_update().in_bulk(sorted([theme.pk, into.pk]))
+        locked = themes_lock_all()
         theme, into = locked[theme.pk], locked[into.pk]
         if theme.status == Theme.Status.MERGED:
             raise ThemeStateError(f"Theme {theme.pk} was already merged into theme {theme.merged_into_id}.")
@@ -285,13 +289,12 @@ def theme_move_cases(
     permission_require_curator(by)
     ids = _move_ids_validated(case_ids)
     with transaction.atomic():
+        locked = themes_lock_all()
         previous = dict(CaseTheme.objects.filter(case_id__in=ids).values_list("case_id", "theme_id"))
         if from_theme is not None:
             outside = [case_id for case_id in ids if previous.get(case_id) != from_theme.pk]
             if outside:
                 raise Invalid({"case_ids": f"Not in theme {from_theme.pk}: {_listed(outside)}."})
-        involved = sorted({to.pk, *(theme_id for theme_id in previous.values() if theme_id is not None)})
-        locked = Theme.objects.select_for_update().in_bulk(involved)
         to = locked[to.pk]
         if to.status != Theme.Status.ACTIVE:
             raise ThemeStateError(f"Theme {to.pk} is {to.status}; move cases only into an active theme.")

@@ -22,7 +22,12 @@ from improvement.models.themes import LABEL_MAX_LENGTH
 from improvement.themes import ml
 from improvement.themes.selectors import CaseSnapshot
 from improvement.themes.services.assignment import theme_assign_to_nearest
-from improvement.themes.services.links import WRITE_BATCH_SIZE, case_theme_upsert, theme_sizes_recount
+from improvement.themes.services.links import (
+    WRITE_BATCH_SIZE,
+    case_theme_upsert,
+    theme_sizes_recount,
+    themes_lock_all,
+)
 from improvement.volumes.services import daily_theme_volumes_refresh
 
 # An active theme the refit did not find stays active when at least this many of its cases, and this share of them,
@@ -59,8 +64,7 @@ def fit_swap_in(
     run = ClusteringRun.objects.select_for_update().get(id=run_id)
     if run.status != ClusteringRun.Status.RUNNING:
         raise ThemeStateError(f"Clustering run {run_id} is {run.status}, no longer running.")
-    # Locking every live theme serialises the swap with curation, which locks the themes it touches.
-    themes = Theme.objects.select_for_update().exclude(status=Theme.Status.MERGED).in_bulk()
+    themes = {theme_id: theme for theme_id, theme in themes_lock_all().items() if theme.status != Theme.Status.MERGED}
     swap = _Swap(run=run, themes=themes, events=[], cluster_themes=[])
     for index, cluster in enumerate(result.clusters):
         swap.cluster_themes.append(

@@ -1,4 +1,4 @@
-"""The one way to write case-theme links, and to recount theme sizes from them."""
+"""The one way to write case-theme links, to recount theme sizes from them, and to lock themes for writing."""
 
 from __future__ import annotations
 
@@ -11,6 +11,17 @@ from improvement.models import CaseTheme, Theme
 
 WRITE_BATCH_SIZE = 1000
 LINK_UPDATE_FIELDS = ["theme", "source", "similarity", "run", "assigned_at"]
+
+
+def themes_lock_all() -> dict[int, Theme]:
+    """Lock every theme row, in id order, for the rest of the transaction; returns them by id.
+
+    Every writer of themes and links (a run's swap, curation, assignment) calls this first, before touching any
+    link or count. A merge, split or move also writes rows of themes it did not name (sizes, merged_into, the day
+    counts recounted for every theme, whose foreign keys lock their theme at commit), so locking only the named
+    themes let a swap and a split each wait on the other; one lock over all themes, taken in one order, cannot.
+    """
+    return {theme.pk: theme for theme in Theme.objects.select_for_update().order_by("id")}
 
 
 def case_theme_upsert(*, links: Sequence[CaseTheme]) -> None:

@@ -50,6 +50,26 @@ def test_run_clustering_now_warns_while_a_run_is_pending(client, staff_admin):
     assert ClusteringRun.objects.count() == 1
 
 
+def test_cancel_runs_cancels_a_stuck_run_and_warns_about_a_finished_one(client, staff_admin):
+    client.force_login(staff_admin)
+    finished = ClusteringRun.objects.create(status=ClusteringRun.Status.SUCCEEDED)
+    stuck = ClusteringRun.objects.create(status=ClusteringRun.Status.RUNNING)
+
+    response = client.post(
+        "/admin/improvement/clusteringrun/",
+        {"action": "cancel_runs", ACTION_CHECKBOX_NAME: [finished.pk, stuck.pk], "index": 0},
+        follow=True,
+    )
+
+    page = response.content.decode()
+    assert f"Clustering run {stuck.pk} cancelled." in page
+    assert f"Clustering run {finished.pk} is succeeded; only a pending or running run can be cancelled." in page
+    assert list(ClusteringRun.objects.order_by("id").values_list("status", "cancelled_by")) == [
+        ("succeeded", None),
+        ("cancelled", staff_admin.pk),
+    ]
+
+
 @pytest.mark.parametrize("page", ["/admin/improvement/theme/", "/admin/improvement/themeevent/"])
 def test_theme_admin_pages_open(client, staff_admin, page):
     client.force_login(staff_admin)

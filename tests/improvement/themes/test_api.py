@@ -367,3 +367,64 @@ def test_list_clustering_runs(api_client, executive):
 
     assert [row["id"] for row in response.data["results"]] == [newer.pk, older.pk]
     assert [row["id"] for row in failed_only.data["results"]] == [older.pk]
+
+
+@pytest.mark.parametrize("user_fixture", ["team_lead", "staff_admin"])
+def test_cancel_a_stuck_clustering_run(api_client, request, user_fixture):
+    user = request.getfixturevalue(user_fixture)
+    api_client.force_authenticate(user)
+    stuck = ClusteringRun.objects.create(status=ClusteringRun.Status.RUNNING)
+
+    response = api_client.post(f"/api/clustering-runs/{stuck.pk}/cancel/", {}, format="json")
+
+    assert response.status_code == 200
+    assert (response.data["status"], response.data["cancelled_by"], response.data["error"]) == (
+        "cancelled",
+        user.username,
+        f"Cancelled by {user.username}.",
+    )
+    stuck.refresh_from_db()
+    assert (stuck.status, stuck.cancelled_by_id) == ("cancelled", user.pk)
+
+
+def test_cancel_a_clustering_run_is_refused_to_executives(api_client, executive):
+    api_client.force_authenticate(executive)
+    stuck = ClusteringRun.objects.create(status=ClusteringRun.Status.RUNNING)
+
+    response = api_client.post(f"/api/clustering-runs/{stuck.pk}/cancel/", {}, format="json")
+
+    assert response.status_code == 403
+    stuck.refresh_from_db()
+    assert (stuck.status, stuck.cancelled_by_id) == ("running", None)
+
+
+def test_cancel_a_finished_clustering_run_is_a_conflict(api_client, team_lead):
+    api_client.force_authenticate(team_lead)
+    finished = ClusteringRun.objects.create(status=ClusteringRun.Status.SUCCEEDED)
+
+    response = api_client.post(f"/api/clustering-runs/{finished.pk}/cancel/", {}, format="json")
+
+    assert response.status_code == 409
+    assert response.data["detail"] == (
+        f"Clustering run {finished.pk} is succeeded; only a pending or running run can be cancelled."
+    )
+    finished.refresh_from_db()
+    assert finished.status == "succeeded"
+
+
+def test_cancel_an_unknown_clustering_run_is_not_found(api_client, team_lead):
+    api_client.force_authenticate(team_lead)
+
+    assert api_client.post("/api/clustering-runs/999/cancel/", {}, format="json").status_code == 404
+
+
+def test_after_cancelling_a_stuck_run_a_new_run_is_accepted(api_client, team_lead, django_capture_on_commit_callbacks):
+    api_client.force_authenticate(team_lead)
+    stuck = ClusteringRun.objects.create(status=ClusteringRun.Status.RUNNING)
+    assert api_client.post("/api/clustering-runs/", {}, format="json").status_code == 409
+
+    api_client.post(f"/api/clustering-runs/{stuck.pk}/cancel/", {}, format="json")
+    with django_capture_on_commit_callbacks(execute=False):
+        response = api_client.post("/api/clustering-runs/", {}, format="json")
+
+    assert (response.status_code, response.data["status"]) == (202, "pending")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import numpy as np
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from cases.embedding import (
     EMBEDDING_DIMENSION,
@@ -16,7 +19,7 @@ from improvement.errors import ThemeStateError
 from improvement.models import CaseTheme, ClusteringRun, Theme, ThemeEvent
 from improvement.themes.ml import ExistingTheme, theme_match_clusters, theme_sticky_assignments
 from improvement.themes.selectors import theme_stop_words
-from improvement.themes.services.assignment import theme_assign_new_cases
+from improvement.themes.services.assignment import theme_assign_backlog, theme_assign_new_cases
 from improvement.themes.services.curation import theme_merge, theme_move_cases, theme_rename, theme_split
 from improvement.themes.services.runs import clustering_run_execute, clustering_run_request
 from tests.factories import UserFactory
@@ -564,3 +567,30 @@ def test_refit_keeps_a_theme_split_from_a_neighbour_while_its_cases_stay_close(
     assert part.last_seen_run_id == second.pk
     assert second.parameters["retained_theme_count"] in (0, 1)
     assert part.size == CaseTheme.objects.filter(theme=part).count() >= len(half) // 2
+
+
+def test_backlog_places_embedded_cases_left_without_a_theme_once(airline_tweets, team_lead):
+    known = [i for i in range(450) if i % 10]
+    themes_by_reason(airline_tweets, store_cases(airline_tweets, known), known)
+    left = store_cases(airline_tweets, [i for i in range(450) if i % 10 == 0])
+    placed_by_hand = left[0]
+    theme_move_cases(case_ids=[placed_by_hand.pk], to=Theme.objects.order_by("id").first(), by=team_lead)
+    Case.objects.filter(pk=left[1].pk).update(embedded_at=timezone.now())
+
+    result = theme_assign_backlog(older_than=timedelta(minutes=5))
+
+    # 45 left without a theme: one placed by hand, one embedded just now (its own task is still queued).
+    assert result.assigned + result.unassigned == 43
+    assert CaseTheme.objects.filter(source=CaseTheme.Source.INCREMENTAL).count() == 43
+    assert not CaseTheme.objects.filter(case=left[1]).exists()
+    assert CaseTheme.objects.get(case=placed_by_hand).source == CaseTheme.Source.MANUAL
+    again = theme_assign_backlog(older_than=timedelta(minutes=5))
+    assert (again.assigned, again.unassigned) == (0, 0)
+
+
+def test_backlog_does_nothing_before_the_first_run(airline_tweets):
+    store_cases(airline_tweets, [0, 1, 2])
+
+    result = theme_assign_backlog(older_than=timedelta(minutes=5))
+
+    assert (result.assigned, result.unassigned, CaseTheme.objects.count()) == (0, 0, 0)
