@@ -17,7 +17,7 @@ def fail_all_but_the_newest_active_run(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('improvement', '0005_fix_impact_and_theme_alerts'),
+        ('improvement', '0007_cancel_open_fixes_of_closed_issues'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
