@@ -6,17 +6,30 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
-from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.parsers import FormParser, MultiPartParser
 
 from config.views import healthz
+from core.json_limits import LimitedJSONParser
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("api/auth/token/", obtain_auth_token, name="api-token"),
+    # DRF's token view names its own parsers; the JSON one here enforces the body limits.
+    path(
+        "api/auth/token/",
+        ObtainAuthToken.as_view(parser_classes=[FormParser, MultiPartParser, LimitedJSONParser]),
+        name="api-token",
+    ),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/", include("config.api_router")),
     path("", include("dashboards.urls")),
 ]
+
+# Errors under /api/ answer JSON in the one error shape; a database outage answers 503 with Retry-After.
+handler400 = "improvement.http_errors.bad_request"
+handler403 = "improvement.http_errors.permission_denied"
+handler404 = "improvement.http_errors.page_not_found"
+handler500 = "improvement.http_errors.server_error"

@@ -17,7 +17,11 @@ def test_token_endpoint_refuses_a_wrong_password(api_client, team_lead):
     response = api_client.post("/api/auth/token/", {"username": "lead-user", "password": "wrong"})
 
     assert response.status_code == 400
-    assert response.json() == {"non_field_errors": ["Unable to log in with provided credentials."]}
+    assert response.json() == {
+        "detail": "Unable to log in with provided credentials.",
+        "code": "invalid",
+        "fields": {"non_field_errors": ["Unable to log in with provided credentials."]},
+    }
 
 
 def test_api_refuses_anonymous_requests(api_client):
@@ -43,3 +47,14 @@ def test_login_page_logs_in_and_logout_returns_to_login(client, executive):
 
     assert response.status_code == 302
     assert response.url == "/accounts/login/"
+
+
+def test_token_endpoint_answers_400_naming_the_depth_limit_for_5000_nested_brackets(api_client, team_lead):
+    response = api_client.post("/api/auth/token/", "[" * 5_000, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "JSON nested deeper than 64 levels; the limit is 64.",
+        "code": "parse_error",
+        "fields": {},
+    }

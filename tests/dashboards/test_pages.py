@@ -99,7 +99,11 @@ def test_executive_api_answers_400_naming_a_bad_date(client, seed):
     response = client.get("/api/dashboard/executive/?start=yesterday")
 
     assert response.status_code == 400
-    assert response.json() == {"filters": ["start: Enter a valid date."]}
+    assert response.json() == {
+        "detail": "filters: start: Enter a valid date.",
+        "code": "invalid",
+        "fields": {"filters": ["start: Enter a valid date."]},
+    }
 
 
 # --- team lead pages -------------------------------------------------------------------------------------------

@@ -97,7 +97,8 @@ class ThemeMoveCasesInputSerializer(serializers.Serializer):
 
 
 class ClusteringRunOutputSerializer(serializers.ModelSerializer):
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # Null for the nightly runs, which nobody requested.
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = ClusteringRun
