@@ -21,7 +21,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -98,8 +98,8 @@ def _as_api_exception(error: Exception) -> exceptions.APIException | None:
         return exceptions.ValidationError(error.message_dict if hasattr(error, "error_dict") else error.messages)
     if isinstance(error, DjangoPermissionDenied):
         return exceptions.PermissionDenied(str(error) or None)
-    if isinstance(error, NotFound):
-        return exceptions.NotFound(str(error))
+    if isinstance(error, NotFound | Http404):
+        return exceptions.NotFound(str(error) or None)
     if isinstance(error, DomainError):
         return ConflictApiError(str(error)) if error.http_status == status.HTTP_409_CONFLICT else None
     return None
