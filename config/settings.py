@@ -222,7 +222,7 @@ API_RETRY_AFTER_SECONDS = env_int("API_RETRY_AFTER_SECONDS", 30)
 # JSON bodies: at most DATA_UPLOAD_MAX_MEMORY_SIZE bytes (413) and core.json_limits.JSON_MAX_DEPTH levels (400).
 REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
     "core.json_limits.LimitedJSONParser",
-    "rest_framework.parsers.FormParser",
+    "core.json_limits.LimitedFormParser",
     "rest_framework.parsers.MultiPartParser",
 ]
 # Every 4xx/5xx in the schema carries the one `Error` shape (improvement.http_errors).

@@ -7,10 +7,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 
 from config.views import healthz
-from core.json_limits import LimitedJSONParser
+from core.json_limits import LimitedFormParser, LimitedJSONParser
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -20,7 +20,7 @@ urlpatterns = [
     # DRF's token view names its own parsers; the JSON one here enforces the body limits.
     path(
         "api/auth/token/",
-        ObtainAuthToken.as_view(parser_classes=[FormParser, MultiPartParser, LimitedJSONParser]),
+        ObtainAuthToken.as_view(parser_classes=[LimitedFormParser, MultiPartParser, LimitedJSONParser]),
         name="api-token",
     ),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

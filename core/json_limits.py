@@ -1,4 +1,4 @@
-"""Limits on the JSON the API accepts: the nesting depth and the body size, each refused with the limit named.
+"""Limits on the bodies the API accepts: JSON nesting depth and body size, each refused with the limit named.
 
 Python's JSON decoder recurses once per level, so thousands of `[` end in a RecursionError (a 500) before any view
 runs; PostgreSQL's jsonb has its own depth limit. Real payloads nest a few levels, so a generous fixed depth
@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
+from django.http import QueryDict
 from rest_framework import exceptions, status
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.utils import json
 
 JSON_MAX_DEPTH = 64
@@ -50,6 +51,25 @@ def too_large_message(limit: int) -> str:
     return f"The request body is larger than {limit:,} bytes (DATA_UPLOAD_MAX_MEMORY_SIZE)."
 
 
+def read_within_limit(stream: Any) -> bytes:
+    """The whole body, or RequestBodyTooLarge once it passes DATA_UPLOAD_MAX_MEMORY_SIZE (None: no limit)."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if limit is None:
+        return stream.read()
+    raw = stream.read(limit + 1)
+    if len(raw) > limit:
+        raise RequestBodyTooLarge(too_large_message(limit))
+    return raw
+
+
+class LimitedFormParser(FormParser):
+    """DRF's form parser with DATA_UPLOAD_MAX_MEMORY_SIZE enforced (413); it too reads the stream itself."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
+        return QueryDict(read_within_limit(stream), encoding=encoding)
+
+
 class LimitedJSONParser(JSONParser):
     """DRF's JSON parser with DATA_UPLOAD_MAX_MEMORY_SIZE (413) and JSON_MAX_DEPTH (400) enforced.
 
@@ -57,12 +77,8 @@ class LimitedJSONParser(JSONParser):
     """
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
-        parser_context = parser_context or {}
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        raw = stream.read(limit + 1) if limit is not None else stream.read()
-        if limit is not None and len(raw) > limit:
-            raise RequestBodyTooLarge(too_large_message(limit))
-        encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
+        raw = read_within_limit(stream)
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
             text = codecs.decode(raw, encoding)
             data = json.loads(text) if self.strict else json.loads(text, parse_constant=None)

@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -27,6 +28,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from core.json_limits import too_large_message
 from improvement.errors import DomainError, NotFound, error_messages
 
 API_PATH_PREFIX = "/api/"
@@ -131,10 +133,18 @@ def database_unavailable_response(request: HttpRequest) -> HttpResponse:
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """handler400: JSON under /api/ (e.g. a body over DATA_UPLOAD_MAX_NUMBER_FIELDS), Django's page elsewhere."""
-    if _is_api(request):
-        return JsonResponse(error_body(detail="Bad request.", code="bad_request"), status=400)
-    return defaults.bad_request(request, exception)
+    """handler400: JSON under /api/, Django's page elsewhere. A body over DATA_UPLOAD_MAX_MEMORY_SIZE (which Django
+    reports as a 400) answers 413 naming the limit; too many form fields name DATA_UPLOAD_MAX_NUMBER_FIELDS."""
+    if not _is_api(request):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        detail = too_large_message(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        return JsonResponse(error_body(detail=detail, code="request_too_large"), status=413)
+    if isinstance(exception, TooManyFieldsSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        detail = f"The request has more than {limit:,} fields (DATA_UPLOAD_MAX_NUMBER_FIELDS)."
+        return JsonResponse(error_body(detail=detail, code="too_many_fields"), status=400)
+    return JsonResponse(error_body(detail="Bad request.", code="bad_request"), status=400)
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
