@@ -319,3 +319,21 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+
+# --- API hardening (issue #16): error shape, database outages, body limits -------------------------------------
+# Persistent connections are checked before reuse, so the first request after a database restart reconnects.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DATABASE_CONN_HEALTH_CHECKS", True)
+# Seconds a client is told to wait (Retry-After) when the database is unavailable (503).
+API_RETRY_AFTER_SECONDS = env_int("API_RETRY_AFTER_SECONDS", 30)
+# JSON bodies: at most DATA_UPLOAD_MAX_MEMORY_SIZE bytes (413) and core.json_limits.JSON_MAX_DEPTH levels (400).
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
+    "core.json_limits.LimitedJSONParser",
+    "core.json_limits.LimitedFormParser",
+    "rest_framework.parsers.MultiPartParser",
+]
+# Every 4xx/5xx in the schema carries the one `Error` shape (improvement.http_errors).
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    "drf_spectacular.hooks.postprocess_schema_enums",
+    "improvement.http_errors.document_error_responses",
+]
+# --- end API hardening -----------------------------------------------------------------------------------------

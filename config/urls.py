@@ -19,3 +19,9 @@ urlpatterns = [
     path("api/", include("config.api_router")),
     path("", include("dashboards.urls")),
 ]
+
+# Errors under /api/ answer JSON in the one error shape; a database outage answers 503 with Retry-After.
+handler400 = "improvement.http_errors.bad_request"
+handler403 = "improvement.http_errors.permission_denied"
+handler404 = "improvement.http_errors.page_not_found"
+handler500 = "improvement.http_errors.server_error"

@@ -8,11 +8,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.health import broker_status, database_status
 from config.throttling import SignInRateThrottle
+from core.json_limits import LimitedFormParser, LimitedJSONParser
 
 
 @never_cache
@@ -28,6 +30,8 @@ class TokenObtainApi(ObtainAuthToken):
     """DRF's token endpoint, rate limited per client address; django-axes locks out repeated wrong passwords."""
 
     throttle_classes = [SignInRateThrottle]
+    # DRF's token view names its own parsers; these enforce the body limits (size 413, nesting depth 400).
+    parser_classes = [LimitedFormParser, MultiPartParser, LimitedJSONParser]
 
     def get_serializer_context(self) -> dict:
         # django-axes flags a lockout on the request given to authenticate(), and its middleware reads the flag on

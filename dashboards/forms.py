@@ -6,16 +6,29 @@ import datetime as dt
 
 from django import forms
 
+from core.datetimes import OutOfRange, date_in_range
 from improvement.models import Theme
 
 MAXIMUM_RANGE_DAYS = 731
 
 
-class DashboardFilterForm(forms.Form):
-    """Period (inclusive days), brand and channel; every field is optional."""
+def _date_in_accepted_range(value: dt.date) -> None:
+    # Year 1 or 9999 overflows the default period (180 days before the end) and the windows after it.
+    try:
+        date_in_range(value)
+    except OutOfRange as error:
+        raise forms.ValidationError(f"{value} {error}.", code="out_of_range") from None
 
-    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+class DashboardFilterForm(forms.Form):
+    """Period (inclusive days, within core.datetimes' accepted range), brand and channel; every field is optional."""
+
+    start = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), validators=[_date_in_accepted_range]
+    )
+    end = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), validators=[_date_in_accepted_range]
+    )
     brand = forms.CharField(required=False, max_length=100)
     channel = forms.CharField(required=False, max_length=20)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import IsAuthenticated
@@ -21,6 +21,7 @@ from cases.api.serializers import (
 )
 from cases.selectors import case_list_visible
 from cases.services.ingest import case_ingest_many
+from core.json_limits import RequestBodyTooLarge
 
 
 class CaseCursorPagination(CursorPagination):
@@ -28,10 +29,6 @@ class CaseCursorPagination(CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
-
-
-def _too_large(detail: str) -> Response:
-    return Response({"detail": detail}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
 
 
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -69,21 +66,18 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             # DRF reads the stream directly, which skips Django's size check; reading `body` applies it.
             request.body  # noqa: B018
         except RequestDataTooBig:
-            return _too_large(
+            raise RequestBodyTooLarge(
                 f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes; "
                 f"send at most {BULK_MAX_CASES:,} cases per request.",
-            )
+            ) from None
         items = request.data.get("cases") if isinstance(request.data, dict) else None
         if isinstance(items, list) and len(items) > BULK_MAX_CASES:
-            return _too_large(
+            raise RequestBodyTooLarge(
                 f"Too many cases: {len(items):,} in one request; the limit is {BULK_MAX_CASES:,}. "
                 "Split them into several requests.",
             )
         if not isinstance(request.data, dict):
-            return Response(
-                {"cases": ['Send an object with a `cases` list, e.g. {"cases": [...]}.']},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+            raise exceptions.ValidationError({"cases": ['Send an object with a `cases` list, e.g. {"cases": [...]}.']})
         serializer = CaseBulkInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         result = case_ingest_many(rows=serializer.validated_data["cases"])

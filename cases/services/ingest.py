@@ -29,7 +29,9 @@ from django.utils.dateparse import parse_datetime
 
 from cases.models import Case, Channel
 from cases.text import analysis_text
+from core.datetimes import OutOfRange, datetime_in_range
 from core.jobs import enqueue_all_on_commit
+from core.json_limits import JSON_MAX_DEPTH, json_depth_exceeds
 
 MAX_TEXT_LENGTH = 10_000
 # Rows per INSERT statement: 16 columns x 500 rows stays far below SQLite's and PostgreSQL's parameter limits.
@@ -129,7 +131,11 @@ def _received_at(row: Mapping[str, Any]) -> datetime.datetime:
         raise RowError(f"received_at must be an ISO 8601 date-time string, got {type(value).__name__}")
     if timezone.is_naive(value):
         raise RowError("received_at has no time zone offset (add one, e.g. +00:00 or Z)")
-    return value
+    try:
+        # Stored in UTC: PostgreSQL refuses offsets beyond +-15:59, which Python and ISO 8601 allow.
+        return datetime_in_range(value)
+    except OutOfRange as error:
+        raise RowError(f"received_at {value.isoformat()} {error}") from None
 
 
 def _first_unstorable_path(value: Any, path: str) -> str | None:
@@ -155,6 +161,8 @@ def _payload_json(raw_payload: Any) -> str:
         raw_payload = {}
     if not isinstance(raw_payload, Mapping):
         raise RowError(f"raw_payload must be an object, got {type(raw_payload).__name__}")
+    if json_depth_exceeds(raw_payload, JSON_MAX_DEPTH):
+        raise RowError(f"raw_payload is nested deeper than {JSON_MAX_DEPTH} levels; the limit is {JSON_MAX_DEPTH}")
     try:
         payload = json.dumps(raw_payload, ensure_ascii=False, default=str)
     except (TypeError, ValueError) as error:

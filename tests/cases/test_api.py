@@ -97,6 +97,8 @@ def test_bulk_answers_413_for_more_than_5000_cases(lead_client):
     assert response.status_code == 413
     assert response.json() == {
         "detail": "Too many cases: 5,001 in one request; the limit is 5,000. Split them into several requests.",
+        "code": "request_too_large",
+        "fields": {},
     }
     assert Case.objects.count() == 0
 
@@ -111,18 +113,82 @@ def test_bulk_answers_413_for_a_body_over_the_upload_limit(lead_client, settings
     assert Case.objects.count() == 0
 
 
+def test_bulk_answers_413_for_a_36_5_mb_body_at_the_default_upload_limit(lead_client, settings):
+    assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE == 32 * 1024 * 1024
+    body = json.dumps({"cases": [item("1", text="x" * 10_000)] * 3_650})
+
+    response = lead_client.post(BULK_URL, body, content_type="application/json")
+
+    assert len(body) > 36_500_000
+    assert response.status_code == 413
+    assert response.json() == {
+        "detail": "The request body is larger than 33,554,432 bytes; send at most 5,000 cases per request.",
+        "code": "request_too_large",
+        "fields": {},
+    }
+    assert Case.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "received_at",
+    ["9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00"],
+)
+def test_bulk_rejects_a_received_at_outside_1970_to_2100_and_reads_keep_working(lead_client, received_at):
+    response = lead_client.post(BULK_URL, {"cases": [item("far", received_at=received_at), item("ok")]}, format="json")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "created": 1,
+        "duplicates": 0,
+        "rejected": 1,
+        "rejected_rows": [
+            {
+                "index": 0,
+                "reason": f"received_at {received_at} is outside the accepted range 1970-01-01 to 2100-12-31 (UTC)",
+            }
+        ],
+    }
+    assert list(Case.objects.values_list("external_id", flat=True)) == ["ok"]
+    listed = lead_client.get(LIST_URL)
+    assert (listed.status_code, external_ids(listed)) == (200, ["ok"])
+    assert lead_client.get(f"{LIST_URL}{Case.objects.get().pk}/").status_code == 200
+
+
+def test_bulk_answers_400_naming_the_depth_limit_for_a_deeply_nested_raw_payload(lead_client):
+    nested = "[" * 5_000 + "]" * 5_000
+    body = '{"cases": [' + json.dumps(item("deep"))[:-1] + ', "raw_payload": {"a": ' + nested + "}}]}"
+
+    response = lead_client.post(BULK_URL, body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "JSON nested deeper than 64 levels; the limit is 64.",
+        "code": "parse_error",
+        "fields": {},
+    }
+    assert Case.objects.count() == 0
+
+
 def test_bulk_answers_400_naming_cases_when_the_body_is_a_list(lead_client):
     response = lead_client.post(BULK_URL, [item("1")], format="json")
 
     assert response.status_code == 400
-    assert list(response.json()) == ["cases"]
+    assert response.json() == {
+        "detail": 'cases: Send an object with a `cases` list, e.g. {"cases": [...]}.',
+        "code": "invalid",
+        "fields": {"cases": ['Send an object with a `cases` list, e.g. {"cases": [...]}.']},
+    }
 
 
 def test_bulk_answers_400_naming_cases_when_cases_is_not_a_list(lead_client):
     response = lead_client.post(BULK_URL, {"cases": "1,2,3"}, format="json")
 
     assert response.status_code == 400
-    assert response.json() == {"cases": ['Expected a list of items but got type "str".']}
+    assert response.json() == {
+        "detail": 'cases: Expected a list of items but got type "str".',
+        "code": "invalid",
+        "fields": {"cases": ['Expected a list of items but got type "str".']},
+    }
 
 
 def test_bulk_answers_400_for_malformed_json(lead_client):
@@ -311,7 +377,29 @@ def test_list_answers_400_for_an_unknown_channel(lead_client, listed_cases):
     response = lead_client.get(LIST_URL, {"channel": "pigeon"})
 
     assert response.status_code == 400
-    assert list(response.json()) == ["channel"]
+    assert response.json()["code"] == "invalid"
+    assert list(response.json()["fields"]) == ["channel"]
+
+
+@pytest.mark.parametrize("name", ["received_after", "received_before"])
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "2101-01-01T00:00:00Z"])
+def test_list_answers_400_naming_a_date_filter_outside_1970_to_2100(lead_client, listed_cases, name, value):
+    response = lead_client.get(LIST_URL, {name: value})
+
+    assert response.status_code == 400
+    message = f"{value} is outside the accepted range 1970-01-01 to 2100-12-31 (UTC)."
+    assert response.json() == {"detail": f"{name}: {message}", "code": "invalid", "fields": {name: [message]}}
+
+
+def test_list_reads_a_date_filter_with_an_offset_beyond_15_59_as_its_utc_instant(lead_client, listed_cases):
+    # 2026-11-03T04:00+16:00 is 2026-11-02T12:00Z: case b's instant, so b is the first case at or after it.
+    response = lead_client.get(f"{LIST_URL}?received_after=2026-11-03T04:00:00%2B16:00")
+    before = lead_client.get(f"{LIST_URL}?received_before=2026-11-03T04:00:00%2B16:00")
+    issue_example = lead_client.get(f"{LIST_URL}?received_after=2026-01-01T00:00:00%2B16:00")
+
+    assert (response.status_code, external_ids(response)) == (200, ["d", "c", "b"])
+    assert (before.status_code, external_ids(before)) == (200, ["a"])
+    assert (issue_example.status_code, external_ids(issue_example)) == (200, ["d", "c", "b", "a"])
 
 
 def test_list_pages_with_a_cursor(lead_client, listed_cases):
@@ -334,7 +422,7 @@ def test_schema_of_the_case_endpoints_is_valid(db):
 
     validate_schema(schema)
     bulk = schema["paths"]["/api/cases/bulk/"]["post"]
-    assert set(bulk["responses"]) == {"200", "400", "413"}
+    assert set(bulk["responses"]) == {"200", "400", "413", "default"}
     assert {parameter["name"] for parameter in schema["paths"]["/api/cases/"]["get"]["parameters"]} == {
         "brand",
         "channel",

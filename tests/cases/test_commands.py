@@ -84,6 +84,27 @@ def test_import_of_one_good_and_three_bad_rows_adds_one_case_and_reports_three_l
     assert list(Case.objects.values_list("external_id", flat=True)) == ["g1"]
 
 
+def test_import_rejects_a_csv_row_dated_outside_1970_to_2100_and_keeps_the_rest(db, tmp_path):
+    path = tmp_path / "cases.csv"
+    path.write_text(
+        GENERIC_HEADER
+        + "g1,my parcel never arrived,2026-11-20T09:30:00Z,chat,Parcelly,ana,\n"
+        + "far,from the far future,9999-12-31T23:59:59-01:00,chat,Parcelly,bo,\n"
+        + "old,from the distant past,0001-01-01T00:00:00+01:00,chat,Parcelly,cy,\n",
+        encoding="utf-8",
+    )
+
+    output = run_import(path, "--format", "generic")
+
+    outside = "is outside the accepted range 1970-01-01 to 2100-12-31 (UTC)"
+    assert output == (
+        "rows in the file: 3 (read: 3; unreadable: 0); created: 1; duplicates: 0; rejected: 2\n"
+        f"  line 3: received_at 9999-12-31T23:59:59-01:00 {outside}\n"
+        f"  line 4: received_at 0001-01-01T00:00:00+01:00 {outside}\n"
+    )
+    assert list(Case.objects.values_list("external_id", flat=True)) == ["g1"]
+
+
 def test_import_reports_broken_quoting_by_line_and_keeps_the_rest(db, tmp_path):
     path = tmp_path / "cases.csv"
     path.write_bytes(

@@ -132,6 +132,66 @@ def test_case_ingest_many_rejects_nul_inside_the_raw_payload():
 
 
 @pytest.mark.django_db
+def test_case_ingest_many_rejects_a_raw_payload_nested_deeper_than_64_levels():
+    deep: dict = {}
+    for _ in range(64):
+        deep = {"next": deep}
+
+    result = case_ingest_many(rows=[row("deep", raw_payload=deep), row("ok", raw_payload=deep["next"])])
+
+    assert result.rejected == [
+        RowRejection(index=0, reason="raw_payload is nested deeper than 64 levels; the limit is 64"),
+    ]
+    assert list(Case.objects.values_list("external_id", flat=True)) == ["ok"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "received_at",
+    [
+        "9999-12-31T23:59:59-01:00",
+        "0001-01-01T00:00:00+01:00",
+        "1969-12-31T23:59:59Z",
+        "2101-01-01T00:00:00Z",
+        "2100-12-31T23:00:00-01:00",
+        datetime.datetime(9999, 12, 31, 23, 59, 59, tzinfo=datetime.timezone(datetime.timedelta(hours=-1))),
+    ],
+)
+def test_case_ingest_many_rejects_a_received_at_outside_1970_to_2100(received_at):
+    result = case_ingest_many(rows=[row("far", received_at=received_at)])
+
+    text = received_at if isinstance(received_at, str) else received_at.isoformat()
+    text = text.replace("Z", "+00:00")
+    assert result.rejected == [
+        RowRejection(
+            index=0, reason=f"received_at {text} is outside the accepted range 1970-01-01 to 2100-12-31 (UTC)"
+        ),
+    ]
+    assert Case.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_case_ingest_many_stores_the_first_and_last_instants_of_the_range():
+    result = case_ingest_many(
+        rows=[row("first", received_at="1970-01-01T00:00:00Z"), row("last", received_at="2100-12-31T23:59:59Z")]
+    )
+
+    assert result.created == 2
+    assert sorted(Case.objects.values_list("received_at", flat=True)) == [
+        datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC),
+        datetime.datetime(2100, 12, 31, 23, 59, 59, tzinfo=datetime.UTC),
+    ]
+
+
+@pytest.mark.django_db
+def test_case_ingest_many_stores_an_offset_beyond_15_59_as_its_utc_instant():
+    result = case_ingest_many(rows=[row("far-east", received_at="2026-11-21T01:30:00+16:00")])
+
+    assert result.created == 1
+    assert Case.objects.get().received_at == datetime.datetime(2026, 11, 20, 9, 30, tzinfo=datetime.UTC)
+
+
+@pytest.mark.django_db
 def test_case_ingest_many_fills_channel_and_brand_defaults():
     result = case_ingest_many(
         rows=[{"external_id": "9", "text": "hello", "received_at": RECEIVED_AT}],

@@ -101,7 +101,25 @@ def test_executive_api_answers_400_naming_a_bad_date(client, seed):
     response = client.get("/api/dashboard/executive/?start=yesterday")
 
     assert response.status_code == 400
-    assert response.json() == {"filters": ["start: Enter a valid date."]}
+    assert response.json() == {
+        "detail": "filters: start: Enter a valid date.",
+        "code": "invalid",
+        "fields": {"filters": ["start: Enter a valid date."]},
+    }
+
+
+@pytest.mark.parametrize("query", ["end=0001-01-01", "start=0001-01-01&end=0001-01-05", "end=9999-12-31"])
+def test_executive_api_answers_400_naming_a_date_outside_1970_to_2100(client, seed, query):
+    log_in(client, "exec")
+
+    response = client.get(f"/api/dashboard/executive/?{query}")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert all(
+        "is outside the accepted range 1970-01-01 to 2100-12-31 (UTC)." in problem
+        for problem in response.json()["fields"]["filters"]
+    )
 
 
 # --- team lead pages -------------------------------------------------------------------------------------------

@@ -112,8 +112,9 @@ class ThemeMoveCasesInputSerializer(serializers.Serializer):
 
 
 class ClusteringRunOutputSerializer(serializers.ModelSerializer):
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    cancelled_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # Null for the nightly runs, which nobody requested, and for runs nobody cancelled.
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    cancelled_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = ClusteringRun

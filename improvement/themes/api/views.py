@@ -19,6 +19,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.datetimes import OutOfRange, date_in_range, datetime_in_range
 from improvement.models import ClusteringRun, Theme
 from improvement.permissions import CanCurateThemes, CanReadThemes
 from improvement.themes.api.filters import ClusteringRunFilter, ThemeFilter
@@ -52,13 +53,22 @@ def _as_of(request: Request) -> dt.date | None:
     value = request.query_params.get("as_of")
     if not value:
         return None
-    parsed = parse_datetime(value)
-    if parsed is not None:
-        return timezone.localtime(parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)).date()
-    day = parse_date(value)
+    try:
+        parsed = parse_datetime(value)
+        if parsed is not None:
+            aware = parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
+            return timezone.localtime(datetime_in_range(aware)).date()
+        day = parse_date(value)
+    except OutOfRange as error:
+        raise exceptions.ValidationError({"as_of": [f"{value} {error}."]}) from None
+    except ValueError:
+        day = None
     if day is None:
         raise exceptions.ValidationError({"as_of": [f"{value!r} is not a date or datetime (e.g. 2015-02-24)."]})
-    return day
+    try:
+        return date_in_range(day)
+    except OutOfRange as error:
+        raise exceptions.ValidationError({"as_of": [f"{value} {error}."]}) from None
 
 
 @extend_schema_view(
@@ -159,7 +169,8 @@ class ThemeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             409: OpenApiResponse(description="The theme is not active."),
         },
     )
-    @action(detail=True, methods=["post"], filterset_class=None)
+    # Not paginated: the answer is the few themes the split produced (the schema said a paginated object).
+    @action(detail=True, methods=["post"], filterset_class=None, pagination_class=None)
     def split(self, request, pk=None):
         """Re-cluster this theme's cases into `parts` themes (default 2); the original keeps the largest part."""
         theme = self.get_object()

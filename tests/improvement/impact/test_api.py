@@ -117,7 +117,11 @@ def test_impact_of_an_unshipped_fix_answers_409_with_the_reason(api_client, peop
     response = api_client.get(f"/api/fixes/{fix.pk}/impact/")
 
     assert response.status_code == 409
-    assert response.json() == {"detail": f"fix {fix.pk} is accepted, not shipped: nothing to measure yet"}
+    assert response.json() == {
+        "detail": f"fix {fix.pk} is accepted, not shipped: nothing to measure yet",
+        "code": "conflict",
+        "fields": {},
+    }
 
 
 def test_impact_of_a_missing_fix_answers_404(api_client, people):

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from drf_spectacular.generators import SchemaGenerator
 
 from cases.models import Case
 from improvement.models import CaseTheme, ClusteringRun, Theme, ThemeEvent
 from improvement.volumes.services import daily_volumes_refresh
 from tests.factories import UserFactory
 from tests.improvement.theme_data import store_cases, themes_by_reason
+from tests.improvement.workflow_factories import ThemeFactory, cases_for_theme
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +77,40 @@ def test_theme_list_refuses_a_bad_as_of(api_client, executive):
     response = api_client.get("/api/themes/", {"as_of": "yesterday"})
 
     assert response.status_code == 400
-    assert response.data == {"as_of": ["'yesterday' is not a date or datetime (e.g. 2015-02-24)."]}
+    message = "'yesterday' is not a date or datetime (e.g. 2015-02-24)."
+    assert response.json() == {"detail": f"as_of: {message}", "code": "invalid", "fields": {"as_of": [message]}}
+
+
+def test_theme_list_and_detail_read_an_as_of_with_an_offset_beyond_15_59_as_its_day(api_client, executive):
+    theme = ThemeFactory()
+    cases_for_theme(theme=theme, received=[datetime.fromisoformat("2025-12-25T12:00:00+00:00")])
+    daily_volumes_refresh()
+    api_client.force_authenticate(executive)
+
+    # 2026-01-01T00:00+16:00 is 2025-12-31T08:00 UTC: the windows end on 2025-12-31 (TIME_ZONE is UTC).
+    listed = api_client.get("/api/themes/?as_of=2026-01-01T00:00:00%2B16:00")
+    detail = api_client.get(f"/api/themes/{theme.pk}/?as_of=2026-01-01T00:00:00%2B16:00")
+
+    assert (listed.status_code, [row["volume_last_7_days"] for row in listed.json()["results"]]) == (200, [1])
+    assert (detail.status_code, detail.json()["volume_last_7_days"]) == (200, 1)
+    next_day = api_client.get(f"/api/themes/{theme.pk}/?as_of=2026-01-01")
+    assert next_day.json()["volume_last_7_days"] == 0
+
+
+@pytest.mark.parametrize(
+    "as_of", ["0001-01-01", "9999-12-31", "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"]
+)
+def test_theme_list_and_detail_answer_400_naming_an_as_of_outside_1970_to_2100(api_client, executive, as_of):
+    theme = ThemeFactory()
+    api_client.force_authenticate(executive)
+
+    listed = api_client.get("/api/themes/", {"as_of": as_of})
+    detail = api_client.get(f"/api/themes/{theme.pk}/", {"as_of": as_of})
+
+    message = f"{as_of} is outside the accepted range 1970-01-01 to 2100-12-31 (UTC)."
+    expected = {"detail": f"as_of: {message}", "code": "invalid", "fields": {"as_of": [message]}}
+    assert (listed.status_code, listed.json()) == (400, expected)
+    assert (detail.status_code, detail.json()) == (400, expected)
 
 
 def test_theme_list_filters_by_brand_channel_and_status(api_client, team_lead, reason_themes, airline_tweets):
@@ -102,7 +137,7 @@ def test_theme_list_refuses_a_bad_filter_value(api_client, team_lead):
     response = api_client.get("/api/themes/", {"channel": "pigeon"})
 
     assert response.status_code == 400
-    assert "channel" in response.data
+    assert list(response.json()["fields"]) == ["channel"]
 
 
 def test_theme_list_refuses_a_user_without_a_role(api_client, db):
@@ -181,7 +216,7 @@ def test_rename_refuses_an_empty_label(api_client, team_lead, reason_themes):
     )
 
     assert response.status_code == 400
-    assert "label" in response.data
+    assert list(response.json()["fields"]) == ["label"]
 
 
 def test_merge_returns_the_survivor(api_client, staff_admin, reason_themes):
@@ -203,7 +238,7 @@ def test_merge_into_itself_is_a_bad_request(api_client, team_lead, reason_themes
     response = api_client.post(f"/api/themes/{late.pk}/merge/", {"into": late.pk}, format="json")
 
     assert response.status_code == 400
-    assert response.data == {"into": ["A theme cannot be merged into itself."]}
+    assert response.json()["fields"] == {"into": ["A theme cannot be merged into itself."]}
 
 
 def test_merge_of_a_merged_theme_is_a_conflict(api_client, team_lead, reason_themes):
@@ -218,7 +253,7 @@ def test_merge_of_a_merged_theme_is_a_conflict(api_client, team_lead, reason_the
     )
 
     assert response.status_code == 409
-    assert "already merged" in response.data["detail"]
+    assert (response.json()["code"], "already merged" in response.json()["detail"]) == ("conflict", True)
 
 
 def test_merge_into_an_unknown_theme_is_a_bad_request(api_client, team_lead, reason_themes):
@@ -231,7 +266,7 @@ def test_merge_into_an_unknown_theme_is_a_bad_request(api_client, team_lead, rea
     )
 
     assert response.status_code == 400
-    assert "into" in response.data
+    assert list(response.json()["fields"]) == ["into"]
 
 
 def test_split_creates_a_new_theme(api_client, team_lead, reason_themes):
@@ -266,7 +301,7 @@ def test_split_refuses_too_many_parts(api_client, team_lead, reason_themes):
     )
 
     assert response.status_code == 400
-    assert "parts" in response.data
+    assert list(response.json()["fields"]) == ["parts"]
 
 
 def test_move_cases_to_another_theme(api_client, team_lead, reason_themes):
@@ -299,7 +334,7 @@ def test_move_cases_not_in_the_theme_is_a_bad_request(api_client, team_lead, rea
     )
 
     assert response.status_code == 400
-    assert response.data == {"case_ids": [f"Not in theme {late.pk}: {elsewhere}."]}
+    assert response.json()["fields"] == {"case_ids": [f"Not in theme {late.pk}: {elsewhere}."]}
 
 
 def test_move_cases_into_a_merged_theme_is_a_conflict(api_client, team_lead, reason_themes):
@@ -428,3 +463,16 @@ def test_after_cancelling_a_stuck_run_a_new_run_is_accepted(api_client, team_lea
         response = api_client.post("/api/clustering-runs/", {}, format="json")
 
     assert (response.status_code, response.data["status"]) == (202, "pending")
+
+
+def test_schema_documents_split_as_the_list_it_returns_and_requested_by_as_nullable(api_client, executive):
+    ClusteringRun.objects.create(status=ClusteringRun.Status.SUCCEEDED, trigger=ClusteringRun.Trigger.NIGHTLY)
+    api_client.force_authenticate(executive)
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    runs = api_client.get("/api/clustering-runs/").json()["results"]
+
+    split = schema["paths"]["/api/themes/{id}/split/"]["post"]["responses"]["201"]["content"]["application/json"]
+    assert split["schema"] == {"type": "array", "items": {"$ref": "#/components/schemas/ThemeOutput"}}
+    assert [run["requested_by"] for run in runs] == [None]
+    assert schema["components"]["schemas"]["ClusteringRunOutput"]["properties"]["requested_by"]["nullable"] is True

@@ -87,7 +87,7 @@ def test_a_forbidden_transition_answers_409_and_changes_nothing(api_client, peop
 
     response = api_client.post(f"/api/fixes/{fix.pk}/{action}/", body, format="json")
 
-    assert (response.status_code, response.json()) == (409, {"detail": message})
+    assert (response.status_code, response.json()) == (409, {"detail": message, "code": "conflict", "fields": {}})
     fix.refresh_from_db()
     assert fix.status == status
     assert fix.events.count() == 0
@@ -114,7 +114,7 @@ def test_missing_or_bad_fields_answer_400_and_change_nothing(api_client, people,
 
     response = api_client.post(f"/api/fixes/{fix.pk}/{action}/", body, format="json")
 
-    assert (response.status_code, response.json()) == (400, errors)
+    assert (response.status_code, response.json()["code"], response.json()["fields"]) == (400, "invalid", errors)
     fix.refresh_from_db()
     assert fix.status == status
 
@@ -150,8 +150,8 @@ def test_fix_propose_with_missing_fields_or_a_bad_reference_answers_400(api_clie
         "/api/fixes/", {"issue": 999, "department": logistics().pk, "external_reference": "jira-123"}, format="json"
     )
 
-    assert response.status_code == 400
-    assert response.json() == {
+    assert (response.status_code, response.json()["code"]) == (400, "invalid")
+    assert response.json()["fields"] == {
         "issue": ['Invalid pk "999" - object does not exist.'],
         "description": ["This field is required."],
         "external_reference": ["Enter a valid URL."],
@@ -168,7 +168,7 @@ def test_fix_propose_on_a_closed_issue_answers_409(api_client, people):
 
     assert (response.status_code, response.json()) == (
         409,
-        {"detail": "the issue is closed; no more fixes can be proposed"},
+        {"detail": "the issue is closed; no more fixes can be proposed", "code": "conflict", "fields": {}},
     )
 
 

@@ -56,8 +56,9 @@ def test_raising_an_issue_with_missing_fields_answers_400(api_client, team_lead)
 
     response = api_client.post("/api/issues/", {"theme": 999, "priority": "urgent"}, format="json")
 
-    assert (response.status_code, response.json()) == (
+    assert (response.status_code, response.json()["code"], response.json()["fields"]) == (
         400,
+        "invalid",
         {
             "title": ["This field is required."],
             "theme": ['Invalid pk "999" - object does not exist.'],
@@ -74,9 +75,10 @@ def test_raising_from_a_merged_theme_answers_400_naming_the_survivor(api_client,
 
     response = api_client.post("/api/issues/", raise_body(merged), format="json")
 
+    message = f"theme {merged.pk} was merged into theme {survivor.pk}; raise the issue there"
     assert (response.status_code, response.json()) == (
         400,
-        {"themes": [f"theme {merged.pk} was merged into theme {survivor.pk}; raise the issue there"]},
+        {"detail": f"themes: {message}", "code": "invalid", "fields": {"themes": [message]}},
     )
 
 
@@ -100,7 +102,10 @@ def test_lead_closes_an_issue_once(api_client, team_lead):
     second = api_client.post(f"/api/issues/{issue.pk}/close/", {}, format="json")
 
     assert (first.status_code, first.json()["status"]) == (200, "closed")
-    assert (second.status_code, second.json()) == (409, {"detail": "the issue is already closed"})
+    assert (second.status_code, second.json()) == (
+        409,
+        {"detail": "the issue is already closed", "code": "conflict", "fields": {}},
+    )
 
 
 def test_owner_lists_only_issues_with_a_fix_for_their_department(api_client):
