@@ -9,6 +9,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from improvement.http_errors import error_body
+
 logger = logging.getLogger("fixloop.security")
 
 LOCKOUT_STATUS = 429
@@ -37,7 +39,7 @@ def lockout_message() -> str:
 def lockout_response(
     request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict | None = None
 ) -> HttpResponse:
-    """429 with the reason: `{"detail": ...}` on the API, the lockout page elsewhere; the lockout is logged."""
+    """429 with the reason: the API's error shape on the API, the lockout page elsewhere; the lockout is logged."""
     username = (credentials or {}).get("username") or request.POST.get("username", "")
     logger.warning(
         "sign-in locked out: username=%r ip=%s path=%s cool_off=%s",
@@ -48,7 +50,7 @@ def lockout_response(
     )
     response: HttpResponse
     if request.path.startswith("/api/"):
-        response = JsonResponse({"detail": lockout_message()}, status=LOCKOUT_STATUS)
+        response = JsonResponse(error_body(detail=lockout_message(), code="locked_out"), status=LOCKOUT_STATUS)
     else:
         response = render(
             request, "registration/locked_out.html", {"message": lockout_message()}, status=LOCKOUT_STATUS

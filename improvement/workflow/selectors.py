@@ -102,10 +102,12 @@ def priority_suggest(*, evidence: dict) -> str:
     return Priority.LOW
 
 
-def theme_open_issue_workarounds(*, theme_id: int) -> list[dict]:
-    """The workarounds agents can use now: those recorded on the theme's issues that are not closed, newest first."""
+def theme_open_issue_workarounds(*, theme_id: int, user: User | AnonymousUser) -> list[dict]:
+    """The workarounds agents can use now: those recorded on the theme's issues that are not closed and that the
+    user may see (issue_list_visible), newest first."""
     issues = (
-        ImprovementIssue.objects.filter(themes=theme_id)
+        issue_list_visible(user=user)
+        .filter(themes=theme_id)
         .exclude(status=ImprovementIssue.Status.CLOSED)
         .exclude(workaround="")
         .order_by("-created_at", "-id")

@@ -54,7 +54,7 @@ def test_token_endpoint_locks_out_after_5_wrong_passwords_then_refuses_the_right
 
     assert [response.status_code for response in wrong] == [400, 400, 400, 400, 429]
     assert right.status_code == 429
-    assert right.json() == {"detail": LOCKED}
+    assert right.json() == {"detail": LOCKED, "code": "locked_out", "fields": {}}
     assert right["Retry-After"] == "900"
     assert not Token.objects.filter(user=team_lead).exists()
 
@@ -91,7 +91,7 @@ def test_a_lockout_on_the_form_also_locks_the_token_endpoint_for_that_username(a
     response = api_client.post(TOKEN_URL, {"username": "exec-user", "password": "secret-password"})
 
     assert response.status_code == 429
-    assert response.json() == {"detail": LOCKED}
+    assert response.json() == {"detail": LOCKED, "code": "locked_out", "fields": {}}
 
 
 def test_a_forged_x_forwarded_for_does_not_escape_the_lockout(axes_on, api_client, team_lead):
@@ -147,7 +147,11 @@ def test_token_requests_are_throttled_per_address_with_a_429_naming_the_wait(set
     responses = [api_client.post(TOKEN_URL, {"username": "lead-user", "password": "secret-password"}) for _ in range(4)]
 
     assert [response.status_code for response in responses] == [200, 200, 200, 429]
-    assert responses[3].json() == {"detail": "Request was throttled. Expected available in 60 seconds."}
+    assert responses[3].json() == {
+        "detail": "Request was throttled. Expected available in 60 seconds.",
+        "code": "throttled",
+        "fields": {},
+    }
     assert responses[3]["Retry-After"] == "60"
 
 
@@ -170,7 +174,11 @@ def test_writes_are_throttled_per_user_and_a_throttled_write_stores_nothing(sett
     read = api_client.get("/api/cases/")
 
     assert [response.status_code for response in writes] == [200, 200, 429]
-    assert writes[2].json() == {"detail": "Request was throttled. Expected available in 60 seconds."}
+    assert writes[2].json() == {
+        "detail": "Request was throttled. Expected available in 60 seconds.",
+        "code": "throttled",
+        "fields": {},
+    }
     assert sorted(Case.objects.values_list("external_id", flat=True)) == ["throttle-0", "throttle-1"]
     assert read.status_code == 200
 

@@ -89,7 +89,7 @@ class ThemeDetailSerializer(ThemeOutputSerializer):
 
     @extend_schema_field(ThemeWorkaroundSerializer(many=True))
     def get_workarounds(self, theme: Theme) -> list[dict]:
-        return theme_open_issue_workarounds(theme_id=theme.pk)
+        return theme_open_issue_workarounds(theme_id=theme.pk, user=self.context["request"].user)
 
 
 class ThemeRenameInputSerializer(serializers.Serializer):

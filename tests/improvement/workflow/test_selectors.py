@@ -14,7 +14,7 @@ from improvement.workflow.selectors import (
     theme_evidence,
     theme_open_issue_workarounds,
 )
-from tests.factories import DepartmentFactory, DepartmentOwnerFactory, UserFactory
+from tests.factories import DepartmentFactory, DepartmentOwnerFactory, TeamLeadFactory, UserFactory
 from tests.improvement.workflow_factories import (
     WINDOW_END,
     FixFactory,
@@ -172,7 +172,20 @@ def test_theme_open_issue_workarounds_lists_those_of_issues_not_closed_newest_fi
     IssueFactory(title="No workaround", themes=[theme])
     IssueFactory(title="Other theme", workaround="Not this theme's")
 
-    assert theme_open_issue_workarounds(theme_id=theme.pk) == [
+    assert theme_open_issue_workarounds(theme_id=theme.pk, user=TeamLeadFactory()) == [
         {"issue": newer.pk, "title": "Newer", "status": "in_progress", "workaround": "Re-send the parcel"},
         {"issue": older.pk, "title": "Older", "status": "open", "workaround": "Offer a refund voucher"},
     ]
+
+
+def test_theme_open_issue_workarounds_shows_an_owner_only_the_issues_they_may_see():
+    theme = ThemeFactory()
+    logistics, billing = DepartmentFactory(name="Logistics"), DepartmentFactory(name="Billing")
+    parcels = IssueFactory(title="Parcels", themes=[theme], workaround="Re-send the parcel")
+    refunds = IssueFactory(title="Refunds", themes=[theme], workaround="Refund by hand")
+    FixFactory(issue=parcels, department=logistics)
+    FixFactory(issue=refunds, department=billing)
+    owner = DepartmentOwnerFactory()
+    logistics.owners.add(owner)
+
+    assert [row["title"] for row in theme_open_issue_workarounds(theme_id=theme.pk, user=owner)] == ["Parcels"]
