@@ -8,6 +8,7 @@ from cases.models import Case, CaseImport
 from cases.services.file_import import ImportFileError, case_import_file
 from cases.services.upload_import import case_import_run, case_import_upload
 from tests.factories import UserFactory
+from tests.utils import wait_until
 
 HEADER = "external_id,text,received_at,channel,brand\n"
 GOOD_AND_BAD = (
@@ -163,3 +164,21 @@ def test_case_import_file_reports_the_counts_so_far_after_each_batch(db, tmp_pat
     )
 
     assert seen == [(1_000, 1_000), (2_000, 2_000), (2_500, 2_500)]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.worker
+def test_an_upload_is_imported_by_a_real_worker_reading_the_file_from_the_database(celery_worker_process):
+    uploader = UserFactory(username="uploader")
+    case_import = CaseImport.objects.create(
+        uploaded_by=uploader, file_name="mine.csv", file_format="generic", content=GOOD_AND_BAD, size_bytes=1
+    )
+
+    celery_worker_process("cases.case_import_run_task", case_import.pk)
+
+    assert wait_until(
+        lambda: CaseImport.objects.filter(pk=case_import.pk, status=CaseImport.Status.SUCCEEDED).exists(), timeout=120
+    )
+    case_import.refresh_from_db()
+    assert (case_import.rows_total, case_import.created, case_import.rejected, case_import.unreadable) == (5, 2, 2, 1)
+    assert sorted(Case.objects.values_list("external_id", flat=True)) == ["g1", "g2"]
