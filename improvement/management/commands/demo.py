@@ -98,7 +98,7 @@ class Command(BaseCommand):
             self.stdout.write(impact.message)
             for line in impact.lines:
                 self.stdout.write(f"  {line}")
-        self.stdout.write(f"Demo seeded in {time.perf_counter() - started:.0f}s.")
+        self.stdout.write(f"Demo seeded in {time.perf_counter() - started:.0f}s: {demo_existing_data()}.")
         self.stdout.write(self.style.SUCCESS(f"Demo ready: departments {', '.join(result.departments)}."))
         self.stdout.write(f"Logins (password '{DEMO_PASSWORD}' for each):")
         for username, role in result.logins:
