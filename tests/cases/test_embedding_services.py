@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 from io import StringIO
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -112,3 +115,16 @@ def test_embed_cases_command_backfills_and_prints_a_summary():
     assert lines[0].endswith("; 0 already up to date.")
     assert lines[1].startswith("Embedded 0 case(s) in ")
     assert lines[1].endswith("; 3 already up to date.")
+
+
+def test_loading_the_model_draws_no_progress_bar_of_its_own():
+    loaded = subprocess.run(
+        [sys.executable, "-c", "from cases.embedding import embedding_model; embedding_model(); print('loaded')"],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert loaded.stdout == "loaded\n"
+    assert "Loading weights" not in loaded.stderr
