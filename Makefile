@@ -61,3 +61,25 @@ lint: install-dev
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 .secret_key
+
+# --- i15-import: the commands the README shows, each with the settings `make run` uses (.venv, .secret_key,
+# plain http on the loopback; DATABASE_URL, SQLITE_PATH and CELERY_BROKER_URL pass through from the shell) ---
+.PHONY: import manage reset
+MANAGE = export SECRET_KEY="$$(cat .secret_key)" HTTPS_ONLY=$${HTTPS_ONLY:-0}; $(BIN)/python manage.py
+
+# `make import FILE=contacts.csv FORMAT=generic|airline|twcs ARGS="--map text=body --brand Parcelly"`
+import: install .secret_key
+	@test -n "$(FILE)" || { echo 'usage: make import FILE=contacts.csv FORMAT=generic|airline|twcs [ARGS="--map text=body,received_at=created --brand B --channel email --encoding cp1252"]' >&2; exit 2; }
+	@$(MANAGE) import_cases "$(FILE)" --format $(or $(FORMAT),generic) $(ARGS)
+
+# `make manage ARGS="embed_cases"`: any manage.py command.
+manage: install .secret_key
+	@test -n "$(ARGS)" || { echo 'usage: make manage ARGS="embed_cases"  (any manage.py command and its options)' >&2; exit 2; }
+	@$(MANAGE) $(ARGS)
+
+# Start over: delete the SQLite database, so the next `make run` migrates and seeds the demo again.
+reset:
+	@if [ -n "$$DATABASE_URL" ]; then echo "make reset deletes the SQLite file only; with DATABASE_URL set, drop and recreate that database (dropdb NAME && createdb NAME), then make run" >&2; exit 2; fi; \
+	database="$${SQLITE_PATH:-db.sqlite3}"; rm -f "$$database" "$$database-journal" "$$database-wal" "$$database-shm"; \
+	echo "Deleted $$database; the next make run migrates it and seeds the demo again."
+# --- /i15-import ---

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from cases.models import Case
+from cases.models import Case, CaseImport
 
 
 @admin.register(Case)
@@ -35,3 +35,22 @@ class CaseAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description="Embedded")
     def is_embedded(self, case: Case) -> bool:
         return case.is_embedded
+
+
+@admin.register(CaseImport)
+class CaseImportAdmin(admin.ModelAdmin):
+    """Uploads are read here; they are made on the import page and changed only by their task."""
+
+    list_display = ["file_name", "file_format", "status", "rows_done", "rows_total", "created", "uploaded_at"]
+    list_filter = ["status", "file_format"]
+    search_fields = ["file_name"]
+    exclude = ["content"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -7,7 +7,7 @@ from datetime import datetime
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 
-from cases.models import Case
+from cases.models import Case, CaseImport
 
 
 def case_list_visible(*, user: User) -> QuerySet[Case]:
@@ -22,3 +22,31 @@ def case_ids_never_embedded(*, ingested_before: datetime) -> list[int]:
         .order_by("id")
         .values_list("id", flat=True)
     )
+
+
+def case_import_recent(*, limit: int = 20) -> QuerySet[CaseImport]:
+    """The latest uploads, newest first, without their file's bytes."""
+    return CaseImport.objects.defer("content", "rejections").select_related("uploaded_by")[:limit]
+
+
+def case_import_get(*, import_id: int) -> CaseImport | None:
+    """One upload without its file's bytes, or None."""
+    return CaseImport.objects.defer("content").filter(pk=import_id).first()
+
+
+def case_import_progress(*, case_import: CaseImport) -> dict:
+    """What the page polls: the status, rows done of the total, the counts so far, and the refusal if any."""
+    return {
+        "id": case_import.pk,
+        "status": case_import.status,
+        "status_label": case_import.get_status_display(),
+        "finished": case_import.is_finished,
+        "rows_done": case_import.rows_done,
+        "rows_total": case_import.rows_total,
+        "created": case_import.created,
+        "duplicates": case_import.duplicates,
+        "rejected": case_import.rejected,
+        "unreadable": case_import.unreadable,
+        "skipped": case_import.skipped,
+        "error": case_import.error,
+    }

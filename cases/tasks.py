@@ -6,6 +6,7 @@ from celery import shared_task
 from django.conf import settings
 
 from cases.services.embedding import case_embed_backlog_requeue, case_embed_many, case_embed_pending
+from cases.services.upload_import import case_import_run
 from core.jobs import enqueue_on_commit, retrying_task_options
 
 
@@ -42,3 +43,11 @@ def case_embed_pending_task() -> int:
 def case_embed_backlog_task() -> int:
     """Beat sweep: queue the embedding of cases left unembedded (a lost worker, embedding on ingest off)."""
     return case_embed_backlog_requeue()
+
+
+# Not retried: the run claims its upload first, so a retry would find it claimed and do nothing.
+@shared_task(name="cases.case_import_run_task", soft_time_limit=20 * 60, time_limit=25 * 60)
+def case_import_run_task(import_id: int) -> str | None:
+    """Import an uploaded contacts file (claimed once: a second run does nothing); returns its final status."""
+    case_import = case_import_run(import_id=import_id)
+    return None if case_import is None else case_import.status

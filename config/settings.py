@@ -337,3 +337,16 @@ SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     "improvement.http_errors.document_error_responses",
 ]
 # --- end API hardening -----------------------------------------------------------------------------------------
+
+# --- A quiet console in eager mode, and contact files uploaded in the browser ---
+if not CELERY_BROKER_URL:
+    # Eager tasks still take a producer from the broker pool; naming an in-memory host keeps kombu from falling
+    # back to amqp's default and warning "No hostname was supplied" on every send.
+    CELERY_BROKER_WRITE_URL = "memory://localhost/"
+    # One "Task ... succeeded" INFO line per eager task floods `make run`; a worker (with a broker) keeps them.
+    LOGGING["loggers"] = {"celery.app.trace": {"level": "WARNING"}}
+# An uploaded contacts file is refused above this size (the page names the limit); it is stored in the database.
+CASES_IMPORT_MAX_UPLOAD_BYTES = env_int("CASES_IMPORT_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+# Rows the import page records as rejected, with their line and reason (the counts always cover every row).
+CASES_IMPORT_RECORDED_REJECTIONS = env_int("CASES_IMPORT_RECORDED_REJECTIONS", 10_000)
+# --- end of console and uploads ---

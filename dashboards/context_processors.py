@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from improvement.permissions import (
+    user_can_import_cases,
     user_can_see_executive_dashboard,
     user_can_see_fix_queue,
     user_can_see_theme_overview,
@@ -26,6 +27,8 @@ def navigation(request: HttpRequest) -> dict:
         items.append({"label": "Fix queue", "url": reverse("dashboards:owner")})
     if items:
         items.append({"label": "Issues", "url": reverse("dashboards:issue_list")})
+    if user_can_import_cases(user):
+        items.append({"label": "Import", "url": reverse("dashboards:case_import")})
     if user_is_admin(user):
         items.append({"label": "Admin", "url": reverse("admin:index")})
     return {"nav_items": items}

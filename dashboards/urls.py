@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from dashboards import views, views_export, views_workflow
+from dashboards import views, views_export, views_import, views_workflow
 
 app_name = "dashboards"
 
@@ -15,6 +15,14 @@ urlpatterns = [
     path("dashboards/export/issues.csv", views_export.issues_csv, name="export_issues"),
     path("dashboards/export/fixes.csv", views_export.fixes_csv, name="export_fixes"),
     path("no-role/", views.no_role, name="no_role"),
+    path("import/", views_import.case_import_page, name="case_import"),
+    path("import/<int:import_id>/", views_import.case_import_detail, name="case_import_detail"),
+    path("import/<int:import_id>/status.json", views_import.case_import_status, name="case_import_status"),
+    path(
+        "import/<int:import_id>/rejected-rows.csv",
+        views_import.case_import_rejections_csv,
+        name="case_import_rejections_csv",
+    ),
     path("themes/<int:theme_id>/", views.theme_detail, name="theme_detail"),
     path("themes/<int:theme_id>/rename/", views.theme_rename_page, name="theme_rename"),
     path("themes/<int:theme_id>/merge/", views.theme_merge_page, name="theme_merge"),

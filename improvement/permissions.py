@@ -91,6 +91,11 @@ def user_can_see_theme_overview(user: AnyUser) -> bool:
     return user_is_team_lead(user) or user_is_admin(user)
 
 
+def user_can_import_cases(user: AnyUser) -> bool:
+    """Social team leads and staff admins upload contacts files."""
+    return user_is_team_lead(user) or user_is_admin(user)
+
+
 def user_can_see_fix_queue(user: AnyUser) -> bool:
     return user_is_department_owner(user) or user_is_admin(user)
 

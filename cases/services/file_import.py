@@ -32,7 +32,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from cases.services.csv_reading import CsvRecord, ImportFileError, csv_read
 from cases.services.ingest import RowError, case_ingest_many
@@ -87,7 +87,16 @@ TWCS_DATE_FORMAT = "%a %b %d %H:%M:%S %z %Y"
 MENTION = re.compile(r"(?<![\w@])@(\w{1,50})")
 
 
-__all__ = ["FORMATS", "ImportFileError", "ImportSummary", "case_import_file", "case_import_report"]
+__all__ = [
+    "FORMATS",
+    "ImportFileError",
+    "ImportSummary",
+    "case_import_check",
+    "case_import_count_rows",
+    "case_import_file",
+    "case_import_report",
+    "column_map_parse",
+]
 
 
 @dataclass
@@ -362,6 +371,40 @@ def _rows(
         summary.skipped = brands.skipped
 
 
+def column_map_parse(values: list[str]) -> dict[str, str]:
+    """`["text=body,received_at=created", ...]` as {field: column}; ImportFileError names a malformed pair."""
+    column_map: dict[str, str] = {}
+    for value in values:
+        for pair in value.split(","):
+            name, separator, column = pair.partition("=")
+            if not separator or not name.strip() or not column.strip():
+                raise ImportFileError(f"a column map expects FIELD=COLUMN pairs, got {pair!r}")
+            column_map[name.strip()] = column.strip()
+    return column_map
+
+
+def case_import_check(
+    *,
+    binary_file: BinaryIO,
+    file_format: str,
+    column_map: Mapping[str, str] | None = None,
+    encoding: str = "utf-8",
+) -> list[str]:
+    """The file's header, or ImportFileError for a file `case_import_file` would refuse as a whole (format,
+    encoding, empty, duplicate or missing columns, bad column map); reads the file, stores nothing."""
+    if file_format not in FORMATS:
+        raise ImportFileError(f"unknown format {file_format!r}; use one of {', '.join(FORMATS)}")
+    header, _records = csv_read(binary_file, encoding=encoding)
+    _column_map(file_format, header, column_map or {})
+    return header
+
+
+def case_import_count_rows(*, binary_file: BinaryIO, encoding: str = "utf-8") -> int:
+    """Rows in the file as an import counts them: the CSV records after the header, readable or not."""
+    _header, records = csv_read(binary_file, encoding=encoding)
+    return sum(1 for _record in records)
+
+
 def case_import_file(
     *,
     path: Path | str,
@@ -374,8 +417,10 @@ def case_import_file(
     on_progress: Callable[[int], None] | None = None,
     embed: bool | None = None,
     encoding: str = "utf-8",
+    on_batch: Callable[[ImportSummary], None] | None = None,
 ) -> ImportSummary:
-    """Stream a CSV file into cases in batches; `on_progress` gets the bytes read so far after each batch.
+    """Stream a CSV file into cases in batches; `on_progress` gets the bytes read so far after each batch, and
+    `on_batch` the counts so far (`rows_in_file` is the rows read up to there).
 
     `encoding` is the file's declared encoding (UTF-8 unless said otherwise; see `csv_reading`).
     """
@@ -400,6 +445,8 @@ def case_import_file(
         summary.rejected += result.rejected_count
         for rejection in result.rejected:
             report(batch[rejection.index][0], rejection.reason)
+        if on_batch is not None:
+            on_batch(summary)
 
     with open(path, "rb") as binary_file:
         header, records = csv_read(binary_file, encoding=encoding)
@@ -417,6 +464,8 @@ def case_import_file(
                     on_progress(binary_file.tell())
         if batch:
             flush(batch)
+        elif on_batch is not None:
+            on_batch(summary)
         if on_progress is not None:
             on_progress(binary_file.tell())
     return summary

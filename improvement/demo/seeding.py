@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from cases.models import Case
 from cases.services.embedding import case_embed_pending
 from cases.services.file_import import case_import_file, case_import_report
 from cases.services.ingest import case_ingest_many
@@ -51,6 +52,17 @@ class DemoResult:
 def demo_database_is_empty() -> bool:
     """Whether the database has no users and no departments yet (a fresh install)."""
     return not get_user_model().objects.exists() and not Department.objects.exists()
+
+
+def demo_existing_data() -> str:
+    """What an already used database holds, in words: "7,739 cases, 12 users, 15 themes, 6 issues"."""
+    counts = {
+        "cases": Case.objects.count(),
+        "users": get_user_model().objects.count(),
+        "themes": Theme.objects.count(),
+        "issues": ImprovementIssue.objects.count(),
+    }
+    return ", ".join(f"{count:,} {name}" for name, count in counts.items())
 
 
 @transaction.atomic

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from datetime import timedelta
 from io import StringIO
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -167,3 +170,16 @@ def test_embedding_skips_cases_another_worker_has_claimed():
         (claimed.pk, ""),
         (free.pk, text_hash(TEXTS[1])),
     ]
+
+
+def test_loading_the_model_draws_no_progress_bar_of_its_own():
+    loaded = subprocess.run(
+        [sys.executable, "-c", "from cases.embedding import embedding_model; embedding_model(); print('loaded')"],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert loaded.stdout == "loaded\n"
+    assert "Loading weights" not in loaded.stderr

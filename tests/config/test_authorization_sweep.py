@@ -32,11 +32,13 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from cases.models import CaseImport
 from improvement.demo.seeding import demo_seed_people
 from improvement.models import ClusteringRun, Department, FixTicket, ImprovementIssue, Theme
 from improvement.permissions import (
     TEAM_LEAD,
     user_can_curate_themes,
+    user_can_import_cases,
     user_can_read_themes,
     user_can_see_executive_dashboard,
     user_can_see_fix_queue,
@@ -83,6 +85,7 @@ class World:
     issues: dict[str, ImprovementIssue]
     proposed: dict[str, FixTicket]
     shipped: dict[str, FixTicket]
+    case_import: CaseImport
 
 
 def world_create() -> World:
@@ -113,6 +116,14 @@ def world_create() -> World:
         issues=issues,
         proposed=proposed,
         shipped=shipped,
+        case_import=CaseImport.objects.create(
+            uploaded_by=User.objects.get(username="lead"),
+            file_name="contacts.csv",
+            file_format="generic",
+            content=b"external_id,text,received_at\n",
+            size_bytes=29,
+            status=CaseImport.Status.SUCCEEDED,
+        ),
     )
 
 
@@ -278,6 +289,13 @@ PAGE_RULES: dict[str, tuple[Rule, dict[str, Callable[[World], dict]]]] = {
         {"get": no_body, "post": lambda world: {"title": "Doors", "problem_statement": "Vanish.", "priority": "high"}},
     ),
     "issue_list": (signed_in, {"get": no_body}),
+    "case_import": (
+        allowed_if(user_can_import_cases),
+        {"get": no_body, "post": lambda world: {"file_format": "generic"}},
+    ),
+    "case_import_detail": (allowed_if(user_can_import_cases), {"get": no_body}),
+    "case_import_status": (allowed_if(user_can_import_cases), {"get": no_body}),
+    "case_import_rejections_csv": (allowed_if(user_can_import_cases), {"get": no_body}),
     "issue_detail": (issue_visible, {"get": no_body}),
     "issue_propose_fix": (
         writes_issues_on_a_visible_issue,
@@ -401,6 +419,7 @@ def request_path(request: Request, world: World) -> str:
         r"/([a-z-]+)/\{(?:id|fix_id)\}", lambda match: f"/{match[1]}/{values[match[1]]}", request.path_template
     )
     path = path.replace("<int:theme_id>", str(world.theme.pk))
+    path = path.replace("<int:import_id>", str(world.case_import.pk))
     if department:
         path = path.replace("<int:issue_id>", str(world.issues[department].pk))
         path = path.replace("<int:fix_id>", str(world.proposed[department].pk))
@@ -494,10 +513,10 @@ def test_every_api_operation_and_page_has_a_rule():
 def test_the_sweep_covers_every_operation_for_every_identity():
     assert len(_schema_operations()) == 34
     # API: 34 operations, 12 of them sent for a Logistics and a Billing row, and 2 URLs outside the schema (48);
-    # pages: 23, login and raise-issue by GET and POST, 5 issue pages for both departments' issues, and the fix
-    # page for 6 actions (4 owner decisions, a lead's withdraw and edit) x 2 departments (41).
-    assert len(ALL_REQUESTS) == 89
-    assert len(ALL_REQUESTS) * len(IDENTITIES) == 712
+    # pages: 27, login, raise-issue and the import page by GET and POST, 5 issue pages for both departments'
+    # issues, and the fix page for 6 actions (4 owner decisions, a lead's withdraw and edit) x 2 departments (46).
+    assert len(ALL_REQUESTS) == 94
+    assert len(ALL_REQUESTS) * len(IDENTITIES) == 752
 
 
 @pytest.mark.parametrize("request_", ALL_REQUESTS, ids=str)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 
 from django.core.management.base import BaseCommand
-from tqdm import tqdm
 
 from cases.models import Case
 from cases.services.embedding import ENCODE_BATCH_SIZE, case_embed_pending
+from core.progress import count_progress
 
 
 class Command(BaseCommand):
@@ -22,7 +22,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         started = time.perf_counter()
-        with tqdm(total=Case.objects.count(), unit="case", desc="embedding", disable=options["verbosity"] == 0) as bar:
+        with count_progress(
+            label="embedding",
+            noun="cases checked",
+            total=Case.objects.count(),
+            file=self.stderr._out,
+            disable=options["verbosity"] == 0,
+        ) as bar:
             embedded = case_embed_pending(
                 batch_size=options["batch_size"],
                 chunk_size=options["chunk_size"],
@@ -31,6 +37,7 @@ class Command(BaseCommand):
         seconds = time.perf_counter() - started
         self.stdout.write(
             self.style.SUCCESS(
-                f"Embedded {embedded} case(s) in {seconds:.1f}s; {Case.objects.count() - embedded} already up to date."
+                f"Embedded {embedded:,} case(s) in {seconds:.1f}s; "
+                f"{Case.objects.count() - embedded:,} already up to date."
             )
         )

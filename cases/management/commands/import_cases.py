@@ -8,18 +8,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from cases.models import Channel
-from cases.services.file_import import FORMATS, ImportFileError, case_import_file, case_import_report
-
-
-def _parse_column_map(values: list[str]) -> dict[str, str]:
-    column_map: dict[str, str] = {}
-    for value in values:
-        for pair in value.split(","):
-            name, separator, column = pair.partition("=")
-            if not separator or not name.strip() or not column.strip():
-                raise CommandError(f"--map expects FIELD=COLUMN pairs, got {pair!r}")
-            column_map[name.strip()] = column.strip()
-    return column_map
+from cases.services.file_import import (
+    FORMATS,
+    ImportFileError,
+    case_import_file,
+    case_import_report,
+    column_map_parse,
+)
 
 
 class Command(BaseCommand):
@@ -70,7 +65,10 @@ class Command(BaseCommand):
     ) -> None:
         if not path.is_file():
             raise CommandError(f"{path} is not a file")
-        column_map = _parse_column_map(map)
+        try:
+            column_map = column_map_parse(map)
+        except ImportFileError as error:
+            raise CommandError(f"--map: {error}") from error
         show_progress = options["verbosity"] > 0
         with tqdm(
             total=path.stat().st_size,

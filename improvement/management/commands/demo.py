@@ -7,14 +7,16 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from tqdm import tqdm
 
+from cases.models import Case
 from cases.services.file_import import FORMATS, ImportFileError
+from core.progress import count_progress
 from improvement.demo.seeding import (
     DEMO_PASSWORD,
     DEMO_SIMULATED_CASES,
     demo_cluster_cases,
     demo_database_is_empty,
+    demo_existing_data,
     demo_load_cases,
     demo_seed_impact,
     demo_seed_people,
@@ -35,10 +37,30 @@ class Command(BaseCommand):
             "--cases", type=int, default=DEMO_SIMULATED_CASES, help="About how many simulated cases to load."
         )
 
+    embedding_bar = None
+
+    def _embedding_bar(self, options):
+        # Created on the first progress report: the total is known only once the cases are loaded.
+        if self.embedding_bar is None:
+            self.embedding_bar = count_progress(
+                label="embedding",
+                noun="cases",
+                total=Case.objects.count(),
+                file=self.stderr._out,
+                disable=options["verbosity"] == 0,
+            )
+        return self.embedding_bar
+
     def handle(self, *args, **options):
+        self.embedding_bar = None
         if not demo_database_is_empty():
             if options["if_empty"]:
-                self.stdout.write("Database already has data; demo not seeded.")
+                not_loaded = f" and {options['cases_file']} was not loaded" if options["cases_file"] else ""
+                self.stdout.write(f"Database already has data ({demo_existing_data()}): demo not seeded{not_loaded}.")
+                self.stdout.write(
+                    "  To add a file's cases to it: make import FILE=path.csv FORMAT=generic|airline|twcs; "
+                    "to start over from an empty database: make reset, then make run."
+                )
                 return
             raise CommandError("The demo only seeds an empty database; this one already has users or departments.")
         if options["cases_file"] is not None and not Path(options["cases_file"]).is_file():
@@ -48,19 +70,22 @@ class Command(BaseCommand):
         started = time.perf_counter()
         # One transaction: a file that turns out unreadable leaves the database empty, so the demo can be rerun.
         try:
-            with transaction.atomic(), tqdm(unit="case", desc="embedding", disable=options["verbosity"] == 0) as bar:
+            with transaction.atomic():
                 result = demo_seed_people()
                 cases = demo_load_cases(
                     cases_file=options["cases_file"],
                     file_format=options["format"],
                     total=options["cases"],
-                    on_embedding_progress=lambda checked, _embedded: bar.update(checked),
+                    on_embedding_progress=lambda checked, _embedded: self._embedding_bar(options).update(checked),
                 )
         except ImportFileError as error:
             raise CommandError(f"--cases-file {options['cases_file']}: {error}") from error
+        finally:
+            if self.embedding_bar is not None:
+                self.embedding_bar.close()
         self.stdout.write(
-            f"Cases from the {cases.source}: {cases.created} created, {cases.duplicates} duplicates, "
-            f"{cases.rejected} rejected; {cases.embedded} embedded in {time.perf_counter() - started:.0f}s."
+            f"Cases from the {cases.source}: {cases.created:,} created, {cases.duplicates:,} duplicates, "
+            f"{cases.rejected:,} rejected; {cases.embedded:,} embedded in {time.perf_counter() - started:.0f}s."
         )
         for line in cases.file_report:
             self.stdout.write(f"  {line}")
@@ -73,7 +98,7 @@ class Command(BaseCommand):
             self.stdout.write(impact.message)
             for line in impact.lines:
                 self.stdout.write(f"  {line}")
-        self.stdout.write(f"Demo seeded in {time.perf_counter() - started:.0f}s.")
+        self.stdout.write(f"Demo seeded in {time.perf_counter() - started:.0f}s: {demo_existing_data()}.")
         self.stdout.write(self.style.SUCCESS(f"Demo ready: departments {', '.join(result.departments)}."))
         self.stdout.write(f"Logins (password '{DEMO_PASSWORD}' for each):")
         for username, role in result.logins:

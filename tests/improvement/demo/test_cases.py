@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from io import StringIO
 
 import numpy as np
@@ -59,6 +60,8 @@ def test_demo_command_loads_a_given_twcs_file_and_embeds_its_cases(shared_data):
     assert f"Cases from the {shared_data / 'twcs_sample.csv'}: 49 created, 0 duplicates, 0 rejected; 49 embedded" in (
         output.getvalue()
     )
+    # The last lines sum the demo up: what the database now holds, then the logins.
+    assert re.search(r"^Demo seeded in \d+s: 49 cases, 8 users, \d+ themes, \d+ issues\.$", output.getvalue(), re.M)
     assert get_user_model().objects.filter(username="lead").exists()
 
 

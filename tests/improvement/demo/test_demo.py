@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
@@ -77,3 +79,16 @@ def test_demo_command_refuses_a_database_with_data_unless_if_empty(demo_people):
     call_command("demo", "--if-empty")
 
     assert get_user_model().objects.count() == 8
+
+
+def test_demo_if_empty_on_a_used_database_says_what_it_holds_and_how_to_start_over(demo_people):
+    output = StringIO()
+
+    call_command("demo", "--if-empty", "--cases-file", "contacts.csv", stdout=output)
+
+    assert output.getvalue().splitlines() == [
+        "Database already has data (0 cases, 8 users, 0 themes, 0 issues): demo not seeded and contacts.csv "
+        "was not loaded.",
+        "  To add a file's cases to it: make import FILE=path.csv FORMAT=generic|airline|twcs; to start over "
+        "from an empty database: make reset, then make run.",
+    ]
