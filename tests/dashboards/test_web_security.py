@@ -61,9 +61,10 @@ def test_every_post_form_on_every_page_carries_the_csrf_token(seed):
             for form in POST_FORM.findall(client.get(url).content.decode()):
                 assert 'name="csrfmiddlewaretoken"' in form, url
                 forms += 1
-    # Logout on each of the 8 pages; rename, merge, split; raise; close and propose; on the owner's queue and the
-    # issue page each, accept and reject the proposed fix and start the accepted one.
-    assert forms == 8 + 3 + 1 + 2 + 3 + 3
+    # Logout on each of the 8 pages; rename, merge, split; raise; close, propose, root cause and workaround, and the
+    # proposed fix's withdraw and edit on the lead's issue page; on the owner's queue and the issue page each,
+    # accept and reject the proposed fix and start the accepted one.
+    assert forms == 8 + 3 + 1 + 5 + 3 + 3
 
 
 def test_a_page_form_posted_without_the_csrf_token_is_refused_and_changes_nothing(seed):
@@ -100,7 +101,7 @@ def test_a_session_authenticated_api_write_without_the_csrf_token_is_refused_and
     response = client.post(f"/api/fixes/{seed.proposed_fix.pk}/accept/", {}, format="json")
 
     assert response.status_code == 403
-    assert response.json() == {"detail": "CSRF Failed: CSRF cookie not set."}
+    assert response.json() == {"detail": "CSRF Failed: CSRF cookie not set.", "code": "permission_denied", "fields": {}}
     assert FixTicket.objects.get(pk=seed.proposed_fix.pk).status == "proposed"
 
 

@@ -6,6 +6,7 @@ import os
 
 import psycopg
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import close_old_connections, connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -121,6 +122,9 @@ committed_db = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 @pytest.fixture
 def lead_token_client(team_lead) -> APIClient:
+    # A committed test starts from a flushed database, where the migration that gives every role
+    # `cases.view_case` left nothing behind: give the lead's group what that migration gives it.
+    team_lead.groups.get().permissions.add(Permission.objects.get_by_natural_key("view_case", "cases", "case"))
     client = APIClient(raise_request_exception=False)
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=team_lead).key}")
     return client

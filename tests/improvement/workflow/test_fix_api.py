@@ -289,7 +289,7 @@ def test_twenty_concurrent_accepts_of_one_fix_answer_one_200_and_nineteen_409(pe
     assert errors == []
     assert sorted(status for status, _ in answers) == [200] + [409] * 19
     assert [body for status, body in answers if status == 409] == [
-        {"detail": "a fix cannot go from accepted to accepted"}
+        {"detail": "a fix cannot go from accepted to accepted", "code": "conflict", "fields": {}}
     ] * 19
     fix.refresh_from_db()
     assert fix.status == Fix.ACCEPTED

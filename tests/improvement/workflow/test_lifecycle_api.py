@@ -30,7 +30,11 @@ def test_proposing_with_a_past_due_date_answers_400_naming_due_date(api_client, 
     )
 
     assert response.status_code == 400
-    assert response.json() == {"due_date": ["2020-01-01 is in the past; a fix is due today or later"]}
+    assert response.json() == {
+        "detail": "due_date: 2020-01-01 is in the past; a fix is due today or later",
+        "code": "invalid",
+        "fields": {"due_date": ["2020-01-01 is in the past; a fix is due today or later"]},
+    }
     assert FixTicket.objects.count() == 0
 
 
@@ -112,7 +116,7 @@ def test_editing_an_accepted_fix_answers_409_and_a_past_due_date_400(api_client,
     invalid = api_client.patch(f"/api/fixes/{proposed.pk}/", {"due_date": "2020-01-01"}, format="json")
 
     assert (conflict.status_code, invalid.status_code) == (409, 400)
-    assert list(invalid.json()) == ["due_date"]
+    assert list(invalid.json()["fields"]) == ["due_date"]
     assert list(FixTicket.objects.order_by("id").values_list("description", "due_date")) == [
         ("Photo proof", None),
         ("Photo proof", None),
