@@ -47,6 +47,8 @@ class DatabaseUnavailableApiError(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = DATABASE_UNAVAILABLE_DETAIL
     default_code = "database_unavailable"
+    # DRF's handler sends `wait` as Retry-After.
+    wait: int | None = None
 
 
 class ConflictApiError(exceptions.APIException):
@@ -119,7 +121,7 @@ def _as_api_exception(error: Exception) -> exceptions.APIException | None:
     if isinstance(error, DATABASE_UNAVAILABLE_ERRORS):
         logger.warning("Database unavailable; answered 503", exc_info=error)
         unavailable = DatabaseUnavailableApiError()
-        unavailable.wait = settings.API_RETRY_AFTER_SECONDS  # DRF's handler sends it as Retry-After
+        unavailable.wait = settings.API_RETRY_AFTER_SECONDS
         return unavailable
     return None
 
