@@ -5,6 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 
+from django.db.models import QuerySet
+
+from improvement.errors import ImpactUnavailable
+from improvement.impact.selectors import POST_DAYS, fix_impact_read
 from improvement.models import Department, FixImpact, FixTicket, IssueEvent
 
 ACCEPTED_STATUSES = frozenset(
@@ -125,3 +129,75 @@ def department_scorecard(*, fixes: list[FixTicket]) -> list[dict]:
         row["median_days_accept_to_ship"] = _median(row.pop("_accept_to_ship"))
         result.append(row)
     return result
+
+
+def _percent(share: float) -> int:
+    return round(abs(share) * 100)
+
+
+def _fewer_or_more(share: float) -> str:
+    return f"{_percent(share)}% {'fewer' if share < 0 else 'more'}"
+
+
+def impact_in_plain_words(*, impact: FixImpact | None, reason: str = "") -> str:
+    """The impact as one or two sentences a team lead reads without statistics: the change in contacts, its 95%
+    range as "between", and the days it covers (no p-values). `reason` says why there is no impact yet."""
+    if impact is None:
+        return f"Not measured yet: {reason}." if reason else "Not measured yet."
+    days = impact.post_days_observed
+    window = f"in the {days} day{'' if days == 1 else 's'} after shipping"
+    effect, low, high = impact.relative_effect, impact.ci_low, impact.ci_high
+    if impact.verdict == FixImpact.Verdict.TOO_EARLY:
+        return (
+            f"Too early to tell: only {days} of {POST_DAYS} days after shipping are counted so far. "
+            f"Up to now contacts are about {_fewer_or_more(effect)} than expected without the fix "
+            f"(between {_fewer_or_more(low)} and {_fewer_or_more(high)})."
+        )
+    if impact.verdict == FixImpact.Verdict.WORKING and high <= 0:
+        sentence = (
+            f"Contacts fell about {_percent(effect)}% (between {_percent(high)}% and {_percent(low)}%) {window}. "
+            f"That is about {impact.contacts_avoided:.0f} contacts avoided "
+            f"(between {impact.contacts_avoided_low:.0f} and {impact.contacts_avoided_high:.0f})."
+        )
+    elif impact.verdict == FixImpact.Verdict.WORSE and low >= 0:
+        sentence = (
+            f"Contacts rose about {_percent(effect)}% (between {_percent(low)}% and {_percent(high)}%) {window}, "
+            "more than expected without the fix."
+        )
+    else:
+        sentence = (
+            f"No clear effect: contacts stayed within what was expected without the fix {window} "
+            f"(between {_fewer_or_more(low)} and {_fewer_or_more(high)})."
+        )
+    if impact.is_provisional:
+        sentence += f" Provisional: {days} of {POST_DAYS} days counted so far."
+    return sentence
+
+
+def fix_events(*, fix: FixTicket) -> QuerySet[IssueEvent]:
+    """The fix's own history, oldest first (the issue's events are on the issue page)."""
+    return IssueEvent.objects.filter(fix=fix).select_related("actor").order_by("created_at", "id")
+
+
+def fix_page_data(*, fix: FixTicket) -> dict:
+    """What the fix page shows: its impact (stored, or estimated now before the first evaluation), the impact in
+    plain words, the chart series and the fix's history."""
+    impact: FixImpact | None = None
+    if fix.shipped_on is None:
+        reason = "the fix has not shipped"
+    else:
+        try:
+            impact, reason = fix_impact_read(fix=fix), ""
+        except ImpactUnavailable as error:
+            reason = str(error)
+    return {
+        "impact": impact,
+        "plain_words": impact_in_plain_words(impact=impact, reason=reason),
+        "post_days": POST_DAYS,
+        "series": (
+            {**fix_impact_series(impact), "shipped_on": impact.ship_date.isoformat()}
+            if impact is not None and impact.dates
+            else None
+        ),
+        "events": list(fix_events(fix=fix)),
+    }
