@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 
+from dashboards.selectors.common import DashboardFilters
 from improvement.errors import ImpactUnavailable
 from improvement.impact.selectors import POST_DAYS, fix_impact_read
-from improvement.models import Department, FixImpact, FixTicket, IssueEvent
+from improvement.models import DailyThemeVolume, Department, FixImpact, FixTicket, IssueEvent
 
 ACCEPTED_STATUSES = frozenset(
     {
@@ -201,3 +202,60 @@ def fix_page_data(*, fix: FixTicket) -> dict:
         ),
         "events": list(fix_events(fix=fix)),
     }
+
+
+def _window_total(counts: dict[tuple[int, dt.date], int], *, themes: set[int], start: dt.date, end: dt.date) -> int:
+    return sum(total for (theme_id, day), total in counts.items() if theme_id in themes and start <= day <= end)
+
+
+def fix_impact_filter_shares(measured: list[FixTicket], *, filters: DashboardFilters) -> dict[int, float]:
+    """Per fix: the brand's and channel's share of its themes' contacts over the days its impact covers.
+
+    An impact is estimated on all brands and channels together; scaling its contacts avoided by this share assumes
+    the fix changed every brand and channel alike, which is the most the daily counts can say. 1.0 unfiltered.
+    """
+    if not (filters.brand or filters.channel) or not measured:
+        return {fix.pk: 1.0 for fix in measured}
+    windows = {
+        fix.pk: (
+            set(fix.impact.theme_ids),
+            dt.date.fromisoformat(fix.impact.dates[0]),
+            dt.date.fromisoformat(fix.impact.dates[-1]),
+        )
+        for fix in measured
+        if fix.impact.dates
+    }
+    if not windows:
+        return {fix.pk: 0.0 for fix in measured}
+    rows = DailyThemeVolume.objects.filter(
+        theme_id__in=set().union(*(themes for themes, _, _ in windows.values())),
+        day__gte=min(start for _, start, _ in windows.values()),
+        day__lte=max(end for _, _, end in windows.values()),
+    )
+    selected = rows
+    if filters.brand:
+        selected = selected.filter(brand=filters.brand)
+    if filters.channel:
+        selected = selected.filter(channel=filters.channel)
+
+    def grouped(queryset) -> dict[tuple[int, dt.date], int]:
+        return {
+            (theme_id, day): int(total)
+            for theme_id, day, total in queryset.values("theme_id", "day")
+            .annotate(total=Sum("count"))
+            .values_list("theme_id", "day", "total")
+            .order_by()
+        }
+
+    everything, chosen = grouped(rows), grouped(selected)
+    shares = {}
+    for fix in measured:
+        if fix.pk not in windows:
+            shares[fix.pk] = 0.0
+            continue
+        themes, start, end = windows[fix.pk]
+
+        all_contacts = _window_total(everything, themes=themes, start=start, end=end)
+        chosen_contacts = _window_total(chosen, themes=themes, start=start, end=end)
+        shares[fix.pk] = chosen_contacts / all_contacts if all_contacts else 0.0
+    return shares
