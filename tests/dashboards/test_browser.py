@@ -170,6 +170,16 @@ def test_lead_walks_from_the_issue_to_the_fix_page_and_reads_its_impact(page, li
     assert errors == []
 
 
+def test_executive_opens_a_measured_fix_from_the_dashboard_list(page, live_server, seed):
+    log_in(page, live_server, "exec")
+
+    submit(page, f"#measured-fix-{seed.shipped_fix.pk} a[href='/fixes/{seed.shipped_fix.pk}/']")
+
+    assert page.url == f"{live_server.url}/fixes/{seed.shipped_fix.pk}/"
+    assert charts_with_data(page) == [True]
+    screenshot(page, "fix-page-executive")
+
+
 def test_lead_raises_an_issue_and_the_owner_accepts_and_ships_its_fix(page, live_server, seed):
     theme = seed.themes[2]
     log_in(page, live_server, "lead")
