@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from dashboards.selectors.executive import executive_dashboard
-from dashboards.views import dashboard_filters_from_query
+from dashboards.views import dashboard_filters_from_query, fixes_page_from_query
 from improvement.permissions import CanSeeExecutiveDashboard
 
 
@@ -26,6 +26,7 @@ class ExecutiveDashboardViewSet(viewsets.ViewSet):
             OpenApiParameter("end", OpenApiTypes.DATE, description="Last day (default: the last counted day)"),
             OpenApiParameter("brand", OpenApiTypes.STR, description="Only this brand"),
             OpenApiParameter("channel", OpenApiTypes.STR, description="Only this channel"),
+            OpenApiParameter("fixes_page", OpenApiTypes.INT, description="Page of measured fixes (default 1)"),
         ],
         responses={
             200: OpenApiResponse(OpenApiTypes.OBJECT, description="The dashboard's aggregates"),
@@ -36,4 +37,7 @@ class ExecutiveDashboardViewSet(viewsets.ViewSet):
         _, filters, problems = dashboard_filters_from_query(request.query_params)
         if filters is None:
             raise exceptions.ValidationError({"filters": problems})
-        return Response(executive_dashboard(filters=filters, user=request.user))
+        fixes_page, page_problem = fixes_page_from_query(request.query_params)
+        if page_problem:
+            raise exceptions.ValidationError({"fixes_page": [page_problem]})
+        return Response(executive_dashboard(filters=filters, user=request.user, fixes_page=fixes_page))

@@ -34,5 +34,6 @@ urlpatterns = [
     path("issues/<int:issue_id>/close/", views_workflow.issue_close_page, name="issue_close"),
     path("issues/<int:issue_id>/reopen/", views_workflow.issue_reopen_page, name="issue_reopen"),
     path("issues/<int:issue_id>/known-error/", views_workflow.issue_known_error_page, name="issue_known_error"),
+    path("fixes/<int:fix_id>/", views_workflow.fix_detail, name="fix_detail"),
     path("fixes/<int:fix_id>/<slug:action>/", views_workflow.fix_transition_page, name="fix_transition"),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,7 +27,7 @@ from dashboards.selectors.common import (
     landing_url_name_for,
     owner_departments,
 )
-from dashboards.selectors.executive import executive_dashboard
+from dashboards.selectors.executive import executive_dashboard, executive_filter_captions
 from dashboards.selectors.fixes import fix_impact_series, owner_impacts
 from dashboards.selectors.lead import lead_theme_overview, theme_page_data
 from dashboards.views_workflow import fixes_with_actions
@@ -64,6 +65,14 @@ def dashboard_filters_from_query(query: QueryDict) -> tuple[DashboardFilterForm,
     return form, (None if problem else filters), ([problem] if problem else [])
 
 
+def fixes_page_from_query(query: QueryDict) -> tuple[int, str | None]:
+    """The page of measured fixes asked for (1 by default) and the problem with it, if any."""
+    raw = query.get("fixes_page", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        return 1, f"fixes_page: {raw!r} is not a page number (1 or more)."
+    return int(raw), None
+
+
 def executive_charts(data: dict) -> dict:
     """The executive dashboard's chart divs, built from `executive_dashboard`'s values."""
     dates = data["dates"]
@@ -97,6 +106,8 @@ def executive_charts(data: dict) -> dict:
                     charts.fix_impact_figure(
                         impact=impact,
                         title=f"Fix #{impact['fix_id']} ({impact['department']}): actual vs expected",
+                        height=240,
+                        compact=True,
                     )
                 ),
             }
@@ -118,16 +129,25 @@ def executive_dashboard_page(request: HttpRequest) -> HttpResponse:
     if not user_can_see_executive_dashboard(request.user):
         raise PermissionDenied("The executive dashboard is for executives.")
     form, filters, problems = dashboard_filters_from_query(request.GET)
+    fixes_page, page_problem = fixes_page_from_query(request.GET)
     context = {
         "page_title": "Executive dashboard",
         "form": form,
-        "problems": problems,
+        "problems": problems + ([page_problem] if page_problem else []),
         "choices": dashboard_filter_choices(),
     }
-    if filters is None:
+    if filters is None or page_problem:
         return render(request, "dashboards/executive.html", context, status=400)
-    data = executive_dashboard(filters=filters, user=request.user)
-    context.update({"filters": filters, "data": data, "charts": executive_charts(data)})
+    data = executive_dashboard(filters=filters, user=request.user, fixes_page=fixes_page)
+    context.update(
+        {
+            "filters": filters,
+            "captions": executive_filter_captions(filters=filters),
+            "filter_query": urlencode({key: value for key, value in filters.as_query().items() if value}),
+            "data": data,
+            "charts": executive_charts(data),
+        }
+    )
     return render(request, "dashboards/executive.html", context)
 
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from dashboards import charts
 from dashboards.forms_workflow import (
     FixEditForm,
     FixProposeForm,
@@ -22,11 +23,13 @@ from dashboards.forms_workflow import (
     IssueRaiseForm,
     NoteForm,
 )
+from dashboards.selectors.fixes import fix_page_data
 from improvement.errors import PAGE_REFUSALS, Conflict
 from improvement.http_errors import page_refusal
 from improvement.models import FixTicket, Theme
 from improvement.permissions import user_can_write_issues, user_owns_fix_department
 from improvement.workflow.selectors import (
+    fix_list_visible,
     issue_events_visible,
     issue_fixes_visible,
     issue_list_visible,
@@ -232,6 +235,28 @@ def issue_known_error_page(request: HttpRequest, issue_id: int) -> HttpResponse:
             messages.success(request, "Root cause and workaround saved.")
             return redirect("dashboards:issue_detail", issue_id=issue.pk)
     return _issue_page(request, issue_id, known_error_form=form, status=400)
+
+
+@login_required
+def fix_detail(request: HttpRequest, fix_id: int) -> HttpResponse:
+    """One fix: its measured impact as a chart and in plain words, the days counted, and its history; 404 for a
+    fix the user may not see."""
+    fix = get_object_or_404(fix_list_visible(user=request.user), pk=fix_id)
+    data = fix_page_data(fix=fix)
+    chart = (
+        charts.chart_html(
+            charts.fix_impact_figure(impact=data["series"], title="Contacts of the issue's themes: actual vs expected")
+        )
+        if data["series"]
+        else ""
+    )
+    context = {
+        "page_title": f"Fix #{fix.pk}",
+        "fix": fixes_with_actions(fixes=[fix], user=request.user)[0],
+        "data": data,
+        "chart": chart,
+    }
+    return render(request, "dashboards/workflow/fix_detail.html", context)
 
 
 @login_required

@@ -83,6 +83,11 @@ def user_owns_fix_department(*, user: AnyUser, fix: Any) -> bool:
 
 
 def user_can_see_executive_dashboard(user: AnyUser) -> bool:
+    """Executives and staff admins: the company roll-up (scorecard, contacts avoided across departments).
+
+    Team leads read every fix's impact on its fix page (`fix_list_visible`) and land on the themes page; the
+    roll-up stays with those who steer departments (issue #15 decided this, with the fix page as the leads' view).
+    """
     return user_is_executive(user) or user_is_admin(user)
 
 

@@ -15,7 +15,7 @@ from dashboards.selectors.common import (
     owner_departments,
 )
 from dashboards.selectors.executive import (
-    FIX_CHART_COUNT,
+    FIX_PAGE_SIZE,
     GROWTH_MINIMUM_PREVIOUS,
     GROWTH_WINDOW_DAYS,
     SHARE_BUCKET_DAYS,
@@ -32,7 +32,7 @@ __all__ = [
     "ACCEPTED_STATUSES",
     "ALERT_RECENT_DAYS",
     "DEFAULT_RANGE_DAYS",
-    "FIX_CHART_COUNT",
+    "FIX_PAGE_SIZE",
     "GROWTH_MINIMUM_PREVIOUS",
     "GROWTH_WINDOW_DAYS",
     "NEW_THEME_DAYS",

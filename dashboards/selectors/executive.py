@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
+from django.core.paginator import Paginator
 
 from dashboards.selectors.common import (
     DashboardFilters,
@@ -18,7 +19,13 @@ from dashboards.selectors.common import (
     theme_daily_counts,
     window_sum,
 )
-from dashboards.selectors.fixes import department_scorecard, fix_impact_series, impact_summary, shipped_fix_mark
+from dashboards.selectors.fixes import (
+    department_scorecard,
+    fix_impact_filter_shares,
+    fix_impact_series,
+    impact_summary,
+    shipped_fix_mark,
+)
 from improvement.models import FixImpact, FixTicket, Theme
 from improvement.volumes.selectors import LONG_WINDOW_DAYS, volume_change, volume_total_series
 from improvement.workflow.selectors import fix_list_visible
@@ -29,7 +36,7 @@ SHARE_BUCKET_DAYS = 7
 GROWTH_WINDOW_DAYS = LONG_WINDOW_DAYS
 GROWTH_MINIMUM_PREVIOUS = 5
 THEME_LINE_COUNT = 8
-FIX_CHART_COUNT = 12
+FIX_PAGE_SIZE = 20
 
 AvoidedRow = tuple[float, float, float]
 
@@ -51,11 +58,13 @@ class _ThemeVolumes:
         return daily_series(self.counts.get(theme_id, {}), self.days)
 
 
-def executive_dashboard(*, filters: DashboardFilters, user: User) -> dict:
+def executive_dashboard(*, filters: DashboardFilters, user: User, fixes_page: int = 1) -> dict:
     """Everything the executive dashboard shows, as JSON-ready values (ISO dates), in a bounded number of queries.
 
-    Volumes honour the period, brand and channel; fixes, impacts and the scorecard cover all time (an impact is
-    measured on the theme's contact across brands and channels).
+    Volumes honour the period, brand and channel. The measured fixes (`FIX_PAGE_SIZE` a page, page `fixes_page`,
+    clamped to the last), contacts avoided and its department bars count the fixes shipped in the period; with a
+    brand or channel, each fix's contacts avoided is its share of them (`fix_impact_filter_shares`). The theme lines'
+    fix marks and the scorecard cover all time.
     """
     days = days_between(filters.start, filters.end)
     total = [
@@ -85,9 +94,31 @@ def executive_dashboard(*, filters: DashboardFilters, user: User) -> dict:
         **_top_themes(volumes, end=filters.end),
         "theme_share": _theme_share(volumes, total=total),
         "theme_lines": _theme_lines(volumes, shipped=shipped),
-        **_impacts_and_contacts_avoided(shipped),
+        **_impacts_and_contacts_avoided(shipped, filters=filters, fixes_page=fixes_page),
         "department_scorecard": department_scorecard(fixes=fixes),
     }
+
+
+def executive_filter_captions(*, filters: DashboardFilters) -> dict[str, str]:
+    """Which of the page's filters each figure honours, in words: volumes, fixes (list, contacts avoided and its
+    department bars), and the all-time parts (scorecard, fix marks)."""
+    period = f"{filters.start.day} {filters.start:%b %Y} – {filters.end.day} {filters.end:%b %Y}"
+    segment = ", ".join(
+        part
+        for part in (
+            f"brand {filters.brand}" if filters.brand else "",
+            f"channel {filters.channel}" if filters.channel else "",
+        )
+        if part
+    )
+    volumes = f"Contacts received {period}; {segment or 'all brands and channels'}."
+    fixes = f"Fixes shipped {period}; " + (
+        f"{segment}: each fix's contacts avoided is scaled to that share of its themes' contacts after shipping "
+        "(impact is measured on all brands and channels together)."
+        if segment
+        else "all brands and channels."
+    )
+    return {"volumes": volumes, "fixes": fixes, "all_time": "All time; the page's filters do not apply."}
 
 
 def _rounded(change: float | None) -> float | None:
@@ -193,34 +224,52 @@ def _combined_interval(rows: list[AvoidedRow]) -> dict[str, float]:
     return {"estimate": round(total, 1), "low": round(total - below, 1), "high": round(total + above, 1)}
 
 
-def _impacts_and_contacts_avoided(shipped: list[FixTicket]) -> dict:
-    """The latest shipped fixes' measured impacts, and the contacts they avoided overall and per department."""
-    impacts = []
+def _impacts_and_contacts_avoided(shipped: list[FixTicket], *, filters: DashboardFilters, fixes_page: int) -> dict:
+    """The measured fixes shipped in the period, newest first (one page of them), and the contacts they avoided
+    overall and per department, scaled to the brand's and channel's share where one is chosen."""
+    measured = [
+        fix
+        for fix in sorted(shipped, key=lambda fix: (fix.shipped_on, fix.pk), reverse=True)
+        if getattr(fix, "impact", None) is not None and filters.start <= fix.shipped_on <= filters.end
+    ]
+    shares = fix_impact_filter_shares(measured, filters=filters)
     avoided_rows: list[AvoidedRow] = []
     avoided_by_department: dict[str, list[AvoidedRow]] = defaultdict(list)
-    for fix in sorted(shipped, key=lambda fix: (fix.shipped_on, fix.pk), reverse=True):
-        impact = getattr(fix, "impact", None)
-        if impact is None:
-            continue
-        impacts.append(
-            {
-                "fix_id": fix.pk,
-                "issue_id": fix.issue_id,
-                "issue_title": fix.issue.title,
-                "department": fix.department.name,
-                "shipped_on": fix.shipped_on.isoformat(),
-                "status": fix.status,
-                **impact_summary(impact),
-                **fix_impact_series(impact),
-            }
-        )
+    for fix in measured:
+        impact = fix.impact
         # A too-early verdict has no settled estimate yet: it is charted but not counted as avoided.
         if impact.verdict != FixImpact.Verdict.TOO_EARLY:
-            row = (impact.contacts_avoided, impact.contacts_avoided_low, impact.contacts_avoided_high)
+            share = shares[fix.pk]
+            row = (
+                impact.contacts_avoided * share,
+                impact.contacts_avoided_low * share,
+                impact.contacts_avoided_high * share,
+            )
             avoided_rows.append(row)
             avoided_by_department[fix.department.name].append(row)
+    page = Paginator(measured, FIX_PAGE_SIZE).get_page(fixes_page)
+    impacts = [
+        {
+            "fix_id": fix.pk,
+            "issue_id": fix.issue_id,
+            "issue_title": fix.issue.title,
+            "department": fix.department.name,
+            "shipped_on": fix.shipped_on.isoformat(),
+            "status": fix.status,
+            "filter_share": round(shares[fix.pk], 4),
+            **impact_summary(fix.impact),
+            **fix_impact_series(fix.impact),
+        }
+        for fix in page.object_list
+    ]
     return {
-        "fix_impacts": impacts[:FIX_CHART_COUNT],
+        "fix_impacts": impacts,
+        "fix_impact_pages": {
+            "page": page.number,
+            "pages": page.paginator.num_pages,
+            "per_page": FIX_PAGE_SIZE,
+            "count": len(measured),
+        },
         "contacts_avoided": {
             "overall": _combined_interval(avoided_rows),
             "fix_count": len(avoided_rows),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib.auth.models import User
 from django.db.models import Count
 
+from dashboards.selectors.common import DashboardFilters, theme_daily_counts
+from dashboards.selectors.fixes import fix_impact_filter_shares
 from improvement.models import Theme
 from improvement.volumes.selectors import theme_volumes
 from improvement.workflow.selectors import fix_list_visible, issue_list_visible
@@ -24,11 +26,18 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def export_theme_rows() -> list[list[str]]:
-    """Header and one row per theme: id, label, status, merged into, size, keywords, last 28 days' volume."""
+def export_theme_rows(*, filters: DashboardFilters | None = None) -> list[list[str]]:
+    """Header and one row per theme: id, label, status, merged into, size, keywords, last 28 days' volume; with
+    filters, also its contacts in their period, brand and channel (`contacts_in_filter`)."""
     themes = list(Theme.objects.defer("centroid").order_by("-size", "id"))
     volumes = theme_volumes(theme_ids=[theme.pk for theme in themes])
-    rows = [["theme_id", "label", "status", "merged_into_id", "size", "keywords", "volume_last_28_days", "created_at"]]
+    header = ["theme_id", "label", "status", "merged_into_id", "size", "keywords", "volume_last_28_days", "created_at"]
+    if filters is None:
+        in_filter = None
+    else:
+        in_filter = {theme_id: sum(days.values()) for theme_id, days in theme_daily_counts(filters=filters).items()}
+        header.append("contacts_in_filter")
+    rows = [header]
     for theme in themes:
         rows.append(
             [
@@ -42,15 +51,17 @@ def export_theme_rows() -> list[list[str]]:
                     "; ".join(theme.keywords or []),
                     volumes[theme.pk].last_28_days,
                     theme.created_at.isoformat(),
+                    *(() if in_filter is None else (in_filter.get(theme.pk, 0),)),
                 )
             ]
         )
     return rows
 
 
-def export_issue_rows(*, user: User) -> list[list[str]]:
+def export_issue_rows(*, user: User, filters: DashboardFilters | None = None) -> list[list[str]]:
     """Header and one row per visible issue: id, title, status, priorities, raiser, dates, themes, and the count of
-    its fixes the user may see (an owner's count leaves out other departments' fixes)."""
+    its fixes the user may see (an owner's count leaves out other departments' fixes). With filters, only the
+    issues raised in their period (an issue has no brand or channel)."""
     rows = [
         [
             "issue_id",
@@ -74,6 +85,8 @@ def export_issue_rows(*, user: User) -> list[list[str]]:
         .values_list("issue_id", "count")
     )
     issues = issue_list_visible(user=user).order_by("id")
+    if filters is not None:
+        issues = issues.filter(created_at__date__gte=filters.start, created_at__date__lte=filters.end)
     for issue in issues:
         themes = list(issue.themes.all())
         rows.append(
@@ -97,34 +110,61 @@ def export_issue_rows(*, user: User) -> list[list[str]]:
     return rows
 
 
-def export_fix_rows(*, user: User) -> list[list[str]]:
-    """Header and one row per visible fix: its issue, department, status, dates, verdict and measured impact."""
-    rows = [
-        [
-            "fix_id",
-            "issue_id",
-            "issue_title",
-            "department",
-            "status",
-            "description",
-            "proposed_at",
-            "due_date",
-            "shipped_on",
-            "verdict",
-            "is_provisional",
-            "post_days_observed",
-            "relative_effect",
-            "ci_low",
-            "ci_high",
-            "p_value",
-            "contacts_avoided",
-            "contacts_avoided_low",
-            "contacts_avoided_high",
-            "impact_computed_at",
-        ]
+def export_fix_rows(*, user: User, filters: DashboardFilters | None = None) -> list[list[str]]:
+    """Header and one row per visible fix: its issue, department, status, dates, verdict and measured impact.
+
+    With filters: only the fixes shipped in their period (unshipped ones: proposed in it), plus the brand's and
+    channel's share of each measured fix's contacts and its contacts avoided scaled to it, as the dashboard counts.
+    """
+    header = [
+        "fix_id",
+        "issue_id",
+        "issue_title",
+        "department",
+        "status",
+        "description",
+        "proposed_at",
+        "due_date",
+        "shipped_on",
+        "verdict",
+        "is_provisional",
+        "post_days_observed",
+        "relative_effect",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "contacts_avoided",
+        "contacts_avoided_low",
+        "contacts_avoided_high",
+        "impact_computed_at",
     ]
-    for fix in fix_list_visible(user=user).select_related("impact").order_by("id"):
+    fixes = list(fix_list_visible(user=user).select_related("impact").order_by("id"))
+    shares: dict[int, float] = {}
+    if filters is not None:
+        header += [
+            "filter_share",
+            "contacts_avoided_in_filter",
+            "contacts_avoided_in_filter_low",
+            "contacts_avoided_in_filter_high",
+        ]
+        fixes = [fix for fix in fixes if filters.start <= (fix.shipped_on or fix.created_at.date()) <= filters.end]
+        shares = fix_impact_filter_shares([fix for fix in fixes if getattr(fix, "impact", None)], filters=filters)
+    rows = [header]
+    for fix in fixes:
         impact = getattr(fix, "impact", None)
+        share = shares.get(fix.pk)
+        in_filter = (
+            ()
+            if filters is None
+            else ("", "", "", "")
+            if impact is None or share is None
+            else (
+                round(share, 4),
+                round(impact.contacts_avoided * share, 1),
+                round(impact.contacts_avoided_low * share, 1),
+                round(impact.contacts_avoided_high * share, 1),
+            )
+        )
         measured = (
             (
                 impact.verdict,
@@ -156,6 +196,7 @@ def export_fix_rows(*, user: User) -> list[list[str]]:
                     fix.due_date.isoformat() if fix.due_date else "",
                     fix.shipped_on.isoformat() if fix.shipped_on else "",
                     *measured,
+                    *in_filter,
                 )
             ]
         )

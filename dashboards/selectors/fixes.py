@@ -5,7 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 
-from improvement.models import Department, FixImpact, FixTicket, IssueEvent
+from django.db.models import QuerySet, Sum
+
+from dashboards.selectors.common import DashboardFilters
+from improvement.errors import ImpactUnavailable
+from improvement.impact.selectors import POST_DAYS, fix_impact_read
+from improvement.models import DailyThemeVolume, Department, FixImpact, FixTicket, IssueEvent
 
 ACCEPTED_STATUSES = frozenset(
     {
@@ -125,3 +130,132 @@ def department_scorecard(*, fixes: list[FixTicket]) -> list[dict]:
         row["median_days_accept_to_ship"] = _median(row.pop("_accept_to_ship"))
         result.append(row)
     return result
+
+
+def _percent(share: float) -> int:
+    return round(abs(share) * 100)
+
+
+def _fewer_or_more(share: float) -> str:
+    return f"{_percent(share)}% {'fewer' if share < 0 else 'more'}"
+
+
+def impact_in_plain_words(*, impact: FixImpact | None, reason: str = "") -> str:
+    """The impact as one or two sentences a team lead reads without statistics: the change in contacts, its 95%
+    range as "between", and the days it covers (no p-values). `reason` says why there is no impact yet."""
+    if impact is None:
+        return f"Not measured yet: {reason}." if reason else "Not measured yet."
+    days = impact.post_days_observed
+    window = f"in the {days} day{'' if days == 1 else 's'} after shipping"
+    effect, low, high = impact.relative_effect, impact.ci_low, impact.ci_high
+    if impact.verdict == FixImpact.Verdict.TOO_EARLY:
+        return (
+            f"Too early to tell: only {days} of {POST_DAYS} days after shipping are counted so far. "
+            f"Up to now contacts are about {_fewer_or_more(effect)} than expected without the fix "
+            f"(between {_fewer_or_more(low)} and {_fewer_or_more(high)})."
+        )
+    if impact.verdict == FixImpact.Verdict.WORKING and high <= 0:
+        sentence = (
+            f"Contacts fell about {_percent(effect)}% (between {_percent(high)}% and {_percent(low)}%) {window}. "
+            f"That is about {impact.contacts_avoided:.0f} contacts avoided "
+            f"(between {impact.contacts_avoided_low:.0f} and {impact.contacts_avoided_high:.0f})."
+        )
+    elif impact.verdict == FixImpact.Verdict.WORSE and low >= 0:
+        sentence = (
+            f"Contacts rose about {_percent(effect)}% (between {_percent(low)}% and {_percent(high)}%) {window}, "
+            "more than expected without the fix."
+        )
+    else:
+        sentence = (
+            f"No clear effect: contacts stayed within what was expected without the fix {window} "
+            f"(between {_fewer_or_more(low)} and {_fewer_or_more(high)})."
+        )
+    if impact.is_provisional:
+        sentence += f" Provisional: {days} of {POST_DAYS} days counted so far."
+    return sentence
+
+
+def fix_events(*, fix: FixTicket) -> QuerySet[IssueEvent]:
+    """The fix's own history, oldest first (the issue's events are on the issue page)."""
+    return IssueEvent.objects.filter(fix=fix).select_related("actor").order_by("created_at", "id")
+
+
+def fix_page_data(*, fix: FixTicket) -> dict:
+    """What the fix page shows: its impact (stored, or estimated now before the first evaluation), the impact in
+    plain words, the chart series and the fix's history."""
+    impact: FixImpact | None = None
+    if fix.shipped_on is None:
+        reason = "the fix has not shipped"
+    else:
+        try:
+            impact, reason = fix_impact_read(fix=fix), ""
+        except ImpactUnavailable as error:
+            reason = str(error)
+    return {
+        "impact": impact,
+        "plain_words": impact_in_plain_words(impact=impact, reason=reason),
+        "post_days": POST_DAYS,
+        "series": (
+            {**fix_impact_series(impact), "shipped_on": impact.ship_date.isoformat()}
+            if impact is not None and impact.dates
+            else None
+        ),
+        "events": list(fix_events(fix=fix)),
+    }
+
+
+def _window_total(counts: dict[tuple[int, dt.date], int], *, themes: set[int], start: dt.date, end: dt.date) -> int:
+    return sum(total for (theme_id, day), total in counts.items() if theme_id in themes and start <= day <= end)
+
+
+def fix_impact_filter_shares(measured: list[FixTicket], *, filters: DashboardFilters) -> dict[int, float]:
+    """Per fix: the brand's and channel's share of its themes' contacts over the days its impact covers.
+
+    An impact is estimated on all brands and channels together; scaling its contacts avoided by this share assumes
+    the fix changed every brand and channel alike, which is the most the daily counts can say. 1.0 unfiltered.
+    """
+    if not (filters.brand or filters.channel) or not measured:
+        return {fix.pk: 1.0 for fix in measured}
+    windows = {
+        fix.pk: (
+            set(fix.impact.theme_ids),
+            dt.date.fromisoformat(fix.impact.dates[0]),
+            dt.date.fromisoformat(fix.impact.dates[-1]),
+        )
+        for fix in measured
+        if fix.impact.dates
+    }
+    if not windows:
+        return {fix.pk: 0.0 for fix in measured}
+    rows = DailyThemeVolume.objects.filter(
+        theme_id__in=set().union(*(themes for themes, _, _ in windows.values())),
+        day__gte=min(start for _, start, _ in windows.values()),
+        day__lte=max(end for _, _, end in windows.values()),
+    )
+    selected = rows
+    if filters.brand:
+        selected = selected.filter(brand=filters.brand)
+    if filters.channel:
+        selected = selected.filter(channel=filters.channel)
+
+    def grouped(queryset) -> dict[tuple[int, dt.date], int]:
+        return {
+            (theme_id, day): int(total)
+            for theme_id, day, total in queryset.values("theme_id", "day")
+            .annotate(total=Sum("count"))
+            .values_list("theme_id", "day", "total")
+            .order_by()
+        }
+
+    everything, chosen = grouped(rows), grouped(selected)
+    shares = {}
+    for fix in measured:
+        if fix.pk not in windows:
+            shares[fix.pk] = 0.0
+            continue
+        themes, start, end = windows[fix.pk]
+
+        all_contacts = _window_total(everything, themes=themes, start=start, end=end)
+        chosen_contacts = _window_total(chosen, themes=themes, start=start, end=end)
+        shares[fix.pk] = chosen_contacts / all_contacts if all_contacts else 0.0
+    return shares

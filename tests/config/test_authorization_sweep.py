@@ -307,6 +307,8 @@ PAGE_RULES: dict[str, tuple[Rule, dict[str, Callable[[World], dict]]]] = {
         writes_issues_on_a_visible_issue,
         {"post": lambda world: {"root_cause": "Drivers skip the door.", "workaround": "Offer a redelivery."}},
     ),
+    # The fix page reads the fix (its impact and history): whoever fix_list_visible shows it to; others get 404.
+    "fix_detail": (fix_visible("proposed"), {"get": no_body}),
     "fix_transition": (
         decides_on_fix,
         {
@@ -513,10 +515,11 @@ def test_every_api_operation_and_page_has_a_rule():
 def test_the_sweep_covers_every_operation_for_every_identity():
     assert len(_schema_operations()) == 34
     # API: 34 operations, 12 of them sent for a Logistics and a Billing row, and 2 URLs outside the schema (48);
-    # pages: 27, login, raise-issue and the import page by GET and POST, 5 issue pages for both departments'
-    # issues, and the fix page for 6 actions (4 owner decisions, a lead's withdraw and edit) x 2 departments (46).
-    assert len(ALL_REQUESTS) == 94
-    assert len(ALL_REQUESTS) * len(IDENTITIES) == 752
+    # pages: 28, login, raise-issue and the import page by GET and POST, 5 issue pages for both departments'
+    # issues, the fix page (fix_detail) for both departments' fixes, and the fix action URL for 6 actions (4 owner
+    # decisions, a lead's withdraw and edit) x 2 departments: 28 + 3 + 5 + 1 + 11 = 48.
+    assert len(ALL_REQUESTS) == 96
+    assert len(ALL_REQUESTS) * len(IDENTITIES) == 768
 
 
 @pytest.mark.parametrize("request_", ALL_REQUESTS, ids=str)

@@ -151,6 +151,35 @@ def test_lead_sees_themes_with_badges_and_a_theme_page(page, live_server, seed):
     screenshot(page, "theme-detail")
 
 
+def test_lead_walks_from_the_issue_to_the_fix_page_and_reads_its_impact(page, live_server, seed):
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    log_in(page, live_server, "lead")
+    page.goto(f"{live_server.url}/issues/{seed.issue.pk}/")
+
+    submit(page, f"#fix-{seed.shipped_fix.pk} a[href='/fixes/{seed.shipped_fix.pk}/']")
+
+    assert page.url == f"{live_server.url}/fixes/{seed.shipped_fix.pk}/"
+    assert charts_with_data(page) == [True]
+    assert page.locator("#plain-words").inner_text().startswith("Contacts fell about 50% (between 36% and 62%)")
+    assert "in progress → shipped" in page.locator("#history").inner_text()
+    screenshot(page, "fix-page-lead")
+    submit(page, f".crumbs a[href='/issues/{seed.issue.pk}/']")
+    submit(page, f"a[href='/themes/{seed.themes[0].pk}/']")
+    assert page.url == f"{live_server.url}/themes/{seed.themes[0].pk}/"
+    assert errors == []
+
+
+def test_executive_opens_a_measured_fix_from_the_dashboard_list(page, live_server, seed):
+    log_in(page, live_server, "exec")
+
+    submit(page, f"#measured-fix-{seed.shipped_fix.pk} a[href='/fixes/{seed.shipped_fix.pk}/']")
+
+    assert page.url == f"{live_server.url}/fixes/{seed.shipped_fix.pk}/"
+    assert charts_with_data(page) == [True]
+    screenshot(page, "fix-page-executive")
+
+
 def test_lead_raises_an_issue_and_the_owner_accepts_and_ships_its_fix(page, live_server, seed):
     theme = seed.themes[2]
     log_in(page, live_server, "lead")
