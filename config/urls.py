@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, reverse_lazy
 from drf_spectacular.views import SpectacularAPIView
 
 from config.views import TokenObtainApi, healthz
+
+# "View site" leads to the dashboards: the home page would send an admin straight back to the admin.
+admin.site.site_url = reverse_lazy("dashboards:executive")
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -223,3 +223,23 @@ def test_the_admin_works_under_the_content_security_policy(
     assert "Returns Desk" in page.locator("#result_list").inner_text()
     assert no_content_security_policy_violations == []
     screenshot(page, "admin-department-added")
+
+
+def test_on_a_phone_the_owner_reaches_accept_and_reject_in_the_fix_queue(page, live_server, seed):
+    phone = {"width": 390, "height": 844}
+    page.set_viewport_size(phone)
+    log_in(page, live_server, "owner-logistics")
+    assert page.url == f"{live_server.url}/dashboards/queue/"
+    fix_row = f"#fix-{seed.proposed_fix.pk}"
+
+    # Not scrolled into view: scrolling sideways would bring an off-screen button into the viewport. Vertically
+    # the phone scrolls as usual, so only the horizontal extent must lie inside the 390 px.
+    boxes = {
+        label: page.locator(f"{fix_row} button:has-text('{label}')").bounding_box() for label in ("Accept", "Reject")
+    }
+    screenshot(page, "owner-queue-phone")
+
+    assert page.evaluate("() => window.scrollX") == 0
+    for label, box in boxes.items():
+        assert box["x"] >= 0 and box["x"] + box["width"] <= phone["width"], (label, box)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= phone["width"]
