@@ -363,3 +363,11 @@ LOGGING["loggers"] = {
     "django.request": {"filters": ["expected_refusal_without_traceback"]},
 }
 # --- end of error pages ---
+
+# --- API docs (issue #15 item 10): Swagger UI and ReDoc at /api/docs/ and /api/redoc/, served from the vendored
+# drf-spectacular-sidecar files (no CDN: they work offline and under the Content-Security-Policy).
+INSTALLED_APPS = [*INSTALLED_APPS, "drf_spectacular_sidecar"]
+SPECTACULAR_SETTINGS["SWAGGER_UI_DIST"] = "SIDECAR"
+SPECTACULAR_SETTINGS["SWAGGER_UI_FAVICON_HREF"] = "SIDECAR"
+SPECTACULAR_SETTINGS["REDOC_DIST"] = "SIDECAR"
+# --- end of API docs ---

@@ -243,3 +243,24 @@ def test_on_a_phone_the_owner_reaches_accept_and_reject_in_the_fix_queue(page, l
     for label, box in boxes.items():
         assert box["x"] >= 0 and box["x"] + box["width"] <= phone["width"], (label, box)
     assert page.evaluate("() => document.documentElement.scrollWidth") <= phone["width"]
+
+
+def test_the_api_docs_draw_the_schema_under_the_content_security_policy(page, live_server, seed):
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    log_in(page, live_server, "lead")
+    submit(page, "nav >> text=API docs")
+    assert page.url == f"{live_server.url}/api/docs/"
+    page.wait_for_selector(".swagger-ui .info .title")
+    assert page.locator(".swagger-ui .info .title").first.inner_text().startswith("Fixloop API")
+    # One block per documented operation: the schema's 34.
+    page.wait_for_selector(".opblock")
+    assert page.locator(".opblock").count() == 34
+    screenshot(page, "api-docs-swagger")
+
+    page.goto(f"{live_server.url}/api/redoc/")
+    page.wait_for_selector("redoc h1")
+    assert page.locator("redoc h1").first.inner_text().startswith("Fixloop API")
+    # The viewport only: ReDoc's whole page is some 33,000 px tall.
+    page.screenshot(path=str(SCREENSHOTS / "api-docs-redoc.png"))
+    assert errors == []
