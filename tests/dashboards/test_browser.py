@@ -264,3 +264,15 @@ def test_the_api_docs_draw_the_schema_under_the_content_security_policy(page, li
     # The viewport only: ReDoc's whole page is some 33,000 px tall.
     page.screenshot(path=str(SCREENSHOTS / "api-docs-redoc.png"))
     assert errors == []
+
+
+def test_a_refused_page_says_why_and_leads_home(page, live_server, seed):
+    log_in(page, live_server, "owner-logistics")
+
+    response = page.goto(f"{live_server.url}/dashboards/")
+
+    assert response.status == 403
+    assert page.locator("p.reason").inner_text() == "The executive dashboard is for executives."
+    screenshot(page, "error-403")
+    submit(page, "text=Go to the home page")
+    assert page.url == f"{live_server.url}/dashboards/queue/"
