@@ -350,3 +350,24 @@ CASES_IMPORT_MAX_UPLOAD_BYTES = env_int("CASES_IMPORT_MAX_UPLOAD_BYTES", 20 * 10
 # Rows the import page records as rejected, with their line and reason (the counts always cover every row).
 CASES_IMPORT_RECORDED_REJECTIONS = env_int("CASES_IMPORT_RECORDED_REJECTIONS", 10_000)
 # --- end of console and uploads ---
+
+# --- Error pages (issue #15 item 5): a 403/404 is one warning line in the log, never a traceback. ---
+from typing import cast  # noqa: E402  (kept inside this block)
+
+LOGGING["filters"] = {
+    "expected_refusal_without_traceback": {"()": "core.logging_filters.ExpectedRefusalWithoutTraceback"}
+}
+# Merged into the loggers an earlier block may have set (the eager-mode Celery one).
+LOGGING["loggers"] = {
+    **cast(dict, LOGGING.get("loggers", {})),
+    "django.request": {"filters": ["expected_refusal_without_traceback"]},
+}
+# --- end of error pages ---
+
+# --- API docs (issue #15 item 10): Swagger UI and ReDoc at /api/docs/ and /api/redoc/, served from the vendored
+# drf-spectacular-sidecar files (no CDN: they work offline and under the Content-Security-Policy).
+INSTALLED_APPS = [*INSTALLED_APPS, "drf_spectacular_sidecar"]
+SPECTACULAR_SETTINGS["SWAGGER_UI_DIST"] = "SIDECAR"
+SPECTACULAR_SETTINGS["SWAGGER_UI_FAVICON_HREF"] = "SIDECAR"
+SPECTACULAR_SETTINGS["REDOC_DIST"] = "SIDECAR"
+# --- end of API docs ---

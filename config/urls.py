@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, reverse_lazy
 from drf_spectacular.views import SpectacularAPIView
 
-from config.views import TokenObtainApi, healthz
+from config.views import ApiRedocDocs, ApiSwaggerDocs, TokenObtainApi, healthz
+
+# "View site" leads to the dashboards: the home page would send an admin straight back to the admin.
+admin.site.site_url = reverse_lazy("dashboards:executive")
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -16,6 +19,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/auth/token/", TokenObtainApi.as_view(), name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", ApiSwaggerDocs.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", ApiRedocDocs.as_view(url_name="api-schema"), name="api-redoc"),
     path("api/", include("config.api_router")),
     path("", include("dashboards.urls")),
 ]

@@ -29,6 +29,7 @@ def navigation(request: HttpRequest) -> dict:
         items.append({"label": "Issues", "url": reverse("dashboards:issue_list")})
     if user_can_import_cases(user):
         items.append({"label": "Import", "url": reverse("dashboards:case_import")})
+    items.append({"label": "API docs", "url": reverse("api-docs")})
     if user_is_admin(user):
         items.append({"label": "Admin", "url": reverse("admin:index")})
     return {"nav_items": items}

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 
+from core.durations import duration_text
 from improvement.errors import NotAllowed, ThemeStateError
 from improvement.models import (
     CaseTheme,
@@ -45,10 +46,17 @@ class ClusteringRunAdmin(admin.ModelAdmin):
         "dormant_theme_count",
         "outlier_share",
         "created_at",
-        "duration_seconds",
+        "duration",
     ]
     list_filter = ["status", "trigger"]
     actions = ["run_clustering_now", "cancel_runs"]
+    # The read-only change page shows the duration for people ("1 min 18 s"), not the stored float.
+    exclude = ["duration_seconds"]
+    readonly_fields = ["duration"]
+
+    @admin.display(description="duration", ordering="duration_seconds")
+    def duration(self, run: ClusteringRun) -> str:
+        return duration_text(run.duration_seconds)
 
     def has_add_permission(self, request) -> bool:
         return False

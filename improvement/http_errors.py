@@ -24,6 +24,8 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.template import loader
+from django.urls import Resolver404
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -167,32 +169,56 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     return JsonResponse(error_body(detail="Bad request.", code="bad_request"), status=400)
 
 
+DEFAULT_DENIAL_REASON = "You do not have permission to see this page."
+SERVER_ERROR_TEXT = "Server error. The failure was logged; try again, or go back to the home page."
+
+
+def _error_page(request: HttpRequest, template_name: str, *, status_code: int, reason: str) -> HttpResponse:
+    """A styled error page naming the reason, with the site's navigation (it renders with the request)."""
+    body = loader.render_to_string(template_name, {"reason": reason, "request_path": request.path}, request=request)
+    return HttpResponse(body, status=status_code)
+
+
+def _not_found_reason(request: HttpRequest, exception: Exception) -> str:
+    message = exception.args[0] if exception.args else None
+    if isinstance(exception, Resolver404) or not isinstance(message, str) or not message:
+        # The URL resolver's own 404 carries a dict of tried patterns, not words for people.
+        return f"There is no page at {request.path}."
+    return message
+
+
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """handler403: JSON under /api/, Django's page elsewhere."""
+    """handler403: JSON under /api/; elsewhere the 403 page with the reason the view gave and the navigation."""
     if _is_api(request):
         detail = str(exception) or "You do not have permission to perform this action."
         return JsonResponse(error_body(detail=detail, code="permission_denied"), status=403)
-    return defaults.permission_denied(request, exception)
+    return _error_page(request, "403.html", status_code=403, reason=str(exception) or DEFAULT_DENIAL_REASON)
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """handler404: JSON under /api/ (an unknown API path), Django's page elsewhere."""
+    """handler404: JSON under /api/ (an unknown API path); elsewhere the 404 page with the reason."""
     if _is_api(request):
         return JsonResponse(error_body(detail=f"No API endpoint at {request.path}.", code="not_found"), status=404)
-    return defaults.page_not_found(request, exception)
+    return _error_page(request, "404.html", status_code=404, reason=_not_found_reason(request, exception))
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500: 503 with Retry-After when the database is unreachable; otherwise 500, as JSON under /api/.
 
     Django calls it while handling the exception (already logged), so the exception is the one being handled.
+    The 500 page renders without the request: no context processor, so no database query and no user.
     """
     error = sys.exc_info()[1]
     if isinstance(error, DATABASE_UNAVAILABLE_ERRORS):
         return database_unavailable_response(request)
     if _is_api(request):
         return JsonResponse(error_body(detail="Server error.", code="server_error"), status=500)
-    return defaults.server_error(request)
+    try:
+        body = loader.render_to_string("500.html")
+    except Exception:  # noqa: BLE001  (the error page itself must never fail; plain text is the last resort)
+        logger.exception("The 500 page could not be rendered")
+        return HttpResponse(SERVER_ERROR_TEXT, status=500, content_type="text/plain; charset=utf-8")
+    return HttpResponse(body, status=500)
 
 
 ERROR_SCHEMA = {

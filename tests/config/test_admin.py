@@ -27,3 +27,13 @@ def test_admin_changelist_opens_for_a_staff_admin(client, staff_admin, model):
     response = client.get(reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist"))
 
     assert response.status_code == 200
+
+
+def test_view_site_leads_an_admin_to_the_dashboards_not_back_to_the_admin(client, staff_admin):
+    client.force_login(staff_admin)
+
+    admin_page = client.get(reverse("admin:index")).content.decode()
+    landing = client.get("/dashboards/")
+
+    assert '<a href="/dashboards/">View site</a>' in admin_page
+    assert landing.status_code == 200

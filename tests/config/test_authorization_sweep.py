@@ -264,8 +264,19 @@ API_RULES: dict[str, tuple[Rule, Callable[[World], dict]]] = {
     "themes_rename_create": (allowed_if(user_can_curate_themes), lambda world: {"label": "Renamed theme"}),
     "themes_split_create": (allowed_if(user_can_curate_themes), lambda world: {"parts": 2}),
 }
-# API URLs outside the schema (the router's root, the schema itself).
-API_EXTRA_RULES: dict[str, Rule] = {"api-root": signed_in, "api-schema": signed_in}
+# API URLs outside the schema (the router's root, the schema itself, its Swagger UI and ReDoc pages), and their paths.
+API_EXTRA_RULES: dict[str, Rule] = {
+    "api-root": signed_in,
+    "api-schema": signed_in,
+    "api-docs": signed_in,
+    "api-redoc": signed_in,
+}
+API_EXTRA_PATHS = {
+    "api-root": "/api/",
+    "api-schema": "/api/schema/",
+    "api-docs": "/api/docs/",
+    "api-redoc": "/api/redoc/",
+}
 
 # Per page URL name: the rule, and the methods with their form data.
 PAGE_RULES: dict[str, tuple[Rule, dict[str, Callable[[World], dict]]]] = {
@@ -394,7 +405,7 @@ def sweep_requests() -> list[Request]:
         for department in _departments_for(path):
             requests.append(Request(operation_id, method, path, department))
     for name in sorted(_api_names_outside_the_schema()):
-        requests.append(Request(name, "get", "/api/" if name == "api-root" else "/api/schema/"))
+        requests.append(Request(name, "get", API_EXTRA_PATHS[name]))
     for name, route in sorted(_page_patterns().items()):
         methods = PAGE_RULES[name][1] if name in PAGE_RULES else {"get": no_body}
         for method in methods:
@@ -514,12 +525,13 @@ def test_every_api_operation_and_page_has_a_rule():
 
 def test_the_sweep_covers_every_operation_for_every_identity():
     assert len(_schema_operations()) == 34
-    # API: 34 operations, 12 of them sent for a Logistics and a Billing row, and 2 URLs outside the schema (48);
-    # pages: 28, login, raise-issue and the import page by GET and POST, 5 issue pages for both departments'
-    # issues, the fix page (fix_detail) for both departments' fixes, and the fix action URL for 6 actions (4 owner
-    # decisions, a lead's withdraw and edit) x 2 departments: 28 + 3 + 5 + 1 + 11 = 48.
-    assert len(ALL_REQUESTS) == 96
-    assert len(ALL_REQUESTS) * len(IDENTITIES) == 768
+    # API: 34 operations, 12 of them sent for a Logistics and a Billing row, and 4 URLs outside the schema (the
+    # root, the schema, Swagger UI and ReDoc): 34 + 12 + 4 = 50; pages: 28, login, raise-issue and the import page
+    # by GET and POST, 5 issue pages for both departments' issues, the fix page (fix_detail) for both departments'
+    # fixes, and the fix action URL for 6 actions (4 owner decisions, a lead's withdraw and edit) x 2 departments:
+    # 28 + 3 + 5 + 1 + 11 = 48. 50 + 48 = 98 requests, x 8 identities = 784.
+    assert len(ALL_REQUESTS) == 98
+    assert len(ALL_REQUESTS) * len(IDENTITIES) == 784
 
 
 @pytest.mark.parametrize("request_", ALL_REQUESTS, ids=str)

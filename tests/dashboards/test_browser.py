@@ -252,3 +252,61 @@ def test_the_admin_works_under_the_content_security_policy(
     assert "Returns Desk" in page.locator("#result_list").inner_text()
     assert no_content_security_policy_violations == []
     screenshot(page, "admin-department-added")
+
+
+def test_on_a_phone_the_owner_reaches_accept_and_reject_in_the_fix_queue(page, live_server, seed):
+    phone = {"width": 390, "height": 844}
+    page.set_viewport_size(phone)
+    log_in(page, live_server, "owner-logistics")
+    assert page.url == f"{live_server.url}/dashboards/queue/"
+    fix_row = f"#fix-{seed.proposed_fix.pk}"
+
+    # Not scrolled into view: scrolling sideways would bring an off-screen button into the viewport. Vertically
+    # the phone scrolls as usual, so only the horizontal extent must lie inside the 390 px.
+    boxes = {
+        label: page.locator(f"{fix_row} button:has-text('{label}')").bounding_box() for label in ("Accept", "Reject")
+    }
+    screenshot(page, "owner-queue-phone")
+
+    assert page.evaluate("() => window.scrollX") == 0
+    for label, box in boxes.items():
+        assert box["x"] >= 0 and box["x"] + box["width"] <= phone["width"], (label, box)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= phone["width"]
+
+
+def test_the_api_docs_draw_the_schema_under_the_content_security_policy(
+    page, live_server, seed, no_content_security_policy_violations
+):
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    log_in(page, live_server, "lead")
+    submit(page, "nav >> text=API docs")
+    assert page.url == f"{live_server.url}/api/docs/"
+    page.wait_for_selector(".swagger-ui .info .title")
+    assert page.locator(".swagger-ui .info .title").first.inner_text().startswith("Fixloop API")
+    # One block per documented operation: the schema's 34.
+    page.wait_for_selector(".opblock")
+    assert page.locator(".opblock").count() == 34
+    screenshot(page, "api-docs-swagger")
+
+    page.goto(f"{live_server.url}/api/redoc/")
+    page.wait_for_selector("redoc h1")
+    assert page.locator("redoc h1").first.inner_text().startswith("Fixloop API")
+    # The viewport only: ReDoc's whole page is some 33,000 px tall.
+    page.screenshot(path=str(SCREENSHOTS / "api-docs-redoc.png"))
+    assert errors == []
+    # ReDoc asks Redocly's CDN for its logo and the policy refuses it: the one violation allowed, and only here.
+    assert [text for text in no_content_security_policy_violations if "https://cdn.redoc.ly/" not in text] == []
+    no_content_security_policy_violations.clear()
+
+
+def test_a_refused_page_says_why_and_leads_home(page, live_server, seed):
+    log_in(page, live_server, "owner-logistics")
+
+    response = page.goto(f"{live_server.url}/dashboards/")
+
+    assert response.status == 403
+    assert page.locator("p.reason").inner_text() == "The executive dashboard is for executives."
+    screenshot(page, "error-403")
+    submit(page, "text=Go to the home page")
+    assert page.url == f"{live_server.url}/dashboards/queue/"

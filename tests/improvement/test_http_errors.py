@@ -160,3 +160,72 @@ def test_the_api_answers_503_with_retry_after_while_the_database_is_down(lead_to
 
     assert (during.status_code, during["Retry-After"], during.json()) == (503, "30", DATABASE_UNAVAILABLE)
     assert after.status_code == 200
+
+
+# --- the error pages outside /api/ (issue #15 item 5) -----------------------------------------------------------
+
+HOME_LINK = '<a class="button" href="/">Go to the home page</a>'
+
+
+@pytest.mark.urls("tests.improvement.error_urls")
+def test_the_500_page_is_styled_with_a_way_home_and_needs_no_database(failing_client):
+    # No `db` fixture: any query while answering would raise, and the page would fall back to plain text.
+    response = failing_client.get("/test/page-crash/")
+
+    body = response.content.decode()
+    assert (response.status_code, response["Content-Type"]) == (500, "text/html; charset=utf-8")
+    assert "<title>Server error · Fixloop</title>" in body
+    assert "Something went wrong on our side" in body
+    assert HOME_LINK in body
+    assert SECRET not in body
+
+
+def test_a_403_page_names_the_reason_and_keeps_the_navigation(client, department_owner):
+    client.force_login(department_owner)
+
+    response = client.get("/dashboards/")
+
+    body = response.content.decode()
+    assert response.status_code == 403
+    assert "<title>Not allowed · Fixloop</title>" in body
+    assert '<p class="reason">The executive dashboard is for executives.</p>' in body
+    assert HOME_LINK in body
+    assert '<a href="/dashboards/queue/">Fix queue</a>' in body
+    assert f'<span class="who">{department_owner.username}</span>' in body
+
+
+def test_a_403_is_one_warning_line_without_a_traceback(client, department_owner, caplog):
+    client.force_login(department_owner)
+
+    with caplog.at_level("INFO", logger="django.request"):
+        client.get("/dashboards/")
+
+    records = [(record.levelname, record.getMessage(), record.exc_info) for record in caplog.records]
+    assert records == [("WARNING", "Forbidden (Permission denied): /dashboards/", None)]
+    assert "Traceback" not in caplog.text
+
+
+def test_a_404_page_names_the_missing_object_and_links_home(client, team_lead):
+    client.force_login(team_lead)
+
+    response = client.get("/import/999999/")
+
+    body = response.content.decode()
+    assert response.status_code == 404
+    assert "<title>Not found · Fixloop</title>" in body
+    assert '<p class="reason">No such import.</p>' in body
+    assert HOME_LINK in body
+
+
+def test_an_unknown_page_is_a_404_naming_the_path_with_a_log_in_link_for_visitors(db, client, caplog):
+    with caplog.at_level("INFO", logger="django.request"):
+        response = client.get("/no-such-page/")
+
+    body = response.content.decode()
+    assert response.status_code == 404
+    assert '<p class="reason">There is no page at /no-such-page/.</p>' in body
+    assert HOME_LINK in body
+    assert '<a href="/accounts/login/">Log in</a>' in body
+    assert [(record.levelname, record.getMessage()) for record in caplog.records] == [
+        ("WARNING", "Not Found: /no-such-page/")
+    ]

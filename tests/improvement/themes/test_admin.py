@@ -75,3 +75,15 @@ def test_theme_admin_pages_open(client, staff_admin, page):
     client.force_login(staff_admin)
 
     assert client.get(page).status_code == 200
+
+
+def test_run_durations_read_in_minutes_and_seconds_on_the_list_and_the_run_page(client, staff_admin):
+    client.force_login(staff_admin)
+    run = ClusteringRun.objects.create(status=ClusteringRun.Status.SUCCEEDED, duration_seconds=78.16596277899998)
+
+    listing = client.get("/admin/improvement/clusteringrun/").content.decode()
+    detail = client.get(f"/admin/improvement/clusteringrun/{run.pk}/change/").content.decode()
+
+    assert '<td class="field-duration">1 min 18 s</td>' in listing
+    assert '<div class="readonly">1 min 18 s</div>' in detail
+    assert "78.16" not in listing + detail
