@@ -151,6 +151,26 @@ def test_lead_sees_themes_with_badges_and_a_theme_page(page, live_server, seed):
     screenshot(page, "theme-detail")
 
 
+def test_lead_sorts_the_themes_by_name_and_searches_the_issues_list(page, live_server, seed):
+    log_in(page, live_server, "lead")
+
+    submit(page, "#theme-table thead a:text-is('Theme')")
+    assert "sort=label" in page.url
+    first_labels = page.locator("#theme-table tbody tr td:first-child a").all_inner_texts()
+    assert first_labels == sorted(first_labels, key=str.casefold)
+    assert page.locator("#theme-order").inner_text().startswith("Sorted by theme name, A to Z")
+    assert all(charts_with_data(page))
+    screenshot(page, "lead-themes-by-name")
+
+    page.goto(f"{live_server.url}/issues/")
+    page.fill("input[name=q]", "doorstep")
+    page.select_option("select[name=status]", "fix_shipped")
+    submit(page, ".filters button[type=submit]")
+    assert "q=doorstep" in page.url and "status=fix_shipped" in page.url
+    assert page.locator("table tbody tr td:nth-child(2)").all_inner_texts() == ["Doorstep deliveries go missing"]
+    screenshot(page, "issue-list-searched")
+
+
 def test_lead_raises_an_issue_and_the_owner_accepts_and_ships_its_fix(page, live_server, seed):
     theme = seed.themes[2]
     log_in(page, live_server, "lead")
