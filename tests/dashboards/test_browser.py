@@ -119,6 +119,12 @@ def test_executive_sees_every_chart_with_data(page, live_server, seed):
     assert all(charts)
     assert page.locator("#scorecard").inner_text().count("Logistics") == 1
     assert errors == []
+    # Every chart names its text alternative, and that text is on the page.
+    described = page.eval_on_selector_all(
+        ".plotly-graph-div",
+        "divs => divs.map(div => document.getElementById(div.getAttribute('aria-describedby')).textContent.length)",
+    )
+    assert len(described) == len(charts) and all(length > 0 for length in described)
 
 
 def test_executive_filters_by_brand_and_channel(page, live_server, seed):
