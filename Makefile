@@ -36,7 +36,7 @@ install-dev: $(DEV_STAMP)
 
 # A local demo on http://127.0.0.1:$(PORT): production settings, but plain http on the loopback only.
 run: install .secret_key
-	@export SECRET_KEY="$$(cat .secret_key)" HTTPS_ONLY=$${HTTPS_ONLY:-0}; \
+	@export SECRET_KEY="$$(cat .secret_key)" HTTPS_ONLY=$${HTTPS_ONLY:-0} STATIC_MANIFEST=$${STATIC_MANIFEST:-1}; \
 	$(BIN)/python manage.py migrate --noinput && \
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0 && \
 	$(BIN)/python manage.py demo --if-empty $(if $(FILE),--cases-file $(FILE) --format $(or $(FORMAT),generic)) && \

@@ -111,6 +111,12 @@ STORAGES = {
 }
 # Serve straight from the apps' static folders too, so a fresh checkout works before collectstatic.
 WHITENOISE_USE_FINDERS = True
+# #15 (static files): STATIC_MANIFEST=1 (make run sets it, for collectstatic and gunicorn alike) serves content-hashed
+# names, compressed with gzip and brotli, cached for a year as immutable; off by default, so tests and a fresh
+# checkout without collectstatic keep the plain names above.
+STATIC_MANIFEST = env_bool("STATIC_MANIFEST", False)
+if STATIC_MANIFEST:
+    STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
 
 # HTTPS hardening is on in production (DEBUG off); a purely local http run turns it off with HTTPS_ONLY=0.
 HTTPS_ONLY = env_bool("HTTPS_ONLY", not DEBUG)

@@ -55,18 +55,63 @@ CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["
 _JSON_IN_HTML_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
+def _trace_summary(trace: dict) -> str | None:
+    horizontal = trace.get("orientation") == "h"
+    positions, values = (trace.get("y"), trace.get("x")) if horizontal else (trace.get("x"), trace.get("y"))
+    pairs = [
+        (position, value)
+        for position, value in zip(positions or [], values or [], strict=False)
+        if isinstance(value, int | float) and not isinstance(value, bool)
+    ]
+    if not pairs:
+        return None
+    name = trace.get("name") or "values"
+    lowest = min(pairs, key=lambda pair: pair[1])
+    highest = max(pairs, key=lambda pair: pair[1])
+    if len(pairs) == 1:
+        return f"{name}: {_number(pairs[0][1])} at {pairs[0][0]}"
+    return (
+        f"{name}: {len(pairs)} points from {pairs[0][0]} to {pairs[-1][0]}, lowest {_number(lowest[1])} "
+        f"({lowest[0]}), highest {_number(highest[1])} ({highest[0]}), last {_number(pairs[-1][1])}"
+    )
+
+
+def chart_summary(figure: dict) -> str:
+    """The chart in one sentence for screen readers: its title (if any), then per trace with numbers its count of
+    points, first and last position, lowest, highest and last value; says so when there is nothing to draw."""
+    title = (figure.get("layout", {}).get("title") or {}).get("text", "")
+    parts = [part for part in map(_trace_summary, figure.get("data", [])) if part]
+    if not parts:
+        return f"{title or 'Chart'}: no data."
+    return (f"{title}. " if title else "") + "; ".join(parts) + "."
+
+
 def chart_html(figure: dict, *, static: bool = False) -> str:
     """The figure as an empty chart div plus a `<script type="application/json">` block holding its data, layout
-    and config, which `dashboards/charts.js` draws with the page's plotly.js (never a CDN, never inline code)."""
+    and config, which `dashboards/charts.js` draws with the page's plotly.js (never a CDN, never inline code),
+    and its text alternative (chart_summary) beside it, which the div names with aria-describedby.
+
+    The summary shows under a full chart; for a static one (a sparkline in a table) only screen readers read it.
+    """
     config = {**CONFIG, "staticPlot": True} if static else CONFIG
     chart_id = f"chart-{uuid.uuid4().hex}"
     spec = {"data": figure.get("data", []), "layout": figure["layout"], "config": config}
     payload = json.dumps(spec, cls=PlotlyJSONEncoder, separators=(",", ":")).translate(_JSON_IN_HTML_ESCAPES)
     return format_html(
-        '<div id="{}" class="plotly-graph-div" style="height:{}px; width:100%;"></div>'
+        '<div id="{}" class="plotly-graph-div" role="img" aria-describedby="{}-summary"'
+        ' style="height:{}px; width:100%;"></div>'
+        '<p id="{}-summary" class="chart-summary{}">{}</p>'
         '<script type="application/json" class="fixloop-chart" data-chart-for="{}">{}</script>',
         chart_id,
+        chart_id,
         int(figure["layout"].get("height", 360)),
+        chart_id,
+        " visually-hidden" if static else "",
+        chart_summary(figure),
         chart_id,
         # Already JSON with <, > and & escaped, so it can neither close the element nor be read as markup.
         mark_safe(payload),

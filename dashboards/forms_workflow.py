@@ -5,8 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from improvement.models import Department, ImprovementIssue
+from improvement.models import Department, ImprovementIssue, Theme
 from improvement.models.issues import TITLE_MAX_LENGTH
+from improvement.workflow.selectors import ISSUE_DEFAULT_SORT, ISSUE_SORT_KEYS
 
 ROOT_CAUSE_HELP = "The confirmed cause, once found."
 WORKAROUND_HELP = "What agents can tell or do for customers until the fix ships."
@@ -19,6 +20,29 @@ class IssueRaiseForm(forms.Form):
     root_cause = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text=ROOT_CAUSE_HELP)
     workaround = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text=WORKAROUND_HELP)
     priority = forms.ChoiceField(choices=ImprovementIssue.Priority.choices)
+
+
+ISSUE_SEARCH_MAX_LENGTH = 200
+
+
+class IssueListFilterForm(forms.Form):
+    """The issues list's query parameters; every one optional, an unknown value is an error naming its field."""
+
+    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *ImprovementIssue.Status.choices])
+    priority = forms.ChoiceField(required=False, choices=[("", "Any priority"), *ImprovementIssue.Priority.choices])
+    department = forms.ModelChoiceField(
+        required=False, queryset=Department.objects.order_by("name"), to_field_name="slug", empty_label="Any department"
+    )
+    theme = forms.ModelChoiceField(required=False, queryset=Theme.objects.all(), empty_label="Any theme")
+    q = forms.CharField(required=False, max_length=ISSUE_SEARCH_MAX_LENGTH, strip=True, label="Search")
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[(f"{prefix}{key}", f"{prefix}{key}") for key in ISSUE_SORT_KEYS for prefix in ("", "-")],
+    )
+    page = forms.IntegerField(required=False, min_value=1)
+
+    def clean_sort(self) -> str:
+        return self.cleaned_data["sort"] or ISSUE_DEFAULT_SORT
 
 
 class IssueKnownErrorForm(forms.Form):

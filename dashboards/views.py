@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from urllib.parse import urlencode
 
@@ -29,7 +30,12 @@ from dashboards.selectors.common import (
 )
 from dashboards.selectors.executive import executive_dashboard, executive_filter_captions
 from dashboards.selectors.fixes import fix_impact_series, owner_impacts
-from dashboards.selectors.lead import lead_theme_overview, theme_page_data
+from dashboards.selectors.lead import (
+    LEAD_THEME_DEFAULT_SORT,
+    LEAD_THEME_SORT_KEYS,
+    lead_theme_overview,
+    theme_page_data,
+)
 from dashboards.views_workflow import fixes_with_actions
 from improvement.errors import PAGE_REFUSALS
 from improvement.http_errors import page_refusal
@@ -157,16 +163,27 @@ def lead_dashboard(request: HttpRequest) -> HttpResponse:
     if not user_can_see_theme_overview(request.user):
         raise PermissionDenied("The themes page is for social team leads.")
     form, filters, problems = dashboard_filters_from_query(request.GET)
+    sort = request.GET.get("sort") or LEAD_THEME_DEFAULT_SORT
+    if sort.removeprefix("-") not in LEAD_THEME_SORT_KEYS:
+        choices = ", ".join(LEAD_THEME_SORT_KEYS)
+        problems.append(f"sort: {sort!r} is not a column to sort by; choose one of {choices}, with - for descending.")
     context = {"page_title": "Themes", "form": form, "problems": problems, "choices": dashboard_filter_choices()}
-    if filters is None:
+    if filters is None or problems:
         return render(request, "dashboards/lead.html", context, status=400)
-    overview = lead_theme_overview(filters=filters)
+    overview = lead_theme_overview(filters=filters, chosen_start=bool(form.cleaned_data.get("start")), sort=sort)
+    # A heading sorts descending on its first click (ascending for the name) and flips when already sorted by it.
+    overview["column_sort"] = {
+        key: (f"-{key}" if sort == key else key) if key == "label" else (key if sort == f"-{key}" else f"-{key}")
+        for key in LEAD_THEME_SORT_KEYS
+    }
     for row in overview["themes"]:
         row["sparkline"] = charts.chart_html(
             charts.sparkline_figure(dates=overview["dates"], counts=row["series"], label=row["theme"].label),
             static=True,
         )
-    context.update({"filters": filters, "overview": overview})
+    # The form shows the window the table shows, so pressing Apply unchanged keeps the same numbers.
+    shown_filters = dataclasses.replace(filters, start=overview["window_start"])
+    context.update({"filters": shown_filters, "overview": overview, "keep_sort": sort})
     return render(request, "dashboards/lead.html", context)
 
 

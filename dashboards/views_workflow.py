@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,6 +21,7 @@ from dashboards.forms_workflow import (
     FixShipForm,
     FixWithdrawForm,
     IssueKnownErrorForm,
+    IssueListFilterForm,
     IssueRaiseForm,
     NoteForm,
 )
@@ -29,9 +31,12 @@ from improvement.http_errors import page_refusal
 from improvement.models import FixTicket, Theme
 from improvement.permissions import user_can_write_issues, user_owns_fix_department
 from improvement.workflow.selectors import (
+    ISSUE_SORT_KEYS,
     fix_list_visible,
     issue_events_visible,
     issue_fixes_visible,
+    issue_list_filtered,
+    issue_list_themes,
     issue_list_visible,
     priority_suggest,
     theme_evidence,
@@ -48,7 +53,17 @@ from improvement.workflow.services.fixes import (
 from improvement.workflow.services.issues import issue_close, issue_raise, issue_reopen, issue_update
 from improvement.workflow.transitions import Performer, fix_is_editable, fix_next_statuses
 
-ISSUE_LIST_LIMIT = 200
+ISSUES_PER_PAGE = 25
+SORT_LABELS = {
+    "-created": "newest first",
+    "created": "oldest first",
+    "-priority": "priority, critical first",
+    "priority": "priority, low first",
+    "-status": "status, closed first",
+    "status": "status, open first",
+    "title": "title, A to Z",
+    "-title": "title, Z to A",
+}
 # The button (and URL segment) for each status an owner (or, for withdraw, a lead) can move a fix to.
 ACTION_FOR_STATUS = {
     FixTicket.Status.ACCEPTED: "accept",
@@ -132,9 +147,45 @@ def theme_raise_issue(request: HttpRequest, theme_id: int) -> HttpResponse:
 
 @login_required
 def issue_list(request: HttpRequest) -> HttpResponse:
-    """The issues the user may see, newest first."""
-    issues = issue_list_visible(user=request.user)[:ISSUE_LIST_LIMIT]
-    return render(request, "dashboards/workflow/issue_list.html", {"page_title": "Issues", "issues": issues})
+    """The issues the user may see, filtered, searched, sorted by a column and paged; a parameter it cannot read
+    answers 400 naming it, with the list unfiltered."""
+    form = IssueListFilterForm(request.GET)
+    if form.is_valid():
+        filters = form.cleaned_data
+        status = 200
+    else:
+        filters = {"sort": "-created", "page": None}
+        status = 400
+    issues = issue_list_filtered(
+        user=request.user,
+        status=filters.get("status", ""),
+        priority=filters.get("priority", ""),
+        department=filters.get("department"),
+        theme=filters.get("theme"),
+        search=filters.get("q", ""),
+        sort=filters["sort"],
+    )
+    page = Paginator(issues, ISSUES_PER_PAGE).get_page(filters["page"])
+    sort = filters["sort"]
+    # A heading sorts ascending on its first click (newest first for "created"), and flips when already sorted by it.
+    column_sort = {
+        key: (key if sort == f"-{key}" else f"-{key}") if key == "created" else (f"-{key}" if sort == key else key)
+        for key in ISSUE_SORT_KEYS
+    }
+    context = {
+        "page_title": "Issues",
+        "form": form,
+        "page": page,
+        "issues": page.object_list,
+        "sort": sort,
+        "sort_label": SORT_LABELS[sort],
+        "ISSUES_PER_PAGE": ISSUES_PER_PAGE,
+        "column_sort": column_sort,
+        "theme_options": issue_list_themes(user=request.user),
+        "departments": form.fields["department"].queryset,
+        "filtered": any(filters.get(name) for name in ("status", "priority", "department", "theme", "q")),
+    }
+    return render(request, "dashboards/workflow/issue_list.html", context, status=status)
 
 
 def _issue_page(

@@ -19,17 +19,70 @@ from dashboards.selectors.common import (
 from dashboards.selectors.fixes import shipped_fix_mark
 from improvement.models import DailyThemeVolume, Theme, ThemeAlert
 from improvement.themes.selectors import theme_representative_cases
-from improvement.volumes.selectors import LONG_WINDOW_DAYS, theme_volumes, volume_theme_series, volume_total_series
+from improvement.volumes.selectors import (
+    LONG_WINDOW_DAYS,
+    RECENT_WINDOW_DAYS,
+    theme_volumes,
+    volume_theme_series,
+    volume_total_series,
+)
 from improvement.workflow.selectors import fix_list_visible, issue_list_visible
 
 NEW_THEME_DAYS = 14
 ALERT_RECENT_DAYS = 7
+# The columns the themes table sorts by (a leading "-" is descending), and the order it has when none is chosen.
+LEAD_THEME_SORT_KEYS = ("volume", "trend", "recent", "label", "size")
+LEAD_THEME_DEFAULT_SORT = "-volume"
+LEAD_THEME_SORT_LABELS = {
+    "volume": "contacts in the window",
+    "trend": "trend",
+    "recent": "contacts in the last 7 days",
+    "label": "theme name",
+    "size": "cases in the theme",
+}
 
 
-def lead_theme_overview(*, filters: DashboardFilters) -> dict:
-    """Active themes, largest first, with their volume over the last 28 days to `filters.end`, the trend of the
-    last 7 days against the 7 before, a 28-day sparkline, new/spiking/emerging badges, and the unassigned share."""
-    window_start = filters.end - dt.timedelta(days=LONG_WINDOW_DAYS - 1)
+def lead_theme_sort_label(sort: str) -> str:
+    """The order in words, e.g. "contacts in the window, largest first"."""
+    key = sort.removeprefix("-")
+    if key == "label":
+        return f"{LEAD_THEME_SORT_LABELS[key]}, {'Z to A' if sort.startswith('-') else 'A to Z'}"
+    return f"{LEAD_THEME_SORT_LABELS[key]}, {'largest' if sort.startswith('-') else 'smallest'} first"
+
+
+def _sorted_rows(rows: list[dict], sort: str) -> list[dict]:
+    key = sort.removeprefix("-")
+    descending = sort.startswith("-")
+    if key == "trend":
+        # A theme with no cases the week before has no trend: last, whichever way the column is sorted.
+        known = [row for row in rows if row["trend"] is not None]
+        unknown = [row for row in rows if row["trend"] is None]
+        known.sort(key=lambda row: row["theme"].pk)
+        known.sort(key=lambda row: row["trend"], reverse=descending)
+        return known + unknown
+    value = {
+        "volume": lambda row: row["volume"],
+        "recent": lambda row: row["recent"],
+        "size": lambda row: row["theme"].size,
+        "label": lambda row: row["theme"].label.casefold(),
+    }[key]
+    rows = sorted(rows, key=lambda row: row["theme"].pk)
+    return sorted(rows, key=value, reverse=descending)
+
+
+def lead_theme_overview(
+    *, filters: DashboardFilters, chosen_start: bool = False, sort: str = LEAD_THEME_DEFAULT_SORT
+) -> dict:
+    """Active themes with their volume over the window, the trend of the 7 days to `filters.end` against the 7
+    before, a daily sparkline of the window, new/spiking/emerging badges, and the unassigned share.
+
+    The window is `filters.start` to `filters.end` when the user chose the start (`chosen_start`), else the last
+    28 days to `filters.end`. Rows are ordered by `sort` (one of LEAD_THEME_SORT_KEYS, "-" first for descending;
+    ties by id; themes without a trend last when sorting by trend); raises ValueError on another.
+    """
+    if sort.removeprefix("-") not in LEAD_THEME_SORT_KEYS:
+        raise ValueError(f"unknown sort {sort!r}")
+    window_start = filters.start if chosen_start else filters.end - dt.timedelta(days=LONG_WINDOW_DAYS - 1)
     days = days_between(window_start, filters.end)
     counts = theme_daily_counts(filters=filters, start=window_start)
     themes = list(
@@ -68,7 +121,11 @@ def lead_theme_overview(*, filters: DashboardFilters) -> dict:
         rows.append(
             {
                 "theme": theme,
-                "volume": volume.last_28_days,
+                "volume": (
+                    window_sum(counts.get(theme.pk, {}), window_start, filters.end)
+                    if chosen_start
+                    else volume.last_28_days
+                ),
                 "recent": volume.last_7_days,
                 "previous": volume.previous_7_days,
                 "trend": volume.trend,
@@ -86,8 +143,12 @@ def lead_theme_overview(*, filters: DashboardFilters) -> dict:
     return {
         "window_start": window_start,
         "window_end": filters.end,
+        "window_is_chosen": chosen_start,
+        "trend_start": filters.end - dt.timedelta(days=RECENT_WINDOW_DAYS - 1),
+        "sort": sort,
+        "sort_label": lead_theme_sort_label(sort),
         "dates": iso_dates(days),
-        "themes": rows,
+        "themes": _sorted_rows(rows, sort),
         "total_volume": total,
         "unassigned_volume": max(0, total - assigned),
         "unassigned_share": round(max(0, total - assigned) / total, 4) if total else 0.0,

@@ -18,6 +18,7 @@ from cases.services.embedding import case_embed_pending
 from cases.services.file_import import case_import_file, case_import_report
 from cases.services.ingest import case_ingest_many
 from cases.simulation import CONTROL_PROBLEM, DEFAULT_DAYS, FIX_DAY, FIXED_PROBLEM, PROBLEMS_BY_KEY, simulate_contacts
+from improvement.demo.history import DemoHistory
 from improvement.impact.services.evaluation import fix_impact_evaluate
 from improvement.models import CaseTheme, ClusteringRun, Department, ImprovementIssue, IssueEvent, Theme
 from improvement.permissions import EXECUTIVE, TEAM_LEAD
@@ -204,6 +205,16 @@ DEMO_WORKFLOW_ISSUES = (
         "Raised with the identity provider outside Fixloop; closing.",
     ),
 )
+# The demo's workflow history, in days: the first issue is raised this long ago and each next one later; a fix is
+# proposed the day after its issue (a day more per earlier fix), decided a few days on (more for later issues, so
+# departments differ), started two days after its acceptance; the shipped one ships WORKFLOW_SHIPPED_DAYS_AGO.
+WORKFLOW_FIRST_RAISED_DAYS_AGO = 45
+WORKFLOW_DAYS_BETWEEN_ISSUES = 2
+WORKFLOW_DAYS_TO_PROPOSE = 1
+WORKFLOW_DAYS_TO_DECIDE = 2
+WORKFLOW_DAYS_TO_START = 2
+WORKFLOW_DAYS_TO_CLOSE = 2
+WORKFLOW_SHIPPED_DAYS_AGO = 10
 
 
 @transaction.atomic
@@ -211,7 +222,8 @@ def demo_seed_workflow() -> DemoWorkflowResult:
     """Seed issues and fixes in every hand-set state from the largest active themes, through the real services.
 
     Needs the demo people (demo_seed_people) and active themes; creates nothing and says why when either is
-    missing or when issues exist already. Its events are marked notified: demo history sends no email.
+    missing or when issues exist already. Its events are marked notified: demo history sends no email. Each step
+    is dated in the past (the WORKFLOW_* days), raised before proposed before decided before started before shipped.
     """
     themes = list(Theme.objects.filter(status=Theme.Status.ACTIVE).order_by("-size", "id")[: len(DEMO_WORKFLOW_ISSUES)])
     if not themes:
@@ -227,9 +239,12 @@ def demo_seed_workflow() -> DemoWorkflowResult:
     if lead is None or not departments:
         return DemoWorkflowResult(message="No demo lead or department owners: no issues or fixes seeded.")
     today = timezone.localdate()
+    now = timezone.now()
+    history = DemoHistory()
     result = DemoWorkflowResult()
     for number, (title, problem, fixes, closing_note) in enumerate(DEMO_WORKFLOW_ISSUES):
         theme = themes[number % len(themes)]
+        raised = now - datetime.timedelta(days=WORKFLOW_FIRST_RAISED_DAYS_AGO - number * WORKFLOW_DAYS_BETWEEN_ISSUES)
         issue = issue_raise(
             by=lead,
             title=title,
@@ -237,8 +252,10 @@ def demo_seed_workflow() -> DemoWorkflowResult:
             themes=[theme],
             root_cause_hypothesis="To be confirmed with the owning department.",
         )
+        history.at(raised, issue=issue, created=True)
+        last_step = raised
         result.issues += 1
-        for department_index, path, note in fixes:
+        for fix_number, (department_index, path, note) in enumerate(fixes):
             department = departments[department_index % len(departments)]
             owner = department.owners.order_by("id").first()
             fix = fix_propose(
@@ -248,19 +265,28 @@ def demo_seed_workflow() -> DemoWorkflowResult:
                 description=f"{department.name}: remove the cause of “{title}”",
                 due_date=today + datetime.timedelta(days=30),
             )
+            moment = raised + datetime.timedelta(days=WORKFLOW_DAYS_TO_PROPOSE + fix_number)
+            history.at(moment, issue=issue, fix=fix, created=True)
             result.fixes += 1
             for status in path[path[0] == "proposed" :]:
                 if status == "accepted":
                     fix = fix_accept(fix=fix, by=owner)
+                    moment += datetime.timedelta(days=WORKFLOW_DAYS_TO_DECIDE + number)
                 elif status == "rejected":
                     fix = fix_reject(fix=fix, by=owner, reason=note)
+                    moment += datetime.timedelta(days=WORKFLOW_DAYS_TO_DECIDE + number)
                 elif status == "in_progress":
                     fix = fix_start(fix=fix, by=owner)
+                    moment += datetime.timedelta(days=WORKFLOW_DAYS_TO_START)
                 elif status == "shipped":
                     # Shipped recently: its impact, measured once committed, stays provisional in the demo.
-                    fix = fix_ship(fix=fix, by=owner, shipped_on=today - datetime.timedelta(days=10))
+                    moment = now - datetime.timedelta(days=WORKFLOW_SHIPPED_DAYS_AGO)
+                    fix = fix_ship(fix=fix, by=owner, shipped_on=timezone.localdate(moment))
+                history.at(moment, issue=issue, fix=fix)
+            last_step = max(last_step, moment)
         if closing_note:
             issue_close(issue=issue, by=lead, note=closing_note)
+            history.at(last_step + datetime.timedelta(days=WORKFLOW_DAYS_TO_CLOSE), issue=issue, closed=True)
     IssueEvent.objects.filter(notified_at__isnull=True).update(notified_at=timezone.now())
     result.message = f"Seeded {result.issues} issues and {result.fixes} fixes from {len(themes)} active themes."
     return result
@@ -284,6 +310,11 @@ DEMO_IMPACT_FIXES = (
     ),
     (CONTROL_PROBLEM, "Refunds not received", "Refund confirmation emails now give the expected bank date."),
 )
+# How long before its ship day each measured demo fix went through the earlier steps.
+IMPACT_DAYS_RAISED_BEFORE_SHIP = 21
+IMPACT_DAYS_PROPOSED_BEFORE_SHIP = 20
+IMPACT_DAYS_ACCEPTED_BEFORE_SHIP = 16
+IMPACT_DAYS_STARTED_BEFORE_SHIP = 14
 # A theme stands for a simulated problem when at least this share of its cases came from it, or it holds at
 # least this share of the problem's cases.
 DEMO_THEME_MINIMUM_SHARE = 0.5
@@ -329,7 +360,8 @@ def demo_seed_impact() -> DemoImpactResult:
     The fix for `FIXED_PROBLEM` ships on the day its simulated volume falls (the stream's first day +
     FIX_DAY); the fix for `CONTROL_PROBLEM`, whose volume never changes, ships on the same day. Both go
     through the real services, then the impact evaluation records their verdicts. Run after the cases are
-    clustered and after demo_seed_workflow (which seeds only while no issue exists). Safe to run twice.
+    clustered and after demo_seed_workflow (which seeds only while no issue exists). Safe to run twice. The
+    issue is dated IMPACT_DAYS_RAISED_BEFORE_SHIP days before the ship day, the fix's steps between.
     """
     lead = get_user_model().objects.filter(username="lead").first()
     if lead is None:
@@ -341,6 +373,11 @@ def demo_seed_impact() -> DemoImpactResult:
     ship_date = bounds[0] + datetime.timedelta(days=FIX_DAY)
     if ship_date > min(bounds[1], timezone.localdate()):
         return DemoImpactResult(message=f"The stream ends before its fix date {ship_date.isoformat()}: nothing seeded.")
+    # Noon of the ship day (or now, when that is later today), every earlier step a set number of days before it.
+    shipped = min(
+        datetime.datetime.combine(ship_date, datetime.time(12), tzinfo=timezone.get_current_timezone()), timezone.now()
+    )
+    history = DemoHistory()
     result = DemoImpactResult()
     for problem_key, title, description in DEMO_IMPACT_FIXES:
         problem = PROBLEMS_BY_KEY[problem_key]
@@ -360,10 +397,17 @@ def demo_seed_impact() -> DemoImpactResult:
             themes=themes,
             root_cause_hypothesis="Measured in the demo: see the fix's impact.",
         )
+        history.at(shipped - datetime.timedelta(days=IMPACT_DAYS_RAISED_BEFORE_SHIP), issue=issue, created=True)
         fix = fix_propose(issue=issue, department=department, description=description, by=lead)
+        history.at(
+            shipped - datetime.timedelta(days=IMPACT_DAYS_PROPOSED_BEFORE_SHIP), issue=issue, fix=fix, created=True
+        )
         fix = fix_accept(fix=fix, by=owner)
+        history.at(shipped - datetime.timedelta(days=IMPACT_DAYS_ACCEPTED_BEFORE_SHIP), issue=issue, fix=fix)
         fix = fix_start(fix=fix, by=owner)
+        history.at(shipped - datetime.timedelta(days=IMPACT_DAYS_STARTED_BEFORE_SHIP), issue=issue, fix=fix)
         fix = fix_ship(fix=fix, by=owner, shipped_on=ship_date)
+        history.at(shipped, issue=issue, fix=fix)
         impact = fix_impact_evaluate(fix=fix)
         fix.refresh_from_db()
         result.fixes += 1

@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Q, QuerySet
+from django.db.models import Case as SqlCase
+from django.db.models import IntegerField, Q, QuerySet, Value, When
 
 from cases.models import Case
 from improvement.models import Department, FixTicket, ImprovementIssue, IssueEvent, Theme
@@ -137,6 +138,66 @@ def issue_list_visible(*, user: User | AnonymousUser) -> QuerySet[ImprovementIss
     if user_is_department_owner(user):
         return issues.filter(pk__in=FixTicket.objects.filter(department__owners=user.pk).values("issue_id"))
     return issues.none()
+
+
+# The sort keys the issues list accepts (a leading "-" reverses); priority and status sort by rank, not spelling.
+ISSUE_SORT_KEYS = ("created", "priority", "status", "title")
+ISSUE_DEFAULT_SORT = "-created"
+
+
+def _rank(field: str, values: list[str]) -> SqlCase:
+    return SqlCase(
+        *(When(**{field: value}, then=Value(rank)) for rank, value in enumerate(values)),
+        default=Value(len(values)),
+        output_field=IntegerField(),
+    )
+
+
+def issue_list_filtered(
+    *,
+    user: User | AnonymousUser,
+    status: str = "",
+    priority: str = "",
+    department: Department | None = None,
+    theme: Theme | None = None,
+    search: str = "",
+    sort: str = ISSUE_DEFAULT_SORT,
+) -> QuerySet[ImprovementIssue]:
+    """The issues the user may see (issue_list_visible) narrowed by status, priority, the department of one of
+    their fixes, a theme, and a case-insensitive search of title and problem statement; ordered by `sort`
+    (one of ISSUE_SORT_KEYS, "-" first for descending), ties broken newest id first.
+
+    Empty filters do not narrow. Raises ValueError on a sort key outside ISSUE_SORT_KEYS.
+    """
+    key = sort.removeprefix("-")
+    if key not in ISSUE_SORT_KEYS:
+        raise ValueError(f"unknown sort {sort!r}")
+    issues = issue_list_visible(user=user)
+    if status:
+        issues = issues.filter(status=status)
+    if priority:
+        issues = issues.filter(priority=priority)
+    if department is not None:
+        issues = issues.filter(pk__in=FixTicket.objects.filter(department=department).values("issue_id"))
+    if theme is not None:
+        issues = issues.filter(themes=theme)
+    if search:
+        issues = issues.filter(Q(title__icontains=search) | Q(problem_statement__icontains=search))
+    descending = sort.startswith("-")
+    if key == "priority":
+        issues = issues.annotate(sort_rank=_rank("priority", ImprovementIssue.Priority.values))
+        field = "sort_rank"
+    elif key == "status":
+        issues = issues.annotate(sort_rank=_rank("status", ImprovementIssue.Status.values))
+        field = "sort_rank"
+    else:
+        field = {"created": "created_at", "title": "title"}[key]
+    return issues.order_by(f"-{field}" if descending else field, "-id")
+
+
+def issue_list_themes(*, user: User | AnonymousUser) -> QuerySet[Theme]:
+    """The themes of the issues the user may see, by label: the choices of the issues list's theme filter."""
+    return Theme.objects.filter(issues__in=issue_list_visible(user=user)).distinct().order_by("label", "id")
 
 
 def issue_fixes_visible(*, issue: ImprovementIssue, user: User | AnonymousUser) -> QuerySet[FixTicket]:

@@ -119,6 +119,12 @@ def test_executive_sees_every_chart_with_data(page, live_server, seed):
     assert all(charts)
     assert page.locator("#scorecard").inner_text().count("Logistics") == 1
     assert errors == []
+    # Every chart names its text alternative, and that text is on the page.
+    described = page.eval_on_selector_all(
+        ".plotly-graph-div",
+        "divs => divs.map(div => document.getElementById(div.getAttribute('aria-describedby')).textContent.length)",
+    )
+    assert len(described) == len(charts) and all(length > 0 for length in described)
 
 
 def test_executive_filters_by_brand_and_channel(page, live_server, seed):
@@ -178,6 +184,26 @@ def test_executive_opens_a_measured_fix_from_the_dashboard_list(page, live_serve
     assert page.url == f"{live_server.url}/fixes/{seed.shipped_fix.pk}/"
     assert charts_with_data(page) == [True]
     screenshot(page, "fix-page-executive")
+
+
+def test_lead_sorts_the_themes_by_name_and_searches_the_issues_list(page, live_server, seed):
+    log_in(page, live_server, "lead")
+
+    submit(page, "#theme-table thead a:text-is('Theme')")
+    assert "sort=label" in page.url
+    first_labels = page.locator("#theme-table tbody tr td:first-child a").all_inner_texts()
+    assert first_labels == sorted(first_labels, key=str.casefold)
+    assert page.locator("#theme-order").inner_text().startswith("Sorted by theme name, A to Z")
+    assert all(charts_with_data(page))
+    screenshot(page, "lead-themes-by-name")
+
+    page.goto(f"{live_server.url}/issues/")
+    page.fill("input[name=q]", "doorstep")
+    page.select_option("select[name=status]", "fix_shipped")
+    submit(page, ".filters button[type=submit]")
+    assert "q=doorstep" in page.url and "status=fix_shipped" in page.url
+    assert page.locator("table tbody tr td:nth-child(2)").all_inner_texts() == ["Doorstep deliveries go missing"]
+    screenshot(page, "issue-list-searched")
 
 
 def test_lead_raises_an_issue_and_the_owner_accepts_and_ships_its_fix(page, live_server, seed):

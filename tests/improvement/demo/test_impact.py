@@ -8,6 +8,7 @@ import pytest
 from cases.models import Case
 from cases.services.ingest import case_ingest_many
 from cases.simulation import CONTROL_PROBLEM, FIXED_PROBLEM, fix_date, simulate_contacts
+from dashboards.selectors.fixes import department_scorecard
 from improvement.demo.seeding import demo_problem_themes, demo_seed_impact, demo_seed_people
 from improvement.models import CaseTheme, FixImpact, FixTicket, IssueEvent
 from tests.improvement.workflow_factories import ThemeFactory
@@ -73,6 +74,29 @@ def test_demo_impact_ships_the_simulated_fixes_and_measures_working_and_no_clear
     assert FixImpact.objects.get(fix=fixed).ci_high < 0
     assert not IssueEvent.objects.filter(notified_at__isnull=True).exists()
     assert mailoutbox == []
+
+
+def test_demo_impact_dates_each_step_before_the_ship_day_so_the_scorecard_reads_real_days(simulated_themes):
+    demo_seed_people()
+
+    demo_seed_impact()
+
+    noon = datetime.datetime.combine(fix_date(end=END), datetime.time(12), tzinfo=datetime.UTC)
+    for fix in FixTicket.objects.select_related("issue"):
+        reached = dict(fix.events.filter(kind=IssueEvent.Kind.FIX_STATUS).values_list("to_status", "created_at"))
+        assert fix.issue.created_at == noon - datetime.timedelta(days=21)
+        assert fix.created_at == noon - datetime.timedelta(days=20)
+        assert (reached["accepted"], reached["in_progress"], reached["shipped"]) == (
+            noon - datetime.timedelta(days=16),
+            noon - datetime.timedelta(days=14),
+            noon,
+        )
+    rows = {row["department"]: row for row in department_scorecard(fixes=list(FixTicket.objects.all()))}
+    for department in ("Logistics", "Billing"):
+        assert (rows[department]["median_days_raise_to_accept"], rows[department]["median_days_accept_to_ship"]) == (
+            5.0,
+            16.0,
+        )
 
 
 def test_demo_impact_run_twice_seeds_once(simulated_themes):
