@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 
 from cases.embedding import EMBEDDING_DIMENSION, embedding_from_bytes, embedding_from_stored
 from cases.models import Case
 from improvement.errors import ClusteringError
-from improvement.models import CaseTheme, ClusteringRun, Theme
+from improvement.models import CaseTheme, ClusteringRun, Theme, ThemeGroup
 from improvement.themes.ml import ExistingTheme
 
 SNAPSHOT_CHUNK_SIZE = 2000
@@ -37,6 +37,15 @@ def theme_list(
             case_filter &= Q(case__channel=channel)
         themes = themes.filter(Exists(CaseTheme.objects.filter(case_filter, theme_id=OuterRef("pk"))))
     return themes.order_by("-size", "id")
+
+
+def theme_group_list() -> QuerySet[ThemeGroup]:
+    """Theme groups by name, with their themes (largest first, without centroids), theme count and summed size."""
+    return (
+        ThemeGroup.objects.annotate(theme_count=Count("themes"), size=Sum("themes__size", default=0))
+        .prefetch_related(Prefetch("themes", queryset=Theme.objects.defer("centroid").order_by("-size", "id")))
+        .order_by("name", "id")
+    )
 
 
 def theme_representative_cases(*, theme: Theme) -> list[Case]:
