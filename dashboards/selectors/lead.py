@@ -209,6 +209,6 @@ def theme_page_data(*, theme: Theme, filters: DashboardFilters, user: User | Ano
         "sample_cases": theme_representative_cases(theme=theme),
         "issues": issues,
         "fixes": [shipped_fix_mark(fix) for fix in shipped],
-        "events": list(theme.events.select_related("actor").order_by("-created_at", "-id")[:10]),
+        "events": list(theme.events.select_related("actor", "group").order_by("-created_at", "-id")[:10]),
         "group": theme.group if theme.group_id else None,
     }

@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='themeevent',
             name='kind',
-            field=models.CharField(choices=[('created', 'Created'), ('renamed', 'Renamed'), ('merged', 'Merged'), ('split', 'Split'), ('cases_moved', 'Cases moved'), ('dormant', 'Went dormant'), ('reactivated', 'Reactivated'), ('label_suggested', 'Label suggested'), ('group_created', 'Group created'), ('group_renamed', 'Group renamed'), ('group_deleted', 'Group deleted'), ('regrouped', 'Moved to another group')], max_length=20),
+            field=models.CharField(choices=[('created', 'Created'), ('renamed', 'Renamed'), ('merged', 'Merged'), ('split', 'Split'), ('cases_moved', 'Cases moved'), ('dormant', 'Went dormant'), ('reactivated', 'Reactivated'), ('label_suggested', 'Label suggested'), ('group_created', 'Group created'), ('group_renamed', 'Group renamed'), ('group_deleted', 'Group deleted'), ('regrouped', 'Moved')], max_length=20),
         ),
         migrations.AlterField(
             model_name='themeevent',

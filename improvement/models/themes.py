@@ -152,7 +152,7 @@ class ThemeEvent(models.Model):
         GROUP_CREATED = "group_created", "Group created"
         GROUP_RENAMED = "group_renamed", "Group renamed"
         GROUP_DELETED = "group_deleted", "Group deleted"
-        REGROUPED = "regrouped", "Moved to another group"
+        REGROUPED = "regrouped", "Moved"
 
     # None for an event of a group alone (a group created empty or deleted); `data` keeps the group's name.
     theme = models.ForeignKey(Theme, null=True, blank=True, on_delete=models.CASCADE, related_name="events")

@@ -130,10 +130,18 @@ def embedded_cases_snapshot() -> CaseSnapshot:
 
 
 def existing_themes() -> list[ExistingTheme]:
-    """Active and dormant themes with their current case sets (merged themes live on through their survivor)."""
+    """Active and dormant themes with the cases runs placed in them (merged themes live on through their survivor).
+
+    Cases a team lead placed by hand (moves, merges, splits) are left out: no run moves them, and counting them
+    would pair a merge's survivor with the cluster of the cases it absorbed instead of its own.
+    """
     themes = list(Theme.objects.exclude(status=Theme.Status.MERGED).order_by("id").values_list("id", "centroid"))
     members: dict[int, set[int]] = {theme_id: set() for theme_id, _ in themes}
-    links = CaseTheme.objects.filter(theme_id__in=list(members)).values_list("theme_id", "case_id")
+    links = (
+        CaseTheme.objects.filter(theme_id__in=list(members))
+        .exclude(source=CaseTheme.Source.MANUAL)
+        .values_list("theme_id", "case_id")
+    )
     for theme_id, case_id in links.iterator(chunk_size=LINK_CHUNK_SIZE):
         members[theme_id].add(case_id)
     return [

@@ -7,6 +7,7 @@ from django.db.models import Count
 
 from improvement.models import CaseTheme, ClusteringRun, Theme, ThemeEvent
 from improvement.themes.services.curation import theme_merge
+from improvement.themes.services.groups import theme_group_create
 from improvement.themes.services.runs import clustering_run_execute, clustering_run_request
 from tests.improvement.theme_data import store_cases
 
@@ -54,3 +55,29 @@ def test_refit_after_a_merge_keeps_the_merged_theme_merged_and_makes_no_theme_of
     )
     assert _active_themes_without_cases() == []
     assert ThemeEvent.objects.filter(theme=merged, run=second).count() == 0
+
+
+def test_refit_keeps_every_label_and_every_group_as_the_lead_left_them(
+    airline_tweets, team_lead, django_capture_on_commit_callbacks
+):
+    store_cases(airline_tweets)
+    _run(django_capture_on_commit_callbacks)
+    first, second, third = Theme.objects.filter(status=Theme.Status.ACTIVE).order_by("-size", "id")[:3]
+    Theme.objects.filter(pk=first.pk).update(label="words a lead never chose")
+    group = theme_group_create(name="Flights gone wrong", themes=[second, third], by=team_lead)
+    labels_before = dict(Theme.objects.values_list("id", "label"))
+
+    run = _run(django_capture_on_commit_callbacks)
+
+    first.refresh_from_db()
+    assert run.status == ClusteringRun.Status.SUCCEEDED
+    assert {
+        theme_id: label for theme_id, label in Theme.objects.values_list("id", "label") if theme_id in labels_before
+    } == labels_before
+    assert (first.label, first.suggested_label) == ("words a lead never chose", first.model_label)
+    assert list(ThemeEvent.objects.filter(run=run, kind=ThemeEvent.Kind.RENAMED)) == []
+    assert list(
+        ThemeEvent.objects.filter(run=run, kind=ThemeEvent.Kind.LABEL_SUGGESTED).values_list("theme_id", flat=True)
+    ) == [first.pk]
+    assert sorted(Theme.objects.filter(group=group).values_list("id", flat=True)) == sorted([second.pk, third.pk])
+    assert _active_themes_without_cases() == []
