@@ -13,6 +13,7 @@ from improvement.themes import ml
 from improvement.themes.selectors import embedded_cases_snapshot, existing_themes
 from improvement.themes.services.curation import theme_merge, theme_move_cases, theme_rename
 from improvement.themes.services.fit_swap import fit_swap_in
+from improvement.themes.services.groups import theme_group_create
 from tests.improvement.workflow_factories import CaseFactory
 
 pytestmark = pytest.mark.django_db
@@ -173,3 +174,14 @@ def test_a_matched_theme_whose_cases_were_all_moved_away_by_hand_goes_dormant_no
     assert (refund.status, refund.size) == (Theme.Status.DORMANT, 0)
     assert list(ThemeEvent.objects.filter(theme=refund, run=run).values_list("kind", flat=True)) == ["dormant"]
     assert run.new_theme_count == 0
+
+
+def test_a_refit_keeps_the_groups_of_the_themes_it_finds_again(team_lead):
+    parcel = _theme("Parcel late", 0, _cases_near(0, PER_THEME, 1))
+    refund = _theme("Refund late", 1, _cases_near(1, PER_THEME, 2))
+    group = theme_group_create(name="Orders", themes=[parcel, refund], by=team_lead)
+    run, result = _fit({0: "Parcel late", 1: "Refund late"})
+
+    _swap(run, result)
+
+    assert sorted(Theme.objects.filter(group=group).values_list("id", flat=True)) == [parcel.pk, refund.pk]
