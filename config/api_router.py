@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 from cases.api.views import CaseViewSet
 from dashboards.api import ExecutiveDashboardViewSet
 from improvement.impact.api import FixImpactApi
+from improvement.themes.api.groups import ThemeGroupViewSet
 from improvement.themes.api.views import ClusteringRunViewSet, ThemeViewSet
 from improvement.workflow.api.departments import DepartmentViewSet
 from improvement.workflow.api.fixes import FixViewSet
@@ -19,6 +20,7 @@ router.register("departments", DepartmentViewSet, basename="department")
 router.register("issues", IssueViewSet, basename="issue")
 router.register("fixes", FixViewSet, basename="fix")
 router.register("themes", ThemeViewSet, basename="theme")
+router.register("theme-groups", ThemeGroupViewSet, basename="theme-group")
 router.register("dashboard/executive", ExecutiveDashboardViewSet, basename="dashboard-executive")
 router.register("clustering-runs", ClusteringRunViewSet, basename="clustering-run")
 

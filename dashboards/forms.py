@@ -7,7 +7,7 @@ import datetime as dt
 from django import forms
 
 from core.datetimes import OutOfRange, date_in_range
-from improvement.models import Theme
+from improvement.models import Theme, ThemeGroup
 
 MAXIMUM_RANGE_DAYS = 731
 
@@ -68,3 +68,29 @@ class ThemeMergeForm(forms.Form):
 
 class ThemeSplitForm(forms.Form):
     parts = forms.IntegerField(min_value=2, max_value=10, initial=2)
+
+
+class ThemeAcceptLabelForm(forms.Form):
+    """No fields: accepting the suggested label is one click."""
+
+
+class ThemeGroupChoiceForm(forms.Form):
+    group = forms.ModelChoiceField(
+        queryset=ThemeGroup.objects.order_by("name", "id"),
+        required=False,
+        empty_label="No group",
+        label="Group",
+    )
+
+
+class ThemeGroupCreateForm(forms.Form):
+    name = forms.CharField(max_length=200, label="Group name")
+    themes = forms.ModelMultipleChoiceField(
+        queryset=Theme.objects.filter(status=Theme.Status.ACTIVE).only("id", "label").order_by("label"),
+        required=False,
+        label="Themes",
+    )
+
+
+class ThemeGroupRenameForm(forms.Form):
+    name = forms.CharField(max_length=200, label="Name")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from dashboards import views, views_export, views_import, views_workflow
+from dashboards import views, views_export, views_groups, views_import, views_workflow
 
 app_name = "dashboards"
 
@@ -27,6 +27,20 @@ urlpatterns = [
     path("themes/<int:theme_id>/rename/", views.theme_rename_page, name="theme_rename"),
     path("themes/<int:theme_id>/merge/", views.theme_merge_page, name="theme_merge"),
     path("themes/<int:theme_id>/split/", views.theme_split_page, name="theme_split"),
+    path("themes/<int:theme_id>/accept-label/", views.theme_accept_label_page, name="theme_accept_label"),
+    path("themes/<int:theme_id>/group/", views.theme_group_page, name="theme_group"),
+    path("dashboards/theme-groups/", views_groups.theme_group_create_page, name="theme_group_create"),
+    path("dashboards/theme-groups/propose/", views_groups.theme_groups_propose_page, name="theme_groups_propose"),
+    path(
+        "dashboards/theme-groups/<int:group_id>/rename/",
+        views_groups.theme_group_rename_page,
+        name="theme_group_rename",
+    ),
+    path(
+        "dashboards/theme-groups/<int:group_id>/delete/",
+        views_groups.theme_group_delete_page,
+        name="theme_group_delete",
+    ),
     path("themes/<int:theme_id>/raise-issue/", views_workflow.theme_raise_issue, name="theme_raise_issue"),
     path("issues/", views_workflow.issue_list, name="issue_list"),
     path("issues/<int:issue_id>/", views_workflow.issue_detail, name="issue_detail"),

@@ -16,6 +16,9 @@ from django.views.decorators.http import require_POST
 from dashboards import charts
 from dashboards.forms import (
     DashboardFilterForm,
+    ThemeAcceptLabelForm,
+    ThemeGroupChoiceForm,
+    ThemeGroupCreateForm,
     ThemeMergeForm,
     ThemeRenameForm,
     ThemeSplitForm,
@@ -47,7 +50,8 @@ from improvement.permissions import (
     user_can_see_fix_queue,
     user_can_see_theme_overview,
 )
-from improvement.themes.services.curation import theme_merge, theme_rename, theme_split
+from improvement.themes.services.curation import theme_label_accept, theme_merge, theme_rename, theme_split
+from improvement.themes.services.groups import theme_move_to_group
 from improvement.workflow.selectors import fix_queue_for_owner
 
 
@@ -184,6 +188,8 @@ def lead_dashboard(request: HttpRequest) -> HttpResponse:
     # The form shows the window the table shows, so pressing Apply unchanged keeps the same numbers.
     shown_filters = dataclasses.replace(filters, start=overview["window_start"])
     context.update({"filters": shown_filters, "overview": overview, "keep_sort": sort})
+    if user_can_curate_themes(request.user):
+        context["group_create_form"] = ThemeGroupCreateForm()
     return render(request, "dashboards/lead.html", context)
 
 
@@ -213,6 +219,7 @@ def _theme_page(request: HttpRequest, theme: Theme, *, status: int = 200, **form
                 "rename_form": forms.get("rename_form") or ThemeRenameForm(initial={"label": theme.label}),
                 "merge_form": forms.get("merge_form") or ThemeMergeForm(theme=theme),
                 "split_form": forms.get("split_form") or ThemeSplitForm(),
+                "group_form": forms.get("group_form") or ThemeGroupChoiceForm(initial={"group": theme.group_id}),
             }
         )
     return render(request, "dashboards/theme_detail.html", context, status=status)
@@ -287,6 +294,36 @@ def theme_split_page(request: HttpRequest, theme_id: int) -> HttpResponse:
         form=ThemeSplitForm(request.POST),
         service=theme_split,
         success=lambda theme, result: f"Split into {len(result)} themes.",
+    )
+
+
+@login_required
+@require_POST
+def theme_accept_label_page(request: HttpRequest, theme_id: int) -> HttpResponse:
+    """Take the label the last refit suggested (team leads and admins), through the same service as the API."""
+    return _curate(
+        request,
+        theme_id,
+        form_name="accept_label_form",
+        form=ThemeAcceptLabelForm(request.POST),
+        service=theme_label_accept,
+        success=lambda theme, result: f"Renamed to the suggested “{result.label}”.",
+    )
+
+
+@login_required
+@require_POST
+def theme_group_page(request: HttpRequest, theme_id: int) -> HttpResponse:
+    """Move the theme into a group, or out of any group (team leads and admins)."""
+    return _curate(
+        request,
+        theme_id,
+        form_name="group_form",
+        form=ThemeGroupChoiceForm(request.POST),
+        service=theme_move_to_group,
+        success=lambda theme, result: (
+            f"Moved to group “{result.group.name}”." if result.group_id else "Taken out of its group."
+        ),
     )
 
 

@@ -19,6 +19,7 @@ from improvement.models import (
     Theme,
     ThemeAlert,
     ThemeEvent,
+    ThemeGroup,
 )
 from improvement.themes.services.runs import clustering_run_cancel, clustering_run_request
 
@@ -116,6 +117,8 @@ class ThemeAdmin(admin.ModelAdmin):
         "label",
         "is_label_custom",
         "model_label",
+        "suggested_label",
+        "group",
         "keywords",
         "representative_case_ids",
         "status",
@@ -130,6 +133,23 @@ class ThemeAdmin(admin.ModelAdmin):
     inlines = [ThemeEventInline]
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ThemeGroup)
+class ThemeGroupAdmin(admin.ModelAdmin):
+    """Read-only: groups are edited on the Themes page or the API, whose services keep the history."""
+
+    list_display = ["id", "name", "created_at", "updated_at"]
+    search_fields = ["name"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:

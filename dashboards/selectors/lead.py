@@ -17,12 +17,14 @@ from dashboards.selectors.common import (
     window_sum,
 )
 from dashboards.selectors.fixes import shipped_fix_mark
-from improvement.models import DailyThemeVolume, Theme, ThemeAlert
+from improvement.models import DailyThemeVolume, Theme, ThemeAlert, ThemeGroup
 from improvement.themes.selectors import theme_representative_cases
 from improvement.volumes.selectors import (
     LONG_WINDOW_DAYS,
     RECENT_WINDOW_DAYS,
+    TREND_DECIMALS,
     theme_volumes,
+    volume_change,
     volume_theme_series,
     volume_total_series,
 )
@@ -87,7 +89,7 @@ def lead_theme_overview(
     counts = theme_daily_counts(filters=filters, start=window_start)
     themes = list(
         Theme.objects.filter(status=Theme.Status.ACTIVE)
-        .only("id", "label", "keywords", "size", "status", "created_at")
+        .only("id", "label", "keywords", "size", "status", "created_at", "group_id")
         .order_by("-size", "id")
     )
     ids = [theme.pk for theme in themes]
@@ -149,10 +151,37 @@ def lead_theme_overview(
         "sort_label": lead_theme_sort_label(sort),
         "dates": iso_dates(days),
         "themes": _sorted_rows(rows, sort),
+        "groups": lead_theme_group_tree(rows=_sorted_rows(rows, sort)),
         "total_volume": total,
         "unassigned_volume": max(0, total - assigned),
         "unassigned_share": round(max(0, total - assigned) / total, 4) if total else 0.0,
     }
+
+
+def lead_theme_group_tree(*, rows: list[dict]) -> dict:
+    """The theme rows as a tree: each group (by name) with its active themes' rows in the table's order and their
+    volume, last 7 days, the 7 before and trend summed (the one trend, volume_change, of the sums); then the themes
+    in no group."""
+    by_group: dict[int, list[dict]] = defaultdict(list)
+    for row in rows:
+        by_group[row["theme"].group_id or 0].append(row)
+    groups = []
+    for group in ThemeGroup.objects.order_by("name", "id"):
+        members = by_group.get(group.pk, [])
+        recent = sum(row["recent"] for row in members)
+        previous = sum(row["previous"] for row in members)
+        change = volume_change(current=recent, previous=previous)
+        groups.append(
+            {
+                "group": group,
+                "rows": members,
+                "volume": sum(row["volume"] for row in members),
+                "recent": recent,
+                "previous": previous,
+                "trend": None if change is None else round(change, TREND_DECIMALS),
+            }
+        )
+    return {"groups": groups, "ungrouped": by_group.get(0, [])}
 
 
 def theme_page_data(*, theme: Theme, filters: DashboardFilters, user: User | AnonymousUser) -> dict:
@@ -180,5 +209,6 @@ def theme_page_data(*, theme: Theme, filters: DashboardFilters, user: User | Ano
         "sample_cases": theme_representative_cases(theme=theme),
         "issues": issues,
         "fixes": [shipped_fix_mark(fix) for fix in shipped],
-        "events": list(theme.events.select_related("actor").order_by("-created_at", "-id")[:10]),
+        "events": list(theme.events.select_related("actor", "group").order_by("-created_at", "-id")[:10]),
+        "group": theme.group if theme.group_id else None,
     }

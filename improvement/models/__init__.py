@@ -6,7 +6,7 @@ from improvement.models.alerts import ThemeAlert
 from improvement.models.departments import Department
 from improvement.models.impact import FixImpact
 from improvement.models.issues import ChatDelivery, FixTicket, ImprovementIssue, IssueEvent
-from improvement.models.themes import CaseTheme, ClusteringRun, Theme, ThemeEvent
+from improvement.models.themes import CaseTheme, ClusteringRun, Theme, ThemeEvent, ThemeGroup
 from improvement.models.volumes import DailyThemeVolume, DailyTotalVolume
 
 __all__ = [
@@ -23,4 +23,5 @@ __all__ = [
     "Theme",
     "ThemeAlert",
     "ThemeEvent",
+    "ThemeGroup",
 ]

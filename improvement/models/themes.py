@@ -65,6 +65,20 @@ class ClusteringRun(models.Model):
         return f"Clustering run {self.pk} ({self.status})"
 
 
+class ThemeGroup(models.Model):
+    """A parent theme: a named set of themes a team lead reads together (proposed from centroids, edited by leads)."""
+
+    name = models.CharField(max_length=LABEL_MAX_LENGTH)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Theme(models.Model):
     """A recurring reason for contact. Its id, label and links survive refits; it is never deleted."""
 
@@ -74,9 +88,13 @@ class Theme(models.Model):
         MERGED = "merged", "Merged"
 
     label = models.CharField(max_length=LABEL_MAX_LENGTH)
-    # A label edited by a team lead is kept across refits; the model's own label is refreshed.
+    # A label edited by a team lead; no label is ever changed by a refit, custom or not.
     is_label_custom = models.BooleanField(default=False)
     model_label = models.CharField(max_length=LABEL_MAX_LENGTH, blank=True)
+    # The refit's label when it differs from the theme's: a team lead accepts it with one click (or ignores it).
+    suggested_label = models.CharField(max_length=LABEL_MAX_LENGTH, blank=True)
+    # Emptied before a group can be deleted (theme_group_delete), so a group never vanishes under its themes.
+    group = models.ForeignKey(ThemeGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="themes")
     keywords = models.JSONField(default=list, blank=True)
     representative_case_ids = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE, db_index=True)
@@ -119,7 +137,8 @@ class CaseTheme(models.Model):
 
 
 class ThemeEvent(models.Model):
-    """History of a theme: created, renamed, merged, split, cases moved, gone dormant, back again."""
+    """History of a theme (created, renamed, merged, split, cases moved, gone dormant, back again, regrouped) and
+    of theme groups. Each records who did it: `actor` for a person, `run` for a clustering run."""
 
     class Kind(models.TextChoices):
         CREATED = "created", "Created"
@@ -129,8 +148,15 @@ class ThemeEvent(models.Model):
         CASES_MOVED = "cases_moved", "Cases moved"
         DORMANT = "dormant", "Went dormant"
         REACTIVATED = "reactivated", "Reactivated"
+        LABEL_SUGGESTED = "label_suggested", "Label suggested"
+        GROUP_CREATED = "group_created", "Group created"
+        GROUP_RENAMED = "group_renamed", "Group renamed"
+        GROUP_DELETED = "group_deleted", "Group deleted"
+        REGROUPED = "regrouped", "Moved"
 
-    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="events")
+    # None for an event of a group alone (a group created empty or deleted); `data` keeps the group's name.
+    theme = models.ForeignKey(Theme, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
+    group = models.ForeignKey(ThemeGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

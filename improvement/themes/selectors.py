@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 
 from cases.embedding import EMBEDDING_DIMENSION, embedding_from_bytes, embedding_from_stored
 from cases.models import Case
 from improvement.errors import ClusteringError
-from improvement.models import CaseTheme, ClusteringRun, Theme
+from improvement.models import CaseTheme, ClusteringRun, Theme, ThemeGroup
 from improvement.themes.ml import ExistingTheme
 
 SNAPSHOT_CHUNK_SIZE = 2000
@@ -37,6 +37,15 @@ def theme_list(
             case_filter &= Q(case__channel=channel)
         themes = themes.filter(Exists(CaseTheme.objects.filter(case_filter, theme_id=OuterRef("pk"))))
     return themes.order_by("-size", "id")
+
+
+def theme_group_list() -> QuerySet[ThemeGroup]:
+    """Theme groups by name, with their themes (largest first, without centroids), theme count and summed size."""
+    return (
+        ThemeGroup.objects.annotate(theme_count=Count("themes"), size=Sum("themes__size", default=0))
+        .prefetch_related(Prefetch("themes", queryset=Theme.objects.defer("centroid").order_by("-size", "id")))
+        .order_by("name", "id")
+    )
 
 
 def theme_representative_cases(*, theme: Theme) -> list[Case]:
@@ -121,10 +130,18 @@ def embedded_cases_snapshot() -> CaseSnapshot:
 
 
 def existing_themes() -> list[ExistingTheme]:
-    """Active and dormant themes with their current case sets (merged themes live on through their survivor)."""
+    """Active and dormant themes with the cases runs placed in them (merged themes live on through their survivor).
+
+    Cases a team lead placed by hand (moves, merges, splits) are left out: no run moves them, and counting them
+    would pair a merge's survivor with the cluster of the cases it absorbed instead of its own.
+    """
     themes = list(Theme.objects.exclude(status=Theme.Status.MERGED).order_by("id").values_list("id", "centroid"))
     members: dict[int, set[int]] = {theme_id: set() for theme_id, _ in themes}
-    links = CaseTheme.objects.filter(theme_id__in=list(members)).values_list("theme_id", "case_id")
+    links = (
+        CaseTheme.objects.filter(theme_id__in=list(members))
+        .exclude(source=CaseTheme.Source.MANUAL)
+        .values_list("theme_id", "case_id")
+    )
     for theme_id, case_id in links.iterator(chunk_size=LINK_CHUNK_SIZE):
         members[theme_id].add(case_id)
     return [

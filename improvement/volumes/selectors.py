@@ -140,6 +140,17 @@ class ThemeVolume:
 EMPTY_VOLUME = ThemeVolume(last_7_days=0, previous_7_days=0, last_28_days=0, previous_28_days=0)
 
 
+def volume_rollup(volumes: Iterable[ThemeVolume]) -> ThemeVolume:
+    """The volume of several themes read as one (a theme group): each window summed, the trend from the sums."""
+    sums = [0, 0, 0, 0]
+    for volume in volumes:
+        for index, count in enumerate(
+            (volume.last_7_days, volume.previous_7_days, volume.last_28_days, volume.previous_28_days)
+        ):
+            sums[index] += count
+    return ThemeVolume(*sums)
+
+
 def theme_volumes(
     *,
     theme_ids: Iterable[int],

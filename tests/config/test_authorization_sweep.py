@@ -34,7 +34,7 @@ from rest_framework.test import APIClient
 
 from cases.models import CaseImport
 from improvement.demo.seeding import demo_seed_people
-from improvement.models import ClusteringRun, Department, FixTicket, ImprovementIssue, Theme
+from improvement.models import ClusteringRun, Department, FixTicket, ImprovementIssue, Theme, ThemeGroup
 from improvement.permissions import (
     TEAM_LEAD,
     user_can_curate_themes,
@@ -80,6 +80,7 @@ class World:
 
     theme: Theme
     other_theme: Theme
+    group: ThemeGroup
     case_ids: list[int]
     run: ClusteringRun
     issues: dict[str, ImprovementIssue]
@@ -96,8 +97,9 @@ def world_create() -> World:
     User.objects.filter(pk=former.pk).update(is_active=False)
     User.objects.create_user(username="no-role", password="demo")
     now = timezone.now()
-    theme = ThemeFactory(label="Parcel marked delivered but never arrived")
-    other_theme = ThemeFactory(label="Refund not received")
+    theme = ThemeFactory(label="Parcel marked delivered but never arrived", suggested_label="Parcel never arrived")
+    group = ThemeGroup.objects.create(name="Refunds and payments")
+    other_theme = ThemeFactory(label="Refund not received", group=group)
     cases = cases_for_theme(theme=theme, received=[now - dt.timedelta(days=day) for day in (1, 2, 3)])
     cases_for_theme(theme=other_theme, received=[now - dt.timedelta(days=4)])
     issues, proposed, shipped = {}, {}, {}
@@ -111,6 +113,7 @@ def world_create() -> World:
     return World(
         theme=theme,
         other_theme=other_theme,
+        group=group,
         case_ids=[case.pk for case in cases],
         run=ClusteringRun.objects.create(status=ClusteringRun.Status.SUCCEEDED),
         issues=issues,
@@ -263,6 +266,18 @@ API_RULES: dict[str, tuple[Rule, Callable[[World], dict]]] = {
     ),
     "themes_rename_create": (allowed_if(user_can_curate_themes), lambda world: {"label": "Renamed theme"}),
     "themes_split_create": (allowed_if(user_can_curate_themes), lambda world: {"parts": 2}),
+    "themes_accept_label_create": (allowed_if(user_can_curate_themes), no_body),
+    "themes_group_create": (allowed_if(user_can_curate_themes), lambda world: {"group": world.group.pk}),
+    "theme_groups_list": (allowed_if(user_can_read_themes), no_body),
+    "theme_groups_retrieve": (allowed_if(user_can_read_themes), no_body),
+    "theme_groups_create": (
+        allowed_if(user_can_curate_themes),
+        lambda world: {"name": "Deliveries", "themes": [world.theme.pk]},
+    ),
+    "theme_groups_partial_update": (allowed_if(user_can_curate_themes), lambda world: {"name": "Renamed group"}),
+    # The world's group holds a theme, so an allowed delete answers 409 and the group stays for the next identity.
+    "theme_groups_destroy": (allowed_if(user_can_curate_themes), no_body),
+    "theme_groups_propose_create": (allowed_if(user_can_curate_themes), no_body),
 }
 # API URLs outside the schema (the router's root, the schema itself, its Swagger UI and ReDoc pages), and their paths.
 API_EXTRA_RULES: dict[str, Rule] = {
@@ -295,6 +310,15 @@ PAGE_RULES: dict[str, tuple[Rule, dict[str, Callable[[World], dict]]]] = {
     "theme_rename": (allowed_if(user_can_curate_themes), {"post": lambda world: {"label": "Renamed theme"}}),
     "theme_merge": (allowed_if(user_can_curate_themes), {"post": lambda world: {"into": world.other_theme.pk}}),
     "theme_split": (allowed_if(user_can_curate_themes), {"post": lambda world: {"parts": 2}}),
+    "theme_accept_label": (allowed_if(user_can_curate_themes), {"post": no_body}),
+    "theme_group": (allowed_if(user_can_curate_themes), {"post": lambda world: {"group": world.group.pk}}),
+    "theme_group_create": (
+        allowed_if(user_can_curate_themes),
+        {"post": lambda world: {"name": "Deliveries", "themes": [world.theme.pk]}},
+    ),
+    "theme_groups_propose": (allowed_if(user_can_curate_themes), {"post": no_body}),
+    "theme_group_rename": (allowed_if(user_can_curate_themes), {"post": lambda world: {"name": "Renamed group"}}),
+    "theme_group_delete": (allowed_if(user_can_curate_themes), {"post": no_body}),
     "theme_raise_issue": (
         allowed_if(user_can_write_issues),
         {"get": no_body, "post": lambda world: {"title": "Doors", "problem_statement": "Vanish.", "priority": "high"}},
@@ -425,6 +449,7 @@ def request_path(request: Request, world: World) -> str:
         "clustering-runs": world.run.pk,
         "departments": Department.objects.get(slug="logistics").pk,
         "themes": world.theme.pk,
+        "theme-groups": world.group.pk,
         "issues": world.issues[department].pk if department else None,
         "fixes": fix.pk if fix else None,
     }
@@ -433,6 +458,7 @@ def request_path(request: Request, world: World) -> str:
     )
     path = path.replace("<int:theme_id>", str(world.theme.pk))
     path = path.replace("<int:import_id>", str(world.case_import.pk))
+    path = path.replace("<int:group_id>", str(world.group.pk))
     if department:
         path = path.replace("<int:issue_id>", str(world.issues[department].pk))
         path = path.replace("<int:fix_id>", str(world.proposed[department].pk))
@@ -524,14 +550,16 @@ def test_every_api_operation_and_page_has_a_rule():
 
 
 def test_the_sweep_covers_every_operation_for_every_identity():
-    assert len(_schema_operations()) == 34
-    # API: 34 operations, 12 of them sent for a Logistics and a Billing row, and 4 URLs outside the schema (the
-    # root, the schema, Swagger UI and ReDoc): 34 + 12 + 4 = 50; pages: 28, login, raise-issue and the import page
-    # by GET and POST, 5 issue pages for both departments' issues, the fix page (fix_detail) for both departments'
-    # fixes, and the fix action URL for 6 actions (4 owner decisions, a lead's withdraw and edit) x 2 departments:
-    # 28 + 3 + 5 + 1 + 11 = 48. 50 + 48 = 98 requests, x 8 identities = 784.
-    assert len(ALL_REQUESTS) == 98
-    assert len(ALL_REQUESTS) * len(IDENTITIES) == 784
+    assert len(_schema_operations()) == 42
+    # API: 42 operations (34 + accept-label, a theme's group, and 6 of theme groups: list, create, retrieve,
+    # rename, delete, propose), 12 of them sent for a Logistics and a Billing row, and 4 URLs outside the schema
+    # (the root, the schema, Swagger UI and ReDoc): 42 + 12 + 4 = 58; pages: 34 (28 + accept-label, a theme's
+    # group, and the group pages create, propose, rename, delete), login, raise-issue and the import page by GET
+    # and POST, 5 issue pages for both departments' issues, the fix page (fix_detail) for both departments' fixes,
+    # and the fix action URL for 6 actions (4 owner decisions, a lead's withdraw and edit) x 2 departments:
+    # 34 + 3 + 5 + 1 + 11 = 54. 58 + 54 = 112 requests, x 8 identities = 896.
+    assert len(ALL_REQUESTS) == 112
+    assert len(ALL_REQUESTS) * len(IDENTITIES) == 896
 
 
 @pytest.mark.parametrize("request_", ALL_REQUESTS, ids=str)

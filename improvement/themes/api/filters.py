@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters
 
 from cases.models import Channel
-from improvement.models import ClusteringRun, Theme
+from improvement.models import ClusteringRun, Theme, ThemeGroup
 from improvement.themes.selectors import theme_list
 
 
@@ -17,10 +17,13 @@ class ThemeFilter(django_filters.FilterSet):
         help_text="Themes holding cases from this channel.",
     )
     status = django_filters.MultipleChoiceFilter(choices=Theme.Status.choices)
+    group = django_filters.ModelChoiceFilter(
+        queryset=ThemeGroup.objects.all(), help_text="Themes in this theme group (its id)."
+    )
 
     class Meta:
         model = Theme
-        fields = ["brand", "channel", "status"]
+        fields = ["brand", "channel", "status", "group"]
 
     def filter_cases(self, queryset, name, value):
         # Brand and channel together mean cases of that brand on that channel, so both go in one subquery.

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cases.models import Case
-from improvement.models import ClusteringRun, Theme
+from improvement.models import ClusteringRun, Theme, ThemeGroup
 from improvement.models.themes import LABEL_MAX_LENGTH
 from improvement.themes.selectors import theme_representative_cases
 from improvement.themes.services.curation import (
@@ -29,10 +29,12 @@ class ThemeOutputSerializer(serializers.ModelSerializer):
             "label",
             "is_label_custom",
             "model_label",
+            "suggested_label",
             "keywords",
             "size",
             "status",
             "merged_into",
+            "group",
             "volume_last_7_days",
             "volume_last_28_days",
             "trend",
@@ -109,6 +111,11 @@ class ThemeMoveCasesInputSerializer(serializers.Serializer):
         child=serializers.IntegerField(min_value=1), min_length=1, max_length=MOVE_MAXIMUM_CASES
     )
     to = serializers.PrimaryKeyRelatedField(queryset=Theme.objects.all())
+
+
+class ThemeMoveToGroupInputSerializer(serializers.Serializer):
+    # null takes the theme out of any group.
+    group = serializers.PrimaryKeyRelatedField(queryset=ThemeGroup.objects.all(), allow_null=True)
 
 
 class ClusteringRunOutputSerializer(serializers.ModelSerializer):

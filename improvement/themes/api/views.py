@@ -29,12 +29,20 @@ from improvement.themes.api.serializers import (
     ThemeDetailSerializer,
     ThemeMergeInputSerializer,
     ThemeMoveCasesInputSerializer,
+    ThemeMoveToGroupInputSerializer,
     ThemeOutputSerializer,
     ThemeRenameInputSerializer,
     ThemeSplitInputSerializer,
 )
 from improvement.themes.selectors import clustering_run_list, theme_cases, theme_list
-from improvement.themes.services.curation import theme_merge, theme_move_cases, theme_rename, theme_split
+from improvement.themes.services.curation import (
+    theme_label_accept,
+    theme_merge,
+    theme_move_cases,
+    theme_rename,
+    theme_split,
+)
+from improvement.themes.services.groups import theme_move_to_group
 from improvement.themes.services.runs import clustering_run_cancel, clustering_run_request
 from improvement.volumes.selectors import theme_volumes
 
@@ -81,7 +89,7 @@ class ThemeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     serializer_class = ThemeOutputSerializer
     filterset_class = ThemeFilter
     permission_classes = [IsAuthenticated, CanReadThemes]
-    curation_actions = {"rename", "merge", "split", "move_cases"}
+    curation_actions = {"rename", "accept_label", "merge", "split", "move_cases", "group"}
 
     def get_queryset(self):
         return theme_list()
@@ -138,6 +146,19 @@ class ThemeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             label=serializer.validated_data["label"],
             by=request.user,
         )
+        return self._theme_response(theme)
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: ThemeOutputSerializer,
+            409: OpenApiResponse(description="No suggested label, or the theme was merged."),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="accept-label", filterset_class=None)
+    def accept_label(self, request, pk=None):
+        """Take the label the last refit suggested (`suggested_label`) as the theme's label."""
+        theme = theme_label_accept(theme=self.get_object(), by=request.user)
         return self._theme_response(theme)
 
     @extend_schema(
@@ -204,6 +225,22 @@ class ThemeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             by=request.user,
             from_theme=theme,
         )
+        return self._theme_response(theme)
+
+    @extend_schema(
+        request=ThemeMoveToGroupInputSerializer,
+        responses={
+            200: ThemeOutputSerializer,
+            400: OpenApiResponse(description="Unknown group, or the theme is not active."),
+        },
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def group(self, request, pk=None):
+        """Move the theme into theme group `group`, or out of any group with null."""
+        theme = self.get_object()
+        serializer = ThemeMoveToGroupInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        theme = theme_move_to_group(theme=theme, group=serializer.validated_data["group"], by=request.user)
         return self._theme_response(theme)
 
     @extend_schema(responses={200: ThemeCaseSerializer(many=True)})

@@ -1,4 +1,4 @@
-"""The ML seam: fit, assign, label, match and split. Texts and vectors in, clusters out.
+"""The ML seam: fit, assign, label, match, split and group. Texts and vectors in, clusters out.
 
 It knows nothing of cases, issues, fixes, screens or the database (no ORM, no other project package), so the
 model or the clustering can change behind it. The workflow calls only what is exported here.
@@ -7,6 +7,7 @@ model or the clustering can change behind it. The workflow calls only what is ex
 from __future__ import annotations
 
 from improvement.themes.ml.clustering import DEFAULT_ASSIGN_THRESHOLD, assign, fit, model_versions
+from improvement.themes.ml.grouping import theme_group_count, theme_groups_propose
 from improvement.themes.ml.labelling import label_keywords
 from improvement.themes.ml.matching import (
     STICKY_MARGIN,
@@ -33,6 +34,8 @@ __all__ = [
     "normalise_rows",
     "previous_clusters",
     "split_groups",
+    "theme_group_count",
+    "theme_groups_propose",
     "theme_match_clusters",
     "theme_sticky_assignments",
     "unit_centroid",

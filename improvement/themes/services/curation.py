@@ -1,6 +1,7 @@
-"""Curation by team leads: rename, merge, split and move cases. Each keeps a ThemeEvent with its actor.
+"""Curation by team leads: rename, accept a suggested label, merge, split and move cases. Each keeps a ThemeEvent
+with its actor.
 
-Edits survive refits: custom labels are kept, and case links with source "manual" (moves, merges and splits)
+Edits survive refits: no refit changes a label, and case links with source "manual" (moves, merges and splits)
 are never overwritten by a run.
 """
 
@@ -61,9 +62,33 @@ def theme_rename(*, theme: Theme, label: str, by: User) -> Theme:
         previous = theme.label
         theme.label = label
         theme.is_label_custom = True
-        theme.save(update_fields=["label", "is_label_custom", "updated_at"])
+        # The lead chose a name: the refit's suggestion no longer applies.
+        theme.suggested_label = ""
+        theme.save(update_fields=["label", "is_label_custom", "suggested_label", "updated_at"])
         ThemeEvent.objects.create(
             theme=theme, kind=ThemeEvent.Kind.RENAMED, actor=by, data={"from": previous, "to": label}
+        )
+    return theme
+
+
+def theme_label_accept(*, theme: Theme, by: User) -> Theme:
+    """Take the label the last refit suggested as the theme's label (one click); refused when there is none."""
+    permission_require_curator(by)
+    with transaction.atomic():
+        theme = _locked(theme)
+        if theme.status == Theme.Status.MERGED:
+            raise ThemeStateError(f"Theme {theme.pk} was merged into theme {theme.merged_into_id}; rename that one.")
+        if not theme.suggested_label:
+            raise ThemeStateError(f"Theme {theme.pk} has no suggested label to accept.")
+        previous, label = theme.label, theme.suggested_label
+        theme.label = label
+        theme.suggested_label = ""
+        theme.save(update_fields=["label", "suggested_label", "updated_at"])
+        ThemeEvent.objects.create(
+            theme=theme,
+            kind=ThemeEvent.Kind.RENAMED,
+            actor=by,
+            data={"from": previous, "to": label, "accepted_suggestion": True},
         )
     return theme
 

@@ -1,14 +1,20 @@
 """Persisting one fit: write its themes, links and statuses in the caller's transaction, all or nothing.
 
-A cluster matched to an existing theme updates it (a dormant theme is reactivated; a label the lead did not set
-follows the model); an unmatched cluster is a new theme. Cases keep their theme unless clearly closer to
+A cluster matched to an existing theme updates it (a dormant theme is reactivated); its label never changes: a
+label of the fit that differs is stored as `suggested_label` for a team lead to accept (themes the lead named get
+none). An unmatched cluster is a new theme, labelled by the fit, unless curation owns it: when at least
+CURATED_MINIMUM_SHARE of its cases were placed by hand (merged or moved) in one theme, its cases belong to that
+theme, so a merged theme's cases never come back as a new theme. Cases keep their theme unless clearly closer to
 another (ml.theme_sticky_assignments). An active theme the refit blended into a neighbour stays active while at
 least half of its cases (and RETAIN_MINIMUM_CASES) are still as close to it; otherwise it goes dormant, unless
-a team lead moved cases into it. Links with source "manual" are never overwritten by a run.
+a team lead moved cases into it. Links with source "manual" are never overwritten by a run. Merged themes are
+never touched. Last, the swap checks that no active theme is left without cases: a theme this run created and
+left empty is not kept, an older one goes dormant.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -34,6 +40,8 @@ from improvement.volumes.services import daily_theme_volumes_refresh
 # are still closer to it than (within STICKY_MARGIN) to the theme the fit chose; otherwise it goes dormant.
 RETAIN_MINIMUM_CASES = 10
 RETAIN_MINIMUM_SHARE = 0.5
+# An unmatched cluster belongs to the theme a team lead placed at least this share of its cases in (by hand).
+CURATED_MINIMUM_SHARE = 0.5
 
 
 @dataclass
@@ -44,7 +52,9 @@ class _Swap:
     themes: dict[int, Theme]
     events: list[ThemeEvent]
     cluster_themes: list[Theme | None]
-    new_theme_count: int = 0
+    # Case id -> theme id of every link a team lead made (moves, merges, splits): a run never overwrites these.
+    manual_theme_by_case: dict[int, int]
+    created: list[Theme]
     sticky_count: int = 0
     retained_count: int = 0
     dormant_count: int = 0
@@ -65,10 +75,23 @@ def fit_swap_in(
     if run.status != ClusteringRun.Status.RUNNING:
         raise ThemeStateError(f"Clustering run {run_id} is {run.status}, no longer running.")
     themes = {theme_id: theme for theme_id, theme in themes_lock_all().items() if theme.status != Theme.Status.MERGED}
-    swap = _Swap(run=run, themes=themes, events=[], cluster_themes=[])
+    swap = _Swap(
+        run=run,
+        themes=themes,
+        events=[],
+        cluster_themes=[],
+        manual_theme_by_case=dict(
+            CaseTheme.objects.filter(source=CaseTheme.Source.MANUAL, theme__isnull=False).values_list(
+                "case_id", "theme_id"
+            )
+        ),
+        created=[],
+    )
     for index, cluster in enumerate(result.clusters):
+        theme_id = matches.get(index)
+        curated = None if theme_id is not None else _curated_owner(swap, snapshot=snapshot, cluster=cluster)
         swap.cluster_themes.append(
-            _cluster_theme_write(swap, snapshot=snapshot, cluster=cluster, theme_id=matches.get(index))
+            curated or _cluster_theme_write(swap, snapshot=snapshot, cluster=cluster, theme_id=theme_id)
         )
     unmatched = _unmatched_active_themes(
         swap, existing=existing, matches=matches, dimension=snapshot.embeddings.shape[1]
@@ -96,6 +119,8 @@ def fit_swap_in(
     )
     if stale_case_ids:
         theme_assign_to_nearest(case_ids=stale_case_ids, themes=live_themes, centroids=live_centroids)
+    removed_ids = _empty_active_themes_resolve(swap)
+    live_theme_ids = {theme.pk for theme in live_themes} - removed_ids
     ThemeEvent.objects.bulk_create(swap.events, batch_size=WRITE_BATCH_SIZE)
     theme_sizes_recount()
     # A refit may move any case, so every day's theme counts are recounted with it, in the same transaction.
@@ -104,35 +129,55 @@ def fit_swap_in(
         swap,
         snapshot=snapshot,
         result=result,
-        live_theme_count=len(live_themes),
+        live_theme_count=len(live_theme_ids),
         sticky_margin=sticky_margin,
         duration_seconds=duration_seconds,
     )
 
 
+def _curated_owner(swap: _Swap, *, snapshot: CaseSnapshot, cluster: ml.ThemeCluster) -> Theme | None:
+    """The active theme holding, by a team lead's hand, at least CURATED_MINIMUM_SHARE of the cluster's cases."""
+    owners = Counter(
+        swap.manual_theme_by_case[case_id]
+        for case_id in snapshot.case_ids[cluster.member_indices].tolist()
+        if case_id in swap.manual_theme_by_case
+    )
+    if not owners:
+        return None
+    theme_id, count = owners.most_common(1)[0]
+    owner = swap.themes.get(theme_id)
+    if owner is None or owner.status != Theme.Status.ACTIVE or count < CURATED_MINIMUM_SHARE * cluster.size:
+        return None
+    return owner
+
+
 def _cluster_theme_write(
     swap: _Swap, *, snapshot: CaseSnapshot, cluster: ml.ThemeCluster, theme_id: int | None
 ) -> Theme:
-    """Update the matched theme from the cluster (or create a new one), queueing its events."""
+    """Update the matched theme from the cluster (or create a new one), queueing its events.
+
+    A matched theme keeps its label; the fit's differing label becomes its suggested label (none for a label a
+    team lead chose), and an event records each new suggestion.
+    """
     label = cluster.label[:LABEL_MAX_LENGTH]
     theme = swap.themes.get(theme_id) if theme_id is not None else None
     is_new = theme is None
     if theme is None:
         theme = Theme(label=label, first_run=swap.run)
-        swap.new_theme_count += 1
     else:
         if theme.status == Theme.Status.DORMANT:
             swap.events.append(ThemeEvent(theme=theme, kind=ThemeEvent.Kind.REACTIVATED, run=swap.run))
-        if not theme.is_label_custom and theme.label != label:
+        suggested = "" if theme.is_label_custom or theme.label == label else label
+        if suggested and suggested != theme.suggested_label:
             swap.events.append(
                 ThemeEvent(
                     theme=theme,
-                    kind=ThemeEvent.Kind.RENAMED,
+                    kind=ThemeEvent.Kind.LABEL_SUGGESTED,
                     run=swap.run,
-                    data={"from": theme.label, "to": label, "by_model": True},
+                    data={"label": theme.label, "suggested": suggested},
                 )
             )
-            theme.label = label
+        theme.suggested_label = suggested
     theme.model_label = label
     theme.keywords = list(cluster.keywords)
     theme.representative_case_ids = [int(snapshot.case_ids[i]) for i in cluster.representative_indices]
@@ -141,6 +186,7 @@ def _cluster_theme_write(
     theme.last_seen_run = swap.run
     theme.save()
     if is_new:
+        swap.created.append(theme)
         swap.events.append(
             ThemeEvent(theme=theme, kind=ThemeEvent.Kind.CREATED, run=swap.run, data={"size": cluster.size})
         )
@@ -251,6 +297,33 @@ def _unfound_themes_retire(swap: _Swap, *, existing: Sequence[ml.ExistingTheme],
         swap.dormant_count += 1
 
 
+def _empty_active_themes_resolve(swap: _Swap) -> set[int]:
+    """No active theme without cases: drop the themes this run created and left empty, retire older empty ones.
+
+    Returns the ids of the dropped themes. A dropped theme was never seen outside this transaction (its events
+    are not stored yet), so removing it deletes nothing anyone knew.
+    """
+    linked_theme_ids = set(
+        CaseTheme.objects.filter(theme__isnull=False).values_list("theme_id", flat=True).distinct().order_by()
+    )
+    created_ids = {theme.pk for theme in swap.created}
+    empty_ids = set(
+        Theme.objects.filter(status=Theme.Status.ACTIVE).exclude(id__in=linked_theme_ids).values_list("id", flat=True)
+    )
+    dropped_ids = empty_ids & created_ids
+    if dropped_ids:
+        swap.events = [event for event in swap.events if event.theme_id not in dropped_ids]
+        Theme.objects.filter(id__in=dropped_ids).delete()
+        swap.created = [theme for theme in swap.created if theme.pk not in dropped_ids]
+    for theme_id in sorted(empty_ids - created_ids):
+        theme = swap.themes[theme_id]
+        theme.status = Theme.Status.DORMANT
+        theme.save(update_fields=["status", "updated_at"])
+        swap.events.append(ThemeEvent(theme=theme, kind=ThemeEvent.Kind.DORMANT, run=swap.run, data={"empty": True}))
+        swap.dormant_count += 1
+    return dropped_ids
+
+
 def _run_succeed(
     swap: _Swap,
     *,
@@ -271,8 +344,8 @@ def _run_succeed(
     run.model_versions = result.model_versions
     run.case_count = len(snapshot.case_ids)
     run.theme_count = live_theme_count
-    run.new_theme_count = swap.new_theme_count
-    run.matched_theme_count = live_theme_count - swap.new_theme_count
+    run.new_theme_count = len(swap.created)
+    run.matched_theme_count = live_theme_count - len(swap.created)
     run.dormant_theme_count = swap.dormant_count
     run.outlier_share = float(result.outlier_share)
     run.finished_at = timezone.now()
