@@ -20,7 +20,8 @@ from cases.models import Case
 from cases.selectors import case_ids_never_embedded
 from core.jobs import enqueue_all_on_commit
 
-ENCODE_BATCH_SIZE = 64
+# Texts per model batch: None leaves it to the backend (cases.embedding), which also caps padded tokens per batch.
+ENCODE_BATCH_SIZE = None
 _FIELDS = ("id", "analysis_text", "embedded_text_hash")
 
 
@@ -34,7 +35,7 @@ def _cases_needing_embedding(cases: Iterable[Case]) -> list[tuple[Case, str]]:
     return stale
 
 
-def _embed_and_store(stale: Sequence[tuple[Case, str]], *, batch_size: int) -> int:
+def _embed_and_store(stale: Sequence[tuple[Case, str]], *, batch_size: int | None) -> int:
     """Embed each distinct analysis text once, then store every case's vector, model, hash and time in one update."""
     if not stale:
         return 0
@@ -63,7 +64,7 @@ def _claimed() -> QuerySet[Case]:
 
 
 def case_embed_many(
-    *, case_ids: Iterable[int], batch_size: int = ENCODE_BATCH_SIZE, chunk_size: int | None = None
+    *, case_ids: Iterable[int], batch_size: int | None = ENCODE_BATCH_SIZE, chunk_size: int | None = None
 ) -> int:
     """Embed the given cases whose analysis text changed since their last embedding; returns how many were embedded.
 
@@ -82,7 +83,7 @@ def case_embed_many(
 
 def case_embed_pending(
     *,
-    batch_size: int = ENCODE_BATCH_SIZE,
+    batch_size: int | None = ENCODE_BATCH_SIZE,
     chunk_size: int | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> int:
