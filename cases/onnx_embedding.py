@@ -96,6 +96,7 @@ def _export(target: Path) -> None:
                 opset_version=ONNX_OPSET,
                 dynamo=False,
             )
+        os.chmod(temporary_name, 0o644)  # mkstemp makes it private; other users of the virtualenv read it too
         os.replace(temporary_name, target)
     finally:
         if os.path.exists(temporary_name):
