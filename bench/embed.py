@@ -205,7 +205,7 @@ def _print_summary(
     timings = (f"{name}_seconds=" + ",".join(f"{value:.2f}" for value in values) for name, values in seconds.items())
     print(" ".join(timings))
     print(f"service_overhead_share={overhead:.3f} (read, hash and write-back, of our path's best time)")
-    print(f"ours_docs_per_s={ours:.1f} raw_docs_per_s={raw:.1f} ratio={ours / raw:.3f} min_cosine={min_cosine:.5f}")
+    print(f"ours_docs_per_s={ours:.1f} raw_docs_per_s={raw:.1f} ratio={ours / raw:.3f} min_cosine={min_cosine:.6f}")
 
 
 def main() -> None:
