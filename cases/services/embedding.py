@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -20,7 +20,8 @@ from cases.models import Case
 from cases.selectors import case_ids_never_embedded
 from core.jobs import enqueue_all_on_commit
 
-ENCODE_BATCH_SIZE = 64
+# Texts per model batch: None leaves it to the backend (cases.embedding), which also caps padded tokens per batch.
+ENCODE_BATCH_SIZE = None
 _FIELDS = ("id", "analysis_text", "embedded_text_hash")
 
 
@@ -34,27 +35,40 @@ def _cases_needing_embedding(cases: Iterable[Case]) -> list[tuple[Case, str]]:
     return stale
 
 
-def _embed_and_store(stale: Sequence[tuple[Case, str]], *, batch_size: int) -> int:
-    """Embed each distinct analysis text once, then store every case's vector, model, hash and time in one update."""
+def _embed_and_store(stale: Sequence[tuple[Case, str]], *, batch_size: int | None) -> int:
+    """Embed each distinct analysis text once, then store every case's vector, model, hash and time."""
     if not stale:
         return 0
     # Identical texts (retweets, copy-pasted complaints) are embedded once; the vectors would be the same.
     distinct_texts = list(dict.fromkeys(case.analysis_text for case, _ in stale))
     vectors = embed_texts(distinct_texts, batch_size=batch_size)
     vector_bytes = {text: embedding_to_bytes(vector) for text, vector in zip(distinct_texts, vectors, strict=True)}
-    now = timezone.now()
-    cases = []
-    for case, current_hash in stale:
-        case.embedding = vector_bytes[case.analysis_text]
-        case.embedding_model = EMBEDDING_MODEL_NAME
-        case.embedded_text_hash = current_hash
-        case.embedded_at = now
-        cases.append(case)
     # The hash stored is that of the text actually embedded, so a text edited meanwhile is picked up by the next run.
-    Case.objects.bulk_update(
-        cases, ["embedding", "embedding_model", "embedded_text_hash", "embedded_at"], batch_size=500
-    )
-    return len(cases)
+    _store_embeddings([(case.id, vector_bytes[case.analysis_text], current_hash) for case, current_hash in stale])
+    return len(stale)
+
+
+def _store_embeddings(rows: Sequence[tuple[int, bytes, str]]) -> None:
+    """Write (case id, vector bytes, text hash) rows with the model name and the time, one prepared UPDATE per row.
+
+    bulk_update's CASE WHEN over hundreds of ids took 16 s for 3,000 cases on SQLite where this takes 0.6 s
+    (measured on a loaded machine); the rows are locked by this transaction already.
+    """
+    meta = Case._meta
+    quote = connection.ops.quote_name
+    columns = [meta.get_field(name) for name in ("embedding", "embedding_model", "embedded_text_hash", "embedded_at")]
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in columns)
+    statement = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
+    model_name = columns[1].get_db_prep_save(EMBEDDING_MODEL_NAME, connection)
+    embedded_at = columns[3].get_db_prep_save(timezone.now(), connection)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            statement,
+            [
+                (columns[0].get_db_prep_save(vector, connection), model_name, current_hash, embedded_at, case_id)
+                for case_id, vector, current_hash in rows
+            ],
+        )
 
 
 def _claimed() -> QuerySet[Case]:
@@ -63,7 +77,7 @@ def _claimed() -> QuerySet[Case]:
 
 
 def case_embed_many(
-    *, case_ids: Iterable[int], batch_size: int = ENCODE_BATCH_SIZE, chunk_size: int | None = None
+    *, case_ids: Iterable[int], batch_size: int | None = ENCODE_BATCH_SIZE, chunk_size: int | None = None
 ) -> int:
     """Embed the given cases whose analysis text changed since their last embedding; returns how many were embedded.
 
@@ -82,7 +96,7 @@ def case_embed_many(
 
 def case_embed_pending(
     *,
-    batch_size: int = ENCODE_BATCH_SIZE,
+    batch_size: int | None = ENCODE_BATCH_SIZE,
     chunk_size: int | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import itertools
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,6 +99,8 @@ class DemoCasesResult:
     duplicates: int = 0
     rejected: int = 0
     embedded: int = 0
+    ingest_seconds: float = 0.0
+    embed_seconds: float = 0.0
     # For a file: the lines `import_cases` prints for it (counts, then the first refused rows by line).
     file_report: list[str] = field(default_factory=list)
 
@@ -117,6 +120,7 @@ def demo_load_cases(
     ending on `end`) goes through `case_ingest_many`; with it, the file is imported like `import_cases` does.
     Embedding runs here rather than on a worker, so the demo is ready to cluster when this returns.
     """
+    started = time.perf_counter()
     if cases_file is not None:
         summary = case_import_file(path=cases_file, file_format=file_format, embed=False)
         result = DemoCasesResult(
@@ -134,7 +138,10 @@ def demo_load_cases(
             result.created += ingested.created
             result.duplicates += ingested.duplicates
             result.rejected += ingested.rejected_count
+    result.ingest_seconds = time.perf_counter() - started
+    started = time.perf_counter()
     result.embedded = case_embed_pending(on_progress=on_embedding_progress)
+    result.embed_seconds = time.perf_counter() - started
     return result
 
 

@@ -18,7 +18,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--chunk-size", type=int, default=None, help="Cases read and written at a time (CASES_EMBED_CHUNK_SIZE)."
         )
-        parser.add_argument("--batch-size", type=int, default=ENCODE_BATCH_SIZE, help="Texts per model batch.")
+        parser.add_argument(
+            "--batch-size", type=int, default=ENCODE_BATCH_SIZE, help="Texts per model batch (default: the backend's)."
+        )
 
     def handle(self, *args, **options):
         started = time.perf_counter()

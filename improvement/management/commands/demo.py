@@ -85,17 +85,21 @@ class Command(BaseCommand):
                 self.embedding_bar.close()
         self.stdout.write(
             f"Cases from the {cases.source}: {cases.created:,} created, {cases.duplicates:,} duplicates, "
-            f"{cases.rejected:,} rejected; {cases.embedded:,} embedded in {time.perf_counter() - started:.0f}s."
+            f"{cases.rejected:,} rejected; {cases.embedded:,} embedded in {time.perf_counter() - started:.0f}s "
+            f"[ingest {cases.ingest_seconds:.1f}s, embedding {cases.embed_seconds:.1f}s]."
         )
         for line in cases.file_report:
             self.stdout.write(f"  {line}")
         with transaction.atomic():
+            stage_started = time.perf_counter()
             run = demo_cluster_cases()
-            self.stdout.write(run.message)
+            self.stdout.write(f"{run.message} [stage {time.perf_counter() - stage_started:.1f}s]")
+            stage_started = time.perf_counter()
             workflow = demo_seed_workflow()
-            self.stdout.write(workflow.message)
+            self.stdout.write(f"{workflow.message} [stage {time.perf_counter() - stage_started:.1f}s]")
+            stage_started = time.perf_counter()
             impact = demo_seed_impact()
-            self.stdout.write(impact.message)
+            self.stdout.write(f"{impact.message} [stage {time.perf_counter() - stage_started:.1f}s]")
             for line in impact.lines:
                 self.stdout.write(f"  {line}")
         self.stdout.write(f"Demo seeded in {time.perf_counter() - started:.0f}s: {demo_existing_data()}.")
