@@ -115,6 +115,12 @@ WHITENOISE_USE_FINDERS = True
 # names, compressed with gzip and brotli, cached for a year as immutable; off by default, so tests and a fresh
 # checkout without collectstatic keep the plain names above.
 STATIC_MANIFEST = env_bool("STATIC_MANIFEST", False)
+# Source maps are read only by a browser's developer tools; brotli at its highest level spends most of
+# collectstatic's time on the bundled libraries' maps, so they are served as they are.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (
+    *("jpg", "jpeg", "png", "gif", "webp", "zip", "gz", "tgz", "bz2", "tbz", "xz", "br", "swf", "flv", "woff", "woff2"),
+    *("3gp", "3gpp", "asf", "avi", "m4v", "mov", "mp4", "mpeg", "mpg", "webm", "wmv", "map"),
+)
 if STATIC_MANIFEST:
     STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
 
