@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib.auth.models import User
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connections
 from django.db.models import QuerySet
 
 from cases.models import Case, CaseImport
@@ -13,6 +15,30 @@ from cases.models import Case, CaseImport
 def case_list_visible(*, user: User) -> QuerySet[Case]:
     """The cases the user may read: every case, for any authenticated user; without the embedding bytes."""
     return Case.objects.defer("embedding", "raw_payload")
+
+
+# Longer searches are refused (the API and the page name the `search` field).
+SEARCH_MAX_LENGTH = 200
+SEARCH_CONFIG = "english"
+
+
+def case_search(*, cases: QuerySet[Case], query: str) -> QuerySet[Case]:
+    """The cases whose text matches the query.
+
+    PostgreSQL: full text search in English (stemmed: "refund" finds "refunded"; web-search syntax: quotes,
+    `or`, `-word`), served by the GIN index of migration cases 0004 on exactly this expression. SQLite: every
+    word of the query must appear in the text (case-insensitive LIKE for ASCII letters, no stemming, no index).
+    """
+    query = query.strip()
+    if not query:
+        return cases
+    if connections[cases.db].vendor == "postgresql":
+        return cases.alias(search_document=SearchVector("text", config=SEARCH_CONFIG)).filter(
+            search_document=SearchQuery(query, config=SEARCH_CONFIG, search_type="websearch")
+        )
+    for word in query.split():
+        cases = cases.filter(text__icontains=word)
+    return cases
 
 
 def case_ids_never_embedded(*, ingested_before: datetime) -> list[int]:
