@@ -28,6 +28,7 @@ from improvement.themes.services.curation import (
     MOVE_MAXIMUM_CASES,
     REPRESENTATIVE_COUNT,
     SPLIT_MAXIMUM_PARTS,
+    SPLIT_MINIMUM_CASES_PER_PART,
     SPLIT_MINIMUM_PARTS,
     theme_split,
 )
@@ -112,6 +113,16 @@ def theme_split_kmeans_request(*, theme: Theme, by: User, parts: int = 2) -> Cur
         raise Invalid({"parts": f"Split into between {SPLIT_MINIMUM_PARTS} and {SPLIT_MAXIMUM_PARTS} parts."})
     if theme.status != Theme.Status.ACTIVE:
         raise ThemeStateError(f"Theme {theme.pk} is {theme.status}; only an active theme can be split.")
+    embedded = Case.objects.filter(theme_link__theme=theme, embedded_at__isnull=False).count()
+    if embedded < parts * SPLIT_MINIMUM_CASES_PER_PART:
+        raise Invalid(
+            {
+                "parts": (
+                    f"Theme {theme.pk} has {embedded} embedded cases; splitting into {parts} needs at least "
+                    f"{parts * SPLIT_MINIMUM_CASES_PER_PART}."
+                )
+            }
+        )
     with transaction.atomic():
         job = CurationJob.objects.create(
             kind=CurationJob.Kind.SPLIT_KMEANS,
