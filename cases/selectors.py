@@ -36,7 +36,7 @@ def case_search(*, cases: QuerySet[Case], query: str) -> QuerySet[Case]:
         return cases.alias(search_document=SearchVector("text", config=SEARCH_CONFIG)).filter(
             search_document=SearchQuery(query, config=SEARCH_CONFIG, search_type="websearch")
         )
-    for word in query.split():
+    for word in query.replace('"', " ").split():
         cases = cases.filter(text__icontains=word)
     return cases
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -127,6 +127,13 @@ def case_selection(request: HttpRequest) -> HttpResponse:
         new = issue_link_cases(issue=data["issue"], case_ids=data["case_ids"], by=request.user)
         messages.success(request, f"Linked {len(new)} new cases to this issue as evidence.")
         return redirect("dashboards:issue_detail", issue_id=data["issue"].pk)
+    except ValidationError as error:
+        # The page names the field at fault, as the API's `fields` does.
+        fields = error.message_dict if hasattr(error, "error_dict") else {"case_ids": error.messages}
+        messages.error(
+            request, "Not changed: " + "; ".join(f"{field}: {' '.join(texts)}" for field, texts in fields.items())
+        )
+        return _render_browser(request, query=back_query, status=400, selected=selected)
     except PAGE_REFUSALS as error:
         status = page_refusal(request, error, prefix="Not changed")
         return _render_browser(request, query=back_query, status=status, selected=selected)

@@ -7,7 +7,6 @@ case's theme and similarity to the theme's centre; `cases` itself knows nothing 
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from rest_framework import serializers
 
 from cases.api.filters import CaseFilter
@@ -35,9 +34,10 @@ class CaseBrowseFilter(CaseFilter):
         method="filter_theme",
         help_text="Only the cases now in this theme.",
     )
-    unassigned = django_filters.BooleanFilter(
+    unassigned = django_filters.ChoiceFilter(
+        choices=[("true", "Unassigned only"), ("false", "In a theme")],
         method="filter_unassigned",
-        widget=forms.NullBooleanSelect,
+        empty_label="Any",
         help_text="true: only cases in no theme; false: only cases in one.",
     )
 
@@ -51,7 +51,7 @@ class CaseBrowseFilter(CaseFilter):
         return cases_in_theme(cases=queryset, theme=value) if value is not None else queryset
 
     def filter_unassigned(self, queryset, name, value):
-        return cases_unassigned(cases=queryset, unassigned=value) if value is not None else queryset
+        return cases_unassigned(cases=queryset, unassigned=value == "true") if value else queryset
 
 
 class CaseBrowseSerializer(CaseOutputSerializer):
