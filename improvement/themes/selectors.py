@@ -55,14 +55,16 @@ def theme_cases(*, theme: Theme) -> QuerySet[Case]:
 
 def case_browse_list(*, cases: QuerySet[Case]) -> QuerySet[Case]:
     """Those cases (the ones the user may read, cases.selectors.case_list_visible), newest first, each with its
-    theme's id and label and its similarity to the theme's centre (`theme_id`, `theme_label`, `theme_similarity`;
-    None when unassigned, or moved by hand and never measured)."""
+    theme's id and label, its similarity to the theme's centre and how it got there (`theme_id`, `theme_label`,
+    `theme_similarity`, `theme_source`; None when unassigned; the similarity also when never measured, e.g. moved
+    by hand)."""
     return (
         cases.defer("embedding", "raw_payload")
         .annotate(
             theme_id=F("theme_link__theme_id"),
             theme_label=F("theme_link__theme__label"),
             theme_similarity=F("theme_link__similarity"),
+            theme_source=F("theme_link__source"),
         )
         .order_by("-received_at", "-id")
     )

@@ -7,6 +7,8 @@ case's theme and similarity to the theme's centre; `cases` itself knows nothing 
 from __future__ import annotations
 
 import django_filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cases.api.filters import CaseFilter
@@ -15,6 +17,11 @@ from cases.api.views import CaseViewSet
 from cases.selectors import SEARCH_MAX_LENGTH, case_search
 from improvement.models import Theme
 from improvement.themes.selectors import case_browse_list, cases_in_theme, cases_unassigned
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class ThemeIdFilter(django_filters.ModelChoiceFilter):
+    """A theme by its id (the schema says integer; django-filter alone says string)."""
 
 
 class CaseBrowseFilter(CaseFilter):
@@ -29,7 +36,7 @@ class CaseBrowseFilter(CaseFilter):
             "`-word`). SQLite: every word must appear (case-insensitive)."
         ),
     )
-    theme = django_filters.ModelChoiceFilter(
+    theme = ThemeIdFilter(
         queryset=Theme.objects.defer("centroid"),
         method="filter_theme",
         help_text="Only the cases now in this theme.",
