@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib.auth.models import User
-from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import BooleanField, QuerySet
+from django.db.models.expressions import RawSQL
 
 from cases.models import Case, CaseImport
 
@@ -26,15 +26,21 @@ def case_search(*, cases: QuerySet[Case], query: str) -> QuerySet[Case]:
     """The cases whose text matches the query.
 
     PostgreSQL: full text search in English (stemmed: "refund" finds "refunded"; web-search syntax: quotes,
-    `or`, `-word`), served by the GIN index of migration cases 0004 on exactly this expression. SQLite: every
-    word of the query must appear in the text (case-insensitive LIKE for ASCII letters, no stemming, no index).
+    `or`, `-word`) on the stored `search_document` column and its GIN index (migration cases 0004; the model
+    does not declare the column, PostgreSQL generates it). SQLite: every word of the query must appear in the
+    text (case-insensitive LIKE for ASCII letters, no stemming, no index).
     """
     query = query.strip()
     if not query:
         return cases
     if connections[cases.db].vendor == "postgresql":
-        return cases.alias(search_document=SearchVector("text", config=SEARCH_CONFIG)).filter(
-            search_document=SearchQuery(query, config=SEARCH_CONFIG, search_type="websearch")
+        table = connections[cases.db].ops.quote_name(Case._meta.db_table)
+        return cases.filter(
+            RawSQL(
+                f"{table}.search_document @@ websearch_to_tsquery(%s::regconfig, %s)",
+                (SEARCH_CONFIG, query),
+                output_field=BooleanField(),
+            )
         )
     for word in query.replace('"', " ").split():
         cases = cases.filter(text__icontains=word)
