@@ -125,14 +125,19 @@ def case_selection(request: HttpRequest) -> HttpResponse:
             )
             return redirect("dashboards:curation_job", job_id=job.pk)
         new = issue_link_cases(issue=data["issue"], case_ids=data["case_ids"], by=request.user)
-        messages.success(request, f"Linked {len(new)} new cases to this issue as evidence.")
+        messages.success(
+            request,
+            f"Linked {len(new)} more case{'s' if len(new) != 1 else ''} to this issue as evidence"
+            + (" (the others were linked already)." if len(new) < len(set(data["case_ids"])) else "."),
+        )
         return redirect("dashboards:issue_detail", issue_id=data["issue"].pk)
     except ValidationError as error:
         # The page names the field at fault, as the API's `fields` does.
-        fields = error.message_dict if hasattr(error, "error_dict") else {"case_ids": error.messages}
-        messages.error(
-            request, "Not changed: " + "; ".join(f"{field}: {' '.join(texts)}" for field, texts in fields.items())
-        )
+        if hasattr(error, "error_dict"):
+            problem = "; ".join(f"{field}: {' '.join(texts)}" for field, texts in error.message_dict.items())
+        else:
+            problem = " ".join(error.messages)
+        messages.error(request, f"Not changed: {problem}")
         return _render_browser(request, query=back_query, status=400, selected=selected)
     except PAGE_REFUSALS as error:
         status = page_refusal(request, error, prefix="Not changed")
