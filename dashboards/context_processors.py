@@ -27,6 +27,7 @@ def navigation(request: HttpRequest) -> dict:
         items.append({"label": "Fix queue", "url": reverse("dashboards:owner")})
     if items:
         items.append({"label": "Issues", "url": reverse("dashboards:issue_list")})
+        items.append({"label": "Cases", "url": reverse("dashboards:case_browser")})
     if user_can_import_cases(user):
         items.append({"label": "Import", "url": reverse("dashboards:case_import")})
     items.append({"label": "API docs", "url": reverse("api-docs")})

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from dashboards import views, views_export, views_groups, views_import, views_workflow
+from dashboards import views, views_cases, views_export, views_groups, views_import, views_workflow
 
 app_name = "dashboards"
 
@@ -23,6 +23,10 @@ urlpatterns = [
         views_import.case_import_rejections_csv,
         name="case_import_rejections_csv",
     ),
+    path("cases/", views_cases.case_browser, name="case_browser"),
+    path("cases/selection/", views_cases.case_selection, name="case_selection"),
+    path("curation-jobs/<int:job_id>/", views_cases.curation_job_detail, name="curation_job"),
+    path("curation-jobs/<int:job_id>/status.json", views_cases.curation_job_status, name="curation_job_status"),
     path("themes/<int:theme_id>/", views.theme_detail, name="theme_detail"),
     path("themes/<int:theme_id>/rename/", views.theme_rename_page, name="theme_rename"),
     path("themes/<int:theme_id>/merge/", views.theme_merge_page, name="theme_merge"),

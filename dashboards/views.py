@@ -39,10 +39,11 @@ from dashboards.selectors.lead import (
     lead_theme_overview,
     theme_page_data,
 )
+from dashboards.views_cases import case_browser_context
 from dashboards.views_workflow import fixes_with_actions
 from improvement.errors import PAGE_REFUSALS
 from improvement.http_errors import page_refusal
-from improvement.models import Theme
+from improvement.models import CurationJob, Theme
 from improvement.permissions import (
     user_can_curate_themes,
     user_can_read_themes,
@@ -50,7 +51,8 @@ from improvement.permissions import (
     user_can_see_fix_queue,
     user_can_see_theme_overview,
 )
-from improvement.themes.services.curation import theme_label_accept, theme_merge, theme_rename, theme_split
+from improvement.themes.services.curation import theme_label_accept, theme_merge, theme_rename
+from improvement.themes.services.curation_jobs import theme_split_kmeans_request
 from improvement.themes.services.groups import theme_move_to_group
 from improvement.workflow.selectors import fix_queue_for_owner
 
@@ -197,7 +199,11 @@ def _theme_page(request: HttpRequest, theme: Theme, *, status: int = 200, **form
     filters = dashboard_filters_resolve()
     data = theme_page_data(theme=theme, filters=filters, user=request.user)
     can_curate = user_can_curate_themes(request.user)
+    browser = case_browser_context(request, query=request.GET, theme=theme)
+    if browser["problems"] and status == 200:
+        status = 400
     context = {
+        **browser,
         "page_title": theme.label,
         "theme": theme,
         "data": data,
@@ -249,9 +255,10 @@ def _curate(
         return _theme_page(
             request, theme, status=page_refusal(request, error, prefix="Not changed"), **{form_name: form}
         )
-    target = result[0] if isinstance(result, list) else result
+    if isinstance(result, CurationJob):
+        return redirect("dashboards:curation_job", job_id=result.pk)
     messages.success(request, success(theme, result))
-    return redirect("dashboards:theme_detail", theme_id=target.pk)
+    return redirect("dashboards:theme_detail", theme_id=result.pk)
 
 
 @login_required
@@ -286,14 +293,14 @@ def theme_merge_page(request: HttpRequest, theme_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def theme_split_page(request: HttpRequest, theme_id: int) -> HttpResponse:
-    """Split the theme into 2–10 parts by re-clustering its cases (team leads and admins)."""
+    """Queue splitting the theme into 2–10 parts by re-clustering its cases (team leads and admins); shows the job."""
     return _curate(
         request,
         theme_id,
         form_name="split_form",
         form=ThemeSplitForm(request.POST),
-        service=theme_split,
-        success=lambda theme, result: f"Split into {len(result)} themes.",
+        service=theme_split_kmeans_request,
+        success=lambda theme, result: "Split queued.",
     )
 
 

@@ -124,6 +124,7 @@ class IssueEvent(models.Model):
         FIX_PROPOSED = "fix_proposed", "Fix proposed"
         FIX_STATUS = "fix_status", "Fix status changed"
         FIX_EDITED = "fix_edited", "Fix edited"
+        CASES_LINKED = "cases_linked", "Cases linked as evidence"
 
     issue = models.ForeignKey(ImprovementIssue, on_delete=models.CASCADE, related_name="events")
     fix = models.ForeignKey(FixTicket, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
@@ -158,6 +159,24 @@ class IssueEvent(models.Model):
     @property
     def to_status_label(self) -> str:
         return self._status_label(self.to_status)
+
+
+class IssueCaseLink(models.Model):
+    """A case a team lead linked to an issue as extra evidence (beside the sample cases frozen when it was raised)."""
+
+    issue = models.ForeignKey(ImprovementIssue, on_delete=models.CASCADE, related_name="case_links")
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    linked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-linked_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["issue", "case"], name="issuecaselink_unique_case_per_issue")]
+
+    def __str__(self) -> str:
+        return f"case {self.case_id} → issue {self.issue_id}"
 
 
 class ChatDelivery(models.Model):

@@ -12,7 +12,7 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, 
 from cases.embedding import EMBEDDING_DIMENSION, embedding_from_bytes, embedding_from_stored
 from cases.models import Case
 from improvement.errors import ClusteringError
-from improvement.models import CaseTheme, ClusteringRun, Theme, ThemeGroup
+from improvement.models import CaseTheme, ClusteringRun, CurationJob, Theme, ThemeGroup
 from improvement.themes.ml import ExistingTheme
 
 SNAPSHOT_CHUNK_SIZE = 2000
@@ -60,6 +60,56 @@ def theme_cases(*, theme: Theme) -> QuerySet[Case]:
     return (
         Case.objects.defer("embedding", "raw_payload").filter(theme_link__theme=theme).order_by("-received_at", "-id")
     )
+
+
+def case_browse_list(*, cases: QuerySet[Case]) -> QuerySet[Case]:
+    """Those cases (the ones the user may read, cases.selectors.case_list_visible), newest first, each with its
+    theme's id and label, its similarity to the theme's centre and how it got there (`theme_id`, `theme_label`,
+    `theme_similarity`, `theme_source`; None when unassigned; the similarity also when never measured, e.g. moved
+    by hand)."""
+    return (
+        cases.defer("embedding", "raw_payload")
+        .annotate(
+            theme_id=F("theme_link__theme_id"),
+            theme_label=F("theme_link__theme__label"),
+            theme_similarity=F("theme_link__similarity"),
+            theme_source=F("theme_link__source"),
+        )
+        .order_by("-received_at", "-id")
+    )
+
+
+def cases_in_theme(*, cases: QuerySet[Case], theme: Theme) -> QuerySet[Case]:
+    return cases.filter(theme_link__theme=theme)
+
+
+def cases_unassigned(*, cases: QuerySet[Case], unassigned: bool) -> QuerySet[Case]:
+    """Only the cases in no theme (no link, or a link to none), or with `unassigned` False only those in one."""
+    in_none = Q(theme_link__isnull=True) | Q(theme_link__theme__isnull=True)
+    return cases.filter(in_none) if unassigned else cases.exclude(in_none)
+
+
+def curation_job_get(*, job_id: int) -> CurationJob | None:
+    return CurationJob.objects.select_related("requested_by", "theme").filter(pk=job_id).first()
+
+
+def curation_job_list() -> QuerySet[CurationJob]:
+    return CurationJob.objects.select_related("requested_by").order_by("-created_at", "-id")
+
+
+def curation_job_progress(*, job: CurationJob) -> dict:
+    """What the job page polls: the status, steps done of the total, the themes made, the error if any."""
+    return {
+        "id": job.pk,
+        "kind": job.kind,
+        "status": job.status,
+        "status_label": job.get_status_display(),
+        "finished": job.is_finished,
+        "steps_done": job.steps_done,
+        "steps_total": job.steps_total,
+        "result_theme_ids": list(job.result_theme_ids),
+        "error": job.error,
+    }
 
 
 def clustering_run_list() -> QuerySet[ClusteringRun]:

@@ -8,6 +8,7 @@ from core.jobs import retrying_task_options
 from improvement.errors import ThemeStateError
 from improvement.models import ClusteringRun
 from improvement.themes.services.assignment import theme_assign_backlog, theme_assign_new_cases
+from improvement.themes.services.curation_jobs import curation_job_execute
 from improvement.themes.services.runs import (
     clustering_run_execute,
     clustering_run_request,
@@ -59,3 +60,10 @@ def theme_assign_backlog_task() -> int:
 def clustering_run_fail_stale_task() -> int:
     """Beat sweep: fail the clustering runs whose worker stopped beating (or that never started); returns how many."""
     return clustering_runs_fail_stale()
+
+
+@shared_task(name="improvement.curation_job_task", soft_time_limit=10 * 60, time_limit=12 * 60)
+def curation_job_task(job_id: int) -> str | None:
+    """Execute a queued curation job (a split); a second delivery finds it claimed and does nothing."""
+    job = curation_job_execute(job_id=job_id)
+    return job.status if job is not None else None

@@ -229,3 +229,17 @@ def fix_queue_for_owner(*, user: User) -> dict[str, QuerySet[FixTicket]]:
         "in_progress": fixes.filter(status__in=ACTIVE_STATUSES),
         "shipped": fixes.filter(status__in=SHIPPED_STATUSES).order_by("-shipped_on", "-id"),
     }
+
+
+def issue_linked_cases(*, issue: ImprovementIssue) -> list[Case]:
+    """The cases linked to the issue as evidence, most recently linked first, with `linked_at` and `linked_by_name`."""
+    links = issue.case_links.select_related("linked_by").order_by("-linked_at", "-id")
+    by_case = {link.case_id: link for link in links}
+    cases = Case.objects.defer("embedding", "raw_payload").in_bulk(list(by_case))
+    result = []
+    for case_id, link in by_case.items():
+        case = cases[case_id]
+        case.linked_at = link.linked_at
+        case.linked_by_name = link.linked_by.username if link.linked_by else ""
+        result.append(case)
+    return result

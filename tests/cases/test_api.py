@@ -356,6 +356,10 @@ def test_list_is_readable_by_an_executive_newest_first(api_client, executive, li
         "thread_external_id",
         "ingested_at",
         "is_embedded",
+        # Served by the improvement side, which owns themes (improvement.themes.api.cases).
+        "theme",
+        "theme_label",
+        "theme_similarity",
     }
 
 
@@ -430,6 +434,9 @@ def test_schema_of_the_case_endpoints_is_valid(db):
         "page_size",
         "received_after",
         "received_before",
+        "search",
+        "theme",
+        "unassigned",
     }
 
 

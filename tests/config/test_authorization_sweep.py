@@ -34,7 +34,7 @@ from rest_framework.test import APIClient
 
 from cases.models import CaseImport
 from improvement.demo.seeding import demo_seed_people
-from improvement.models import ClusteringRun, Department, FixTicket, ImprovementIssue, Theme, ThemeGroup
+from improvement.models import ClusteringRun, CurationJob, Department, FixTicket, ImprovementIssue, Theme, ThemeGroup
 from improvement.permissions import (
     TEAM_LEAD,
     user_can_curate_themes,
@@ -87,6 +87,7 @@ class World:
     proposed: dict[str, FixTicket]
     shipped: dict[str, FixTicket]
     case_import: CaseImport
+    curation_job: CurationJob
 
 
 def world_create() -> World:
@@ -126,6 +127,9 @@ def world_create() -> World:
             content=b"external_id,text,received_at\n",
             size_bytes=29,
             status=CaseImport.Status.SUCCEEDED,
+        ),
+        curation_job=CurationJob.objects.create(
+            kind=CurationJob.Kind.SPLIT_SELECTION, theme=theme, status=CurationJob.Status.SUCCEEDED
         ),
     )
 
@@ -278,6 +282,13 @@ API_RULES: dict[str, tuple[Rule, Callable[[World], dict]]] = {
     # The world's group holds a theme, so an allowed delete answers 409 and the group stays for the next identity.
     "theme_groups_destroy": (allowed_if(user_can_curate_themes), no_body),
     "theme_groups_propose_create": (allowed_if(user_can_curate_themes), no_body),
+    "themes_split_selection_create": (
+        allowed_if(user_can_curate_themes),
+        lambda world: {"case_ids": world.case_ids[:1], "label": "Split out"},
+    ),
+    "curation_jobs_list": (allowed_if(user_can_read_themes), no_body),
+    "curation_jobs_retrieve": (allowed_if(user_can_read_themes), no_body),
+    "issues_link_cases_create": (writes_issues_on_a_visible_issue, lambda world: {"case_ids": world.case_ids[:1]}),
 }
 # API URLs outside the schema (the router's root, the schema itself, its Swagger UI and ReDoc pages), and their paths.
 API_EXTRA_RULES: dict[str, Rule] = {
@@ -307,6 +318,13 @@ PAGE_RULES: dict[str, tuple[Rule, dict[str, Callable[[World], dict]]]] = {
     "export_issues": (allowed_if(user_has_any_role), {"get": no_body}),
     "export_fixes": (allowed_if(user_has_any_role), {"get": no_body}),
     "theme_detail": (allowed_if(user_can_read_themes), {"get": no_body}),
+    "case_browser": (allowed_if(user_has_any_role), {"get": no_body}),
+    "case_selection": (
+        allowed_if(user_can_curate_themes),
+        {"post": lambda world: {"action": "move", "case_ids": world.case_ids[:1], "to": world.other_theme.pk}},
+    ),
+    "curation_job": (allowed_if(user_can_read_themes), {"get": no_body}),
+    "curation_job_status": (allowed_if(user_can_read_themes), {"get": no_body}),
     "theme_rename": (allowed_if(user_can_curate_themes), {"post": lambda world: {"label": "Renamed theme"}}),
     "theme_merge": (allowed_if(user_can_curate_themes), {"post": lambda world: {"into": world.other_theme.pk}}),
     "theme_split": (allowed_if(user_can_curate_themes), {"post": lambda world: {"parts": 2}}),
@@ -447,6 +465,7 @@ def request_path(request: Request, world: World) -> str:
     values = {
         "cases": world.case_ids[0],
         "clustering-runs": world.run.pk,
+        "curation-jobs": world.curation_job.pk,
         "departments": Department.objects.get(slug="logistics").pk,
         "themes": world.theme.pk,
         "theme-groups": world.group.pk,
@@ -459,6 +478,7 @@ def request_path(request: Request, world: World) -> str:
     path = path.replace("<int:theme_id>", str(world.theme.pk))
     path = path.replace("<int:import_id>", str(world.case_import.pk))
     path = path.replace("<int:group_id>", str(world.group.pk))
+    path = path.replace("<int:job_id>", str(world.curation_job.pk))
     if department:
         path = path.replace("<int:issue_id>", str(world.issues[department].pk))
         path = path.replace("<int:fix_id>", str(world.proposed[department].pk))
@@ -550,16 +570,18 @@ def test_every_api_operation_and_page_has_a_rule():
 
 
 def test_the_sweep_covers_every_operation_for_every_identity():
-    assert len(_schema_operations()) == 42
-    # API: 42 operations (34 + accept-label, a theme's group, and 6 of theme groups: list, create, retrieve,
-    # rename, delete, propose), 12 of them sent for a Logistics and a Billing row, and 4 URLs outside the schema
-    # (the root, the schema, Swagger UI and ReDoc): 42 + 12 + 4 = 58; pages: 34 (28 + accept-label, a theme's
-    # group, and the group pages create, propose, rename, delete), login, raise-issue and the import page by GET
-    # and POST, 5 issue pages for both departments' issues, the fix page (fix_detail) for both departments' fixes,
-    # and the fix action URL for 6 actions (4 owner decisions, a lead's withdraw and edit) x 2 departments:
-    # 34 + 3 + 5 + 1 + 11 = 54. 58 + 54 = 112 requests, x 8 identities = 896.
-    assert len(ALL_REQUESTS) == 112
-    assert len(ALL_REQUESTS) * len(IDENTITIES) == 896
+    assert len(_schema_operations()) == 46
+    # API: 46 operations (34; + accept-label, a theme's group, and 6 of theme groups: list, create, retrieve,
+    # rename, delete, propose; + split-selection, the curation jobs' list and detail, and an issue's link-cases),
+    # 13 of them sent for a Logistics and a Billing row, and 4 URLs outside the schema (the root, the schema,
+    # Swagger UI and ReDoc): 46 + 13 + 4 = 63; pages: 38 (28; + accept-label, a theme's group, and the group pages
+    # create, propose, rename, delete; + the case browser, its selection action, a curation job's page and its
+    # status), login, raise-issue and the import page by GET and POST, 5 issue pages for both departments' issues,
+    # the fix page (fix_detail) for both departments' fixes, and the fix action URL for 6 actions (4 owner
+    # decisions, a lead's withdraw and edit) x 2 departments: 38 + 3 + 5 + 1 + 11 = 58.
+    # 63 + 58 = 121 requests, x 8 identities = 968.
+    assert len(ALL_REQUESTS) == 121
+    assert len(ALL_REQUESTS) * len(IDENTITIES) == 968
 
 
 @pytest.mark.parametrize("request_", ALL_REQUESTS, ids=str)

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cases.models import Case
-from improvement.models import ClusteringRun, Theme, ThemeGroup
+from improvement.models import ClusteringRun, CurationJob, Theme, ThemeGroup
 from improvement.models.themes import LABEL_MAX_LENGTH
 from improvement.themes.selectors import theme_representative_cases
 from improvement.themes.services.curation import (
@@ -14,6 +14,7 @@ from improvement.themes.services.curation import (
     SPLIT_MAXIMUM_PARTS,
     SPLIT_MINIMUM_PARTS,
 )
+from improvement.themes.services.curation_jobs import SELECTION_MAXIMUM_CASES
 from improvement.workflow.selectors import theme_open_issue_workarounds
 
 
@@ -116,6 +117,46 @@ class ThemeMoveCasesInputSerializer(serializers.Serializer):
 class ThemeMoveToGroupInputSerializer(serializers.Serializer):
     # null takes the theme out of any group.
     group = serializers.PrimaryKeyRelatedField(queryset=ThemeGroup.objects.all(), allow_null=True)
+
+
+class ThemeSplitSelectionInputSerializer(serializers.Serializer):
+    case_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        min_length=1,
+        max_length=SELECTION_MAXIMUM_CASES,
+        help_text=f"The selected cases, all now in this theme; at most {SELECTION_MAXIMUM_CASES:,}.",
+    )
+    label = serializers.CharField(
+        max_length=LABEL_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The new theme's label (kept across refits); blank: labelled by the model from its cases.",
+    )
+
+
+class CurationJobOutputSerializer(serializers.ModelSerializer):
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = CurationJob
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "requested_by",
+            "theme",
+            "case_ids",
+            "parameters",
+            "result_theme_ids",
+            "steps_done",
+            "steps_total",
+            "error",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
 
 
 class ClusteringRunOutputSerializer(serializers.ModelSerializer):

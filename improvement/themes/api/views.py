@@ -25,6 +25,7 @@ from improvement.permissions import CanCurateThemes, CanReadThemes
 from improvement.themes.api.filters import ClusteringRunFilter, ThemeFilter
 from improvement.themes.api.serializers import (
     ClusteringRunOutputSerializer,
+    CurationJobOutputSerializer,
     ThemeCaseSerializer,
     ThemeDetailSerializer,
     ThemeMergeInputSerializer,
@@ -33,8 +34,9 @@ from improvement.themes.api.serializers import (
     ThemeOutputSerializer,
     ThemeRenameInputSerializer,
     ThemeSplitInputSerializer,
+    ThemeSplitSelectionInputSerializer,
 )
-from improvement.themes.selectors import clustering_run_list, theme_cases, theme_list
+from improvement.themes.selectors import clustering_run_list, curation_job_list, theme_cases, theme_list
 from improvement.themes.services.curation import (
     theme_label_accept,
     theme_merge,
@@ -42,6 +44,7 @@ from improvement.themes.services.curation import (
     theme_rename,
     theme_split,
 )
+from improvement.themes.services.curation_jobs import theme_split_selection_request
 from improvement.themes.services.groups import theme_move_to_group
 from improvement.themes.services.runs import clustering_run_cancel, clustering_run_request
 from improvement.volumes.selectors import theme_volumes
@@ -89,7 +92,7 @@ class ThemeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     serializer_class = ThemeOutputSerializer
     filterset_class = ThemeFilter
     permission_classes = [IsAuthenticated, CanReadThemes]
-    curation_actions = {"rename", "accept_label", "merge", "split", "move_cases", "group"}
+    curation_actions = {"rename", "accept_label", "merge", "split", "move_cases", "group", "split_selection"}
 
     def get_queryset(self):
         return theme_list()
@@ -243,6 +246,30 @@ class ThemeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         theme = theme_move_to_group(theme=theme, group=serializer.validated_data["group"], by=request.user)
         return self._theme_response(theme)
 
+    @extend_schema(
+        request=ThemeSplitSelectionInputSerializer,
+        responses={
+            202: CurationJobOutputSerializer,
+            400: OpenApiResponse(description="Empty, too large, unknown, or not all in this theme (`case_ids`)."),
+            409: OpenApiResponse(description="The theme is not active."),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="split-selection", filterset_class=None)
+    def split_selection(self, request, pk=None):
+        """Split these cases of the theme out as one new theme, in the background; follow the job it answers
+        (`GET /api/curation-jobs/{id}/`) until `result_theme_ids` names the new theme."""
+        theme = self.get_object()
+        serializer = ThemeSplitSelectionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        job = theme_split_selection_request(
+            case_ids=serializer.validated_data["case_ids"],
+            label=serializer.validated_data["label"],
+            from_theme=theme,
+            by=request.user,
+        )
+        job.refresh_from_db()
+        return Response(CurationJobOutputSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
     @extend_schema(responses={200: ThemeCaseSerializer(many=True)})
     @action(detail=True, methods=["get"], filterset_class=None)
     def cases(self, request, pk=None):
@@ -307,3 +334,13 @@ class ClusteringRunViewSet(
         """
         run = clustering_run_cancel(run=self.get_object(), by=request.user)
         return Response(ClusteringRunOutputSerializer(run).data)
+
+
+class CurationJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Curation jobs (splits run in the background), newest first: status, steps and the themes they made."""
+
+    serializer_class = CurationJobOutputSerializer
+    permission_classes = [IsAuthenticated, CanReadThemes]
+
+    def get_queryset(self):
+        return curation_job_list()

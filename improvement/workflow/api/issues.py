@@ -18,12 +18,14 @@ from improvement.workflow.api.filters import IssueFilter
 from improvement.workflow.api.serializers import (
     REFUSALS,
     IssueDetailOutputSerializer,
+    IssueLinkCasesInputSerializer,
     IssueOutputSerializer,
     IssueRaiseInputSerializer,
     IssueUpdateInputSerializer,
     NoteInputSerializer,
 )
 from improvement.workflow.selectors import issue_list_visible
+from improvement.workflow.services.evidence import issue_link_cases
 from improvement.workflow.services.issues import issue_close, issue_raise, issue_reopen, issue_update
 
 
@@ -99,4 +101,15 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         serializer = NoteInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         issue = issue_reopen(issue=issue, by=request.user, note=serializer.validated_data["note"])
+        return self._detail(issue)
+
+    @extend_schema(request=IssueLinkCasesInputSerializer, responses={200: IssueDetailOutputSerializer, **REFUSALS})
+    @action(detail=True, methods=["post"], url_path="link-cases", filterset_class=None)
+    def link_cases(self, request, pk=None):
+        """Link cases to the issue as extra evidence (team leads and admins); the detail lists them in
+        `linked_cases` and the audit trail records who linked which."""
+        issue = self.get_object()
+        serializer = IssueLinkCasesInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        issue_link_cases(issue=issue, case_ids=serializer.validated_data["case_ids"], by=request.user)
         return self._detail(issue)

@@ -7,7 +7,8 @@ from rest_framework import serializers
 
 from improvement.models import Department, FixTicket, ImprovementIssue, IssueEvent, Theme
 from improvement.models.issues import EXTERNAL_REFERENCE_MAX_LENGTH, TITLE_MAX_LENGTH
-from improvement.workflow.selectors import issue_events_visible, issue_fixes_visible
+from improvement.workflow.selectors import issue_events_visible, issue_fixes_visible, issue_linked_cases
+from improvement.workflow.services.evidence import ISSUE_LINK_MAXIMUM_CASES
 
 REFUSALS = {
     400: OpenApiResponse(description="Missing or bad fields."),
@@ -87,12 +88,36 @@ class IssueOutputSerializer(serializers.ModelSerializer):
         ]
 
 
+class LinkedCaseOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    received_at = serializers.DateTimeField()
+    brand = serializers.CharField()
+    channel = serializers.CharField()
+    linked_at = serializers.DateTimeField()
+    linked_by = serializers.CharField(source="linked_by_name", help_text="Username; empty once the user is gone.")
+
+
+class IssueLinkCasesInputSerializer(serializers.Serializer):
+    case_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        min_length=1,
+        max_length=ISSUE_LINK_MAXIMUM_CASES,
+        help_text=f"Cases to link as evidence; at most {ISSUE_LINK_MAXIMUM_CASES}. Already linked ones stay.",
+    )
+
+
 class IssueDetailOutputSerializer(IssueOutputSerializer):
     fixes = serializers.SerializerMethodField()
     events = serializers.SerializerMethodField()
+    linked_cases = serializers.SerializerMethodField()
 
     class Meta(IssueOutputSerializer.Meta):
-        fields = [*IssueOutputSerializer.Meta.fields, "fixes", "events"]
+        fields = [*IssueOutputSerializer.Meta.fields, "fixes", "events", "linked_cases"]
+
+    @extend_schema_field(LinkedCaseOutputSerializer(many=True))
+    def get_linked_cases(self, issue: ImprovementIssue) -> list[dict]:
+        return LinkedCaseOutputSerializer(issue_linked_cases(issue=issue), many=True).data
 
     @extend_schema_field(FixOutputSerializer(many=True))
     def get_fixes(self, issue: ImprovementIssue) -> list[dict]:
