@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
+from django.db import connection
 from django.db.models import Count, F
 
 from improvement.models import CaseTheme, Theme
@@ -24,6 +25,22 @@ def themes_lock_all() -> dict[int, Theme]:
     return {theme.pk: theme for theme in Theme.objects.select_for_update().order_by("id")}
 
 
+def themes_lock_shared() -> dict[int, Theme]:
+    """Lock every theme row against a swap or curation (FOR KEY SHARE) for the rest of the transaction; by id.
+
+    Incremental assignment calls this instead of themes_lock_all: it waits for a run's swap, a merge, a split or a
+    move (they hold FOR UPDATE), but any number of assignments hold it together, so chunks of new cases are placed
+    by several workers at once. It does not conflict with the size updates (FOR NO KEY UPDATE) they then make.
+    """
+    if connection.vendor == "postgresql":
+        # Django's select_for_update has no KEY SHARE strength; the rows read next are the locked ones.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id FROM {connection.ops.quote_name(Theme._meta.db_table)} ORDER BY id FOR KEY SHARE"
+            )
+    return {theme.pk: theme for theme in Theme.objects.order_by("id")}
+
+
 def case_theme_upsert(*, links: Sequence[CaseTheme]) -> None:
     """Insert the links, or overwrite a case's existing link with the new theme, source, similarity and run."""
     CaseTheme.objects.bulk_create(
@@ -36,8 +53,11 @@ def case_theme_upsert(*, links: Sequence[CaseTheme]) -> None:
 
 
 def theme_sizes_adjust(*, changes: Counter[int]) -> None:
-    """Add each change to its theme's size with F(), so concurrent adjustments add up."""
-    for theme_id, change in changes.items():
+    """Add each change to its theme's size with F(), so concurrent adjustments add up.
+
+    Themes are updated in id order, so two transactions adjusting overlapping themes wait, never deadlock.
+    """
+    for theme_id, change in sorted(changes.items()):
         if change:
             Theme.objects.filter(id=theme_id).update(size=F("size") + change)
 
