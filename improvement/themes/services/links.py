@@ -7,10 +7,12 @@ from collections.abc import Sequence
 
 from django.db import connection
 from django.db.models import Count, F
+from django.utils import timezone
 
 from improvement.models import CaseTheme, Theme
 
 WRITE_BATCH_SIZE = 1000
+COLUMN_WRITE_BATCH_SIZE = 20_000
 LINK_UPDATE_FIELDS = ["theme", "source", "similarity", "run", "assigned_at"]
 
 
@@ -50,6 +52,44 @@ def case_theme_upsert(*, links: Sequence[CaseTheme]) -> None:
         unique_fields=["case"],
         update_fields=LINK_UPDATE_FIELDS,
     )
+
+
+def case_theme_upsert_columns(
+    *,
+    case_ids: Sequence[int],
+    theme_ids: Sequence[int | None],
+    similarities: Sequence[float | None],
+    source: str,
+    run_id: int | None,
+) -> None:
+    """case_theme_upsert for links given as columns (a refit's million rows): no model object per row.
+
+    On PostgreSQL one INSERT ... SELECT FROM unnest(...) ON CONFLICT per COLUMN_WRITE_BATCH_SIZE rows, each column
+    one array parameter; elsewhere bulk upserts of CaseTheme objects, a batch at a time.
+    """
+    now = timezone.now()
+    for start in range(0, len(case_ids), COLUMN_WRITE_BATCH_SIZE):
+        stop = start + COLUMN_WRITE_BATCH_SIZE
+        chunk = (list(case_ids[start:stop]), list(theme_ids[start:stop]), list(similarities[start:stop]))
+        if connection.vendor != "postgresql":
+            case_theme_upsert(
+                links=[
+                    CaseTheme(case_id=case_id, theme_id=theme_id, similarity=similarity, source=source, run_id=run_id)
+                    for case_id, theme_id, similarity in zip(*chunk, strict=True)
+                ]
+            )
+            continue
+        table = connection.ops.quote_name(CaseTheme._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (case_id, theme_id, similarity, source, run_id, assigned_at) "
+                "SELECT new.case_id, new.theme_id, new.similarity, %s, %s, %s "
+                "FROM unnest(%s::bigint[], %s::bigint[], %s::double precision[]) "
+                "AS new (case_id, theme_id, similarity) "
+                "ON CONFLICT (case_id) DO UPDATE SET theme_id = EXCLUDED.theme_id, similarity = EXCLUDED.similarity, "
+                "source = EXCLUDED.source, run_id = EXCLUDED.run_id, assigned_at = EXCLUDED.assigned_at",
+                [source, run_id, now, *chunk],
+            )
 
 
 def theme_sizes_adjust(*, changes: Counter[int]) -> None:
