@@ -10,7 +10,8 @@ Runs on a throwaway database created beside the one DATABASE_URL names (dropped 
   one worker, then the same cases again with `--workers` K; each worker is warmed (model loaded) before the clock
   and runs `--threads` torch threads (1: one core each, as workers on separate machines would be).
 - the other N - M cases get stored synthetic embeddings (a real airline vector from /work/cache/airline.npz or
-  ../shared/cache, plus noise): refit, assign and reads at N do not wait for N real embeddings.
+  ../shared/cache, plus noise): refit, assign and reads at N do not wait for N real embeddings. With
+  `--ingest-cases` below N the API gets that many and SQL copies them (vectors included) up to N.
 - refit: one clustering run (fit on FIT_SAMPLE_SIZE, all N assigned) executed by a fresh worker; its peak RSS.
 - assign: `--assign-cases` cases re-embedded (embedded_at moved on) placed by K workers in chunk tasks; and one
   case at a time in-process (`--samples` times) for the p95 of placing one new case.
@@ -43,6 +44,7 @@ AIRLINE_CSV = REPOSITORY_ROOT.parent / "shared" / "data" / "airline_tweets.csv"
 VECTOR_CACHES = (Path("/work/cache/airline.npz"), REPOSITORY_ROOT.parent / "shared" / "cache" / "airline.npz")
 REQUEST_SIZE = 5_000
 WRITE_CHUNK = 20_000
+SYNTHETIC_EMBEDDED_AT = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 SEARCH_WORDS = ("luggage", "refund", "delayed", "cancelled", "crew", "wifi", "seat", "lost", "gate", "rude")
 
 
@@ -180,7 +182,10 @@ def stage_ingest(count: int) -> float:
 
 
 def copy_cases_server_side(total: int) -> float:
-    """Grow the stored cases to `total` by copying them in SQL with fresh ids, each copy a day later; seconds taken."""
+    """Grow the stored cases to `total` by copying them in SQL with fresh ids, each copy a day later; seconds taken.
+
+    Their embeddings (synthetic, stored first: writing a million vectors afterwards takes far longer) are copied too.
+    """
     from django.db import connection
 
     from cases.models import Case
@@ -192,10 +197,11 @@ def copy_cases_server_side(total: int) -> float:
         cursor.execute(
             "INSERT INTO cases_case (channel, external_id, brand, author_handle, text, received_at, "
             "reply_to_external_id, thread_external_id, raw_payload, ingested_at, analysis_text, embedding_model, "
-            "embedded_text_hash) "
+            "embedded_text_hash, embedding, embedded_at) "
             "SELECT channel, external_id || '-copy-' || copy, brand, author_handle, text, "
             "received_at + (copy %% 180) * interval '1 day', reply_to_external_id, thread_external_id, raw_payload, "
-            "now(), analysis_text, '', '' FROM cases_case, generate_series(1, %s) AS copy "
+            "now(), analysis_text, embedding_model, embedded_text_hash, embedding, embedded_at "
+            "FROM cases_case, generate_series(1, %s) AS copy "
             "WHERE cases_case.id <= (SELECT max(id) FROM cases_case) ORDER BY copy, id LIMIT %s",
             [copies, total - stored],
         )
@@ -403,6 +409,7 @@ def main() -> None:
         figures["ingest_per_s"] = stage_ingest(ingest_cases)
         print(f"ingest: {ingest_cases:,} cases, {figures['ingest_per_s']:,.0f} cases/s", flush=True)
         if ingest_cases < arguments.cases:
+            fill_synthetic_embeddings(embedded_at=SYNTHETIC_EMBEDDED_AT)
             seconds = copy_cases_server_side(arguments.cases)
             print(f"copied to {arguments.cases:,} cases in SQL in {seconds:.1f}s", flush=True)
         figures["daily_counts_per_s"] = stage_daily_counts(arguments.cases)
@@ -423,7 +430,7 @@ def main() -> None:
             flush=True,
         )
         began = time.perf_counter()
-        synthetic = fill_synthetic_embeddings(embedded_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+        synthetic = fill_synthetic_embeddings(embedded_at=SYNTHETIC_EMBEDDED_AT)
         print(f"stored {synthetic:,} synthetic embeddings in {time.perf_counter() - began:.1f}s", flush=True)
         figures["refit_s"], figures["refit_worker_rss_mib"], status = stage_refit(workers)
         figures["refit_per_s"] = arguments.cases / figures["refit_s"]

@@ -130,11 +130,16 @@ def _claimed_pending(ids: list[int]) -> list[int]:
     """Lock, skipping rows another transaction holds, the cases among `ids` still awaiting a theme; their ids."""
     pending: list[int] = []
     for start in range(0, len(ids), ASSIGN_CHUNK_SIZE):
-        rows = (
-            Case.objects.select_for_update(skip_locked=True, no_key=True, of=("self",))
+        claimed = list(
+            Case.objects.select_for_update(skip_locked=True, no_key=True)
             .filter(id__in=ids[start : start + ASSIGN_CHUNK_SIZE], embedded_at__isnull=False)
             .order_by("id")
-            .values_list("id", "embedded_at", "theme_link__assigned_at", "theme_link__source")
+            .values_list("id", flat=True)
+        )
+        # Read after the claim, in a statement of its own: it sees the links of a worker that held a row and
+        # committed just before this one locked it (the claim's own snapshot may predate that commit).
+        rows = Case.objects.filter(id__in=claimed).values_list(
+            "id", "embedded_at", "theme_link__assigned_at", "theme_link__source"
         )
         pending.extend(
             case_id
@@ -142,7 +147,7 @@ def _claimed_pending(ids: list[int]) -> list[int]:
             if source != CaseTheme.Source.MANUAL
             and (assigned_at is None or (embedded_at is not None and assigned_at < embedded_at))
         )
-    return pending
+    return sorted(pending)
 
 
 def _assign_pending(ids: list[int]) -> ThemeAssignment:
