@@ -474,7 +474,12 @@ def main() -> None:
         print(f"  {name:<44} {value}")
     print(
         " ".join(
-            f"{key}={value:.1f}" if isinstance(value, float) else f"{key}={value}" for key, value in figures.items()
+            f"{key}={value:.2f}"
+            if key == "embed_speedup"
+            else f"{key}={value:.1f}"
+            if isinstance(value, float)
+            else f"{key}={value}"
+            for key, value in figures.items()
         )
     )
 
