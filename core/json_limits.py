@@ -28,18 +28,17 @@ class RequestBodyTooLarge(exceptions.APIException):
 
 def json_depth_exceeds(value: Any, limit: int) -> bool:
     """Whether objects and arrays nest deeper than `limit` levels (`[]` is one level; walked without recursion)."""
+    if not isinstance(value, dict | list):
+        return False
+    # Only containers are pushed: a flat payload of many strings costs one pass over its values.
     pending: list[tuple[Any, int]] = [(value, 1)]
     while pending:
         item, depth = pending.pop()
-        if isinstance(item, dict):
-            children = list(item.values())
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
         if depth > limit:
             return True
-        pending.extend((child, depth + 1) for child in children)
+        for child in item.values() if isinstance(item, dict) else item:
+            if isinstance(child, dict | list):
+                pending.append((child, depth + 1))
     return False
 
 

@@ -155,11 +155,16 @@ class CaseSnapshot:
 
 
 def embedded_cases_snapshot() -> CaseSnapshot:
-    """Every embedded case's id, analysis text and embedding; ClusteringError on a missing or malformed embedding."""
+    """Every embedded case's id, analysis text and embedding; ClusteringError on a missing or malformed embedding.
+
+    The vectors are streamed from the database SNAPSHOT_CHUNK_SIZE rows at a time into one preallocated array, so
+    a million cases take their 1.5 GB once (no per-case array, no stacking copy).
+    """
     rows = Case.objects.filter(embedded_at__isnull=False).order_by("id").values_list("id", "analysis_text", "embedding")
-    case_ids: list[int] = []
+    capacity = rows.count()
+    case_ids = np.empty(capacity, dtype=np.int64)
+    embeddings = np.empty((capacity, EMBEDDING_DIMENSION), dtype=np.float32)
     texts: list[str] = []
-    vectors: list[np.ndarray] = []
     for case_id, text, data in rows.iterator(chunk_size=SNAPSHOT_CHUNK_SIZE):
         if data is None:
             raise ClusteringError(f"Case {case_id} is marked embedded but has no stored embedding.")
@@ -169,14 +174,19 @@ def embedded_cases_snapshot() -> CaseSnapshot:
                 f"Case {case_id} has a stored embedding of {embedding_from_bytes(data).size} values; "
                 f"expected {EMBEDDING_DIMENSION}."
             )
-        vectors.append(vector)
-        case_ids.append(case_id)
+        position = len(texts)
+        if position == capacity:
+            # Cases embedded between the count and the read: grow, rarely.
+            capacity = capacity + capacity // 4 + SNAPSHOT_CHUNK_SIZE
+            case_ids = np.resize(case_ids, capacity)
+            embeddings = np.resize(embeddings, (capacity, EMBEDDING_DIMENSION))
+        case_ids[position] = case_id
+        embeddings[position] = vector
         texts.append(text)
-    if not case_ids:
+    if not texts:
         raise ClusteringError("No embedded cases to cluster.")
-    return CaseSnapshot(
-        case_ids=np.array(case_ids, dtype=np.int64), texts=texts, embeddings=np.stack(vectors).astype(np.float32)
-    )
+    count = len(texts)
+    return CaseSnapshot(case_ids=case_ids[:count], texts=texts, embeddings=embeddings[:count])
 
 
 def existing_themes() -> list[ExistingTheme]:

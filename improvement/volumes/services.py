@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count
 from django.db.models.functions import TruncDate
 
@@ -18,6 +18,25 @@ from improvement.models import CaseTheme, DailyThemeVolume, DailyTotalVolume
 from improvement.volumes.selectors import volume_all_days, volume_days_of_cases, volume_time_zone
 
 WRITE_BATCH_SIZE = 5000
+# Keys of the transaction-level advisory locks under which one recount of a table runs at a time (fixed numbers).
+TOTALS_RECOUNT_LOCK = 170_001
+THEME_COUNTS_RECOUNT_LOCK = 170_002
+
+
+def _advisory_lock_until_commit(lock_key: int) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key])
+
+
+def daily_theme_recounts_serialise() -> None:
+    """Wait until no other assignment recounts theme days, and hold that turn until commit.
+
+    A recount deletes a day's rows and inserts fresh ones; two at once on the same day (workers placing chunks of
+    new cases side by side, holding the themes only against a swap) would each insert a full set. Swaps and
+    curation hold every theme FOR UPDATE, which already keeps them apart from assignments and from each other.
+    """
+    _advisory_lock_until_commit(THEME_COUNTS_RECOUNT_LOCK)
 
 
 def _day_bounds(days: set[dt.date]) -> tuple[dt.datetime, dt.datetime]:
@@ -28,6 +47,8 @@ def _day_bounds(days: set[dt.date]) -> tuple[dt.datetime, dt.datetime]:
 
 
 def _totals_recount(wanted: set[dt.date]) -> int:
+    # Ingest requests side by side recount the same days; one at a time, or each would insert a full set.
+    _advisory_lock_until_commit(TOTALS_RECOUNT_LOCK)
     start, end = _day_bounds(wanted)
     DailyTotalVolume.objects.filter(day__in=wanted).delete()
     totals = (
@@ -77,6 +98,7 @@ def daily_volumes_refresh(*, days: Iterable[dt.date] | None = None) -> int:
     """
     wanted = set(days) if days is not None else volume_all_days()
     if days is None:
+        _advisory_lock_until_commit(TOTALS_RECOUNT_LOCK)
         DailyTotalVolume.objects.all().delete()
         DailyThemeVolume.objects.all().delete()
     if not wanted:

@@ -23,6 +23,7 @@ DEFAULT_ASSIGN_THRESHOLD = 0.30
 # Above this many documents UMAP+HDBSCAN run on a fixed random sample (a theme of 0.5% still has 50 members there)
 # and every other document is assigned to its nearest theme centroid, so a refit stays near-constant in time.
 FIT_SAMPLE_SIZE = 10_000
+ASSIGN_BLOCK_ROWS = 50_000
 MINIMUM_DOCUMENTS = 30
 REPRESENTATIVE_COUNT = 5
 # A wide neighbourhood keeps global structure: fewer themes about one airport (15 gave several; NMI 0.237 vs 0.252).
@@ -65,10 +66,17 @@ def assign(*, embeddings: np.ndarray, centroids: np.ndarray, threshold: float) -
     embeddings = np.atleast_2d(np.asarray(embeddings, dtype=np.float32))
     if len(centroids) == 0 or len(embeddings) == 0:
         return np.full(len(embeddings), -1, dtype=np.int64), np.zeros(len(embeddings), dtype=np.float32)
-    similarities = normalise_rows(embeddings) @ normalise_rows(np.atleast_2d(centroids)).T
-    nearest = np.argmax(similarities, axis=1)
-    best = similarities[np.arange(len(embeddings)), nearest]
-    return np.where(best >= threshold, nearest, -1).astype(np.int64), best.astype(np.float32)
+    centroids = normalise_rows(np.atleast_2d(centroids))
+    nearest = np.empty(len(embeddings), dtype=np.int64)
+    best = np.empty(len(embeddings), dtype=np.float32)
+    # A block of rows at a time: a million documents never need a normalised copy or a full similarity matrix.
+    for start in range(0, len(embeddings), ASSIGN_BLOCK_ROWS):
+        similarities = normalise_rows(embeddings[start : start + ASSIGN_BLOCK_ROWS]) @ centroids.T
+        nearest[start : start + len(similarities)] = np.argmax(similarities, axis=1)
+        best[start : start + len(similarities)] = similarities[
+            np.arange(len(similarities)), nearest[start : start + len(similarities)]
+        ]
+    return np.where(best >= threshold, nearest, -1).astype(np.int64), best
 
 
 def _cluster_sample(

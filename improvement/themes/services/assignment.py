@@ -18,8 +18,8 @@ from cases.models import Case
 from improvement.models import CaseTheme, Theme
 from improvement.themes import ml
 from improvement.themes.selectors import case_ids_awaiting_theme
-from improvement.themes.services.links import case_theme_upsert, theme_sizes_adjust, themes_lock_all
-from improvement.volumes.services import daily_theme_volumes_refresh_for_cases
+from improvement.themes.services.links import case_theme_upsert, theme_sizes_adjust, themes_lock_shared
+from improvement.volumes.services import daily_theme_recounts_serialise, daily_theme_volumes_refresh_for_cases
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +61,13 @@ def _embedded_vectors(case_ids: list[int]) -> tuple[list[int], list[np.ndarray]]
 def theme_assign_to_nearest(
     *, case_ids: Sequence[int], themes: Sequence[Theme], centroids: np.ndarray
 ) -> ThemeAssignment:
-    """Link each case to its nearest theme above the seam's threshold (or to none), keeping theme sizes by F()."""
+    """Link each case to its nearest theme above the seam's threshold (or to none), keeping theme sizes by F().
+
+    The sizes change once, at the end, in theme id order: concurrent assignments wait on each other there and
+    never deadlock.
+    """
     assigned = unassigned = 0
+    size_changes: Counter[int] = Counter()
     for start in range(0, len(case_ids), ASSIGN_CHUNK_SIZE):
         ids, vectors = _embedded_vectors(list(case_ids[start : start + ASSIGN_CHUNK_SIZE]))
         if not ids:
@@ -76,7 +81,6 @@ def theme_assign_to_nearest(
             similarities = np.zeros(len(ids), dtype=np.float32)
         previous = dict(CaseTheme.objects.filter(case_id__in=ids).values_list("case_id", "theme_id"))
         links = []
-        size_changes: Counter[int] = Counter()
         for case_id, index, similarity in zip(ids, indices.tolist(), similarities.tolist(), strict=True):
             theme = themes[index] if index >= 0 else None
             links.append(
@@ -95,7 +99,7 @@ def theme_assign_to_nearest(
             else:
                 unassigned += 1
         case_theme_upsert(links=links)
-        theme_sizes_adjust(changes=size_changes)
+    theme_sizes_adjust(changes=size_changes)
     return ThemeAssignment(assigned=assigned, unassigned=unassigned)
 
 
@@ -105,37 +109,57 @@ def theme_assign_new_cases(*, case_ids: Iterable[int]) -> ThemeAssignment:
     A case is taken when it is embedded and has no theme link yet or one older than its embedding; cases moved
     by a team lead are left alone. Before the first clustering run there are no themes and nothing happens:
     the run will place them.
+
+    The cases are claimed by locking their rows (SKIP LOCKED on PostgreSQL) until commit, and the themes are held
+    only against a swap or curation (themes_lock_shared): workers given disjoint chunks place them at the same
+    time, and two given the same cases (a redelivered task, the backlog sweep beside a queued task) never place
+    one twice: the second skips the rows the first holds, or finds them placed once it commits.
     """
     ids = sorted({int(case_id) for case_id in case_ids})
     if not ids:
         return ThemeAssignment(assigned=0, unassigned=0)
     with transaction.atomic():
         assignment = _assign_pending(ids)
-        daily_theme_volumes_refresh_for_cases(case_ids=ids)
+        if assignment.assigned or assignment.unassigned:
+            daily_theme_recounts_serialise()
+            daily_theme_volumes_refresh_for_cases(case_ids=ids)
     return assignment
 
 
-def _assign_pending(ids: list[int]) -> ThemeAssignment:
-    themes = [
-        theme
-        for theme in themes_lock_all().values()
-        if theme.status == Theme.Status.ACTIVE and theme.centroid is not None
-    ]
-    if not themes:
-        return ThemeAssignment(assigned=0, unassigned=0)
-    centroids = np.stack([embedding_from_bytes(theme.centroid) for theme in themes if theme.centroid is not None])
+def _claimed_pending(ids: list[int]) -> list[int]:
+    """Lock, skipping rows another transaction holds, the cases among `ids` still awaiting a theme; their ids."""
     pending: list[int] = []
     for start in range(0, len(ids), ASSIGN_CHUNK_SIZE):
-        rows = Case.objects.filter(
-            id__in=ids[start : start + ASSIGN_CHUNK_SIZE], embedded_at__isnull=False
-        ).values_list("id", "embedded_at", "theme_link__assigned_at", "theme_link__source")
+        claimed = list(
+            Case.objects.select_for_update(skip_locked=True, no_key=True)
+            .filter(id__in=ids[start : start + ASSIGN_CHUNK_SIZE], embedded_at__isnull=False)
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
+        # Read after the claim, in a statement of its own: it sees the links of a worker that held a row and
+        # committed just before this one locked it (the claim's own snapshot may predate that commit).
+        rows = Case.objects.filter(id__in=claimed).values_list(
+            "id", "embedded_at", "theme_link__assigned_at", "theme_link__source"
+        )
         pending.extend(
             case_id
             for case_id, embedded_at, assigned_at, source in rows
             if source != CaseTheme.Source.MANUAL
             and (assigned_at is None or (embedded_at is not None and assigned_at < embedded_at))
         )
-    return theme_assign_to_nearest(case_ids=pending, themes=themes, centroids=centroids)
+    return sorted(pending)
+
+
+def _assign_pending(ids: list[int]) -> ThemeAssignment:
+    themes = [
+        theme
+        for theme in themes_lock_shared().values()
+        if theme.status == Theme.Status.ACTIVE and theme.centroid is not None
+    ]
+    if not themes:
+        return ThemeAssignment(assigned=0, unassigned=0)
+    centroids = np.stack([embedding_from_bytes(theme.centroid) for theme in themes if theme.centroid is not None])
+    return theme_assign_to_nearest(case_ids=_claimed_pending(ids), themes=themes, centroids=centroids)
 
 
 def theme_assign_backlog(*, older_than: timedelta | None = None) -> ThemeAssignment:

@@ -30,7 +30,7 @@ from improvement.themes.selectors import CaseSnapshot
 from improvement.themes.services.assignment import theme_assign_to_nearest
 from improvement.themes.services.links import (
     WRITE_BATCH_SIZE,
-    case_theme_upsert,
+    case_theme_upsert_columns,
     theme_sizes_recount,
     themes_lock_all,
 )
@@ -38,6 +38,8 @@ from improvement.volumes.services import daily_theme_volumes_refresh
 
 # An active theme the refit did not find stays active when at least this many of its cases, and this share of them,
 # are still closer to it than (within STICKY_MARGIN) to the theme the fit chose; otherwise it goes dormant.
+# Cases whose links a refit writes at once: a few MB of columns, never a model object per case.
+LINK_WRITE_CHUNK = 50_000
 RETAIN_MINIMUM_CASES = 10
 RETAIN_MINIMUM_SHARE = 0.5
 # An unmatched cluster belongs to the theme a team lead placed at least this share of its cases in (by hand).
@@ -255,27 +257,32 @@ def _final_assignments(
 
 
 def _fit_links_write(swap: _Swap, *, snapshot: CaseSnapshot, assignments: np.ndarray, centroids: np.ndarray) -> None:
-    """Link every snapshot case not placed by hand to its final theme (or to none), with its similarity."""
-    manual_case_ids = set(CaseTheme.objects.filter(source=CaseTheme.Source.MANUAL).values_list("case_id", flat=True))
-    links = []
-    for position, case_id in enumerate(snapshot.case_ids.tolist()):
-        if case_id in manual_case_ids:
-            continue
-        cluster_index = int(assignments[position])
-        if cluster_index < 0:
-            links.append(CaseTheme(case_id=case_id, theme=None, source=CaseTheme.Source.FIT, run=swap.run))
-            continue
-        similarity = float(np.dot(snapshot.embeddings[position], centroids[cluster_index]))
-        links.append(
-            CaseTheme(
-                case_id=case_id,
-                theme=swap.cluster_themes[cluster_index],
-                source=CaseTheme.Source.FIT,
-                similarity=round(similarity, 6),
-                run=swap.run,
-            )
+    """Link every snapshot case not placed by hand to its final theme (or to none), with its similarity.
+
+    Written LINK_WRITE_CHUNK cases at a time as columns: memory stays bounded however many cases the run holds.
+    """
+    manual_case_ids = np.fromiter(
+        CaseTheme.objects.filter(source=CaseTheme.Source.MANUAL).values_list("case_id", flat=True), dtype=np.int64
+    )
+    theme_id_of_cluster = [theme.pk if theme is not None else None for theme in swap.cluster_themes]
+    for start in range(0, len(snapshot.case_ids), LINK_WRITE_CHUNK):
+        positions = np.arange(start, min(start + LINK_WRITE_CHUNK, len(snapshot.case_ids)))
+        positions = positions[~np.isin(snapshot.case_ids[positions], manual_case_ids)]
+        clusters = assignments[positions]
+        placed = clusters >= 0
+        similarities = np.einsum(
+            "ij,ij->i", snapshot.embeddings[positions], centroids[np.where(placed, clusters, 0)]
+        ).astype(np.float32)
+        case_theme_upsert_columns(
+            case_ids=snapshot.case_ids[positions].tolist(),
+            theme_ids=[theme_id_of_cluster[cluster] if cluster >= 0 else None for cluster in clusters.tolist()],
+            similarities=[
+                round(float(similarity), 6) if is_placed else None
+                for similarity, is_placed in zip(similarities.tolist(), placed.tolist(), strict=True)
+            ],
+            source=CaseTheme.Source.FIT,
+            run_id=swap.run.pk,
         )
-    case_theme_upsert(links=links)
 
 
 def _unfound_themes_retire(swap: _Swap, *, existing: Sequence[ml.ExistingTheme], live_theme_ids: set[int]) -> None:
