@@ -2,6 +2,13 @@
 
 Usage: .venv/bin/python bench/impact_calibration.py [--series 1000]
        [--designs chosen,previous,trend_always,plain_post,nb_glm,poisson_hac] [--workers 2]
+       .venv/bin/python bench/impact_calibration.py --suite short [--per-cell 60] [--pre-days 56,112]
+
+--suite short (issue 14) runs every cell of kind (steady, busy_week, growing_share, ar1_bursts) x effect
+(0, -10%, -30%, -60%) x volume (20 and 100 a day) x history (--pre-days) with 28 post days, --per-cell
+series each (improvement.impact.simulation.simulate_short_history_series), through estimate_impact called
+with only its five arguments, and prints per cell the coverage and the share of each verdict, then per
+history the pooled figures against the issue's targets and a last key=value line.
 
 Prints, per design and volume band and per design and scenario (at >= 20 contacts a day): the
 coverage of the 95% interval, false `working` and false `worse` on zero-effect series, and the
@@ -68,7 +75,13 @@ from improvement.impact.estimator import EstimatorOptions, estimate_impact
 from improvement.impact.estimator.fitting import _design_matrix
 from improvement.impact.estimator.model import _verdict
 from improvement.impact.estimator.null_distribution import BOOTSTRAP_DRAWS
-from improvement.impact.simulation import SCENARIOS, SimulatedSeries, simulate_series
+from improvement.impact.simulation import (
+    SCENARIOS,
+    SHORT_HISTORY_KINDS,
+    SimulatedSeries,
+    simulate_series,
+    simulate_short_history_series,
+)
 
 EFFECTS = (0.0, -0.1, -0.3, -0.6)
 VOLUME_BANDS = ((5.0, 20.0), (20.0, 100.0), (100.0, 500.0))
@@ -335,8 +348,126 @@ def _figures(rows: list[dict]) -> tuple[int, float, float, float, float]:
     return len(rows), coverage, false_working, false_worse, power
 
 
+SHORT_VOLUMES = (20.0, 100.0)
+SHORT_SEED = 14_000
+
+
+def short_series_for(*, kind: str, effect: float, volume: float, pre_days: int, index: int) -> SimulatedSeries:
+    """The index-th series of one short-history cell (deterministic)."""
+    cell = (
+        SHORT_HISTORY_KINDS.index(kind) * 1000
+        + EFFECTS.index(effect) * 100
+        + SHORT_VOLUMES.index(volume) * 10
+        + (pre_days // 56)
+    )
+    generator = np.random.default_rng([SHORT_SEED, cell, index])
+    return simulate_short_history_series(
+        generator=generator, daily_volume=volume, effect=effect, kind=kind, pre_days=pre_days
+    )
+
+
+def evaluate_short(task: tuple[str, float, float, int, int]) -> dict:
+    """estimate_impact, with only its five arguments, on one short-history series."""
+    kind, effect, volume, pre_days, index = task
+    series = short_series_for(kind=kind, effect=effect, volume=volume, pre_days=pre_days, index=index)
+    started = time.perf_counter()
+    result = estimate_impact(
+        days=series.days,
+        theme_counts=series.theme_counts,
+        total_counts=series.total_counts,
+        ship_date=series.ship_date,
+        post_days=28,
+    )
+    return {
+        "kind": kind,
+        "true_effect": effect,
+        "volume": volume,
+        "pre_days": pre_days,
+        "covered": bool(result.ci_low <= effect <= result.ci_high),
+        "verdict": result.verdict,
+        "seconds": time.perf_counter() - started,
+    }
+
+
+def _share(rows: list[dict], verdict: str) -> float:
+    return float(np.mean([row["verdict"] == verdict for row in rows])) if rows else float("nan")
+
+
+def main_short(*, per_cell: int, pre_days_list: tuple[int, ...], workers: int) -> None:
+    """Every cell of the short-history suite, then the pooled figures per history length."""
+    started = time.perf_counter()
+    tasks = [
+        (kind, effect, volume, pre_days, index)
+        for pre_days in pre_days_list
+        for kind in SHORT_HISTORY_KINDS
+        for effect in EFFECTS
+        for volume in SHORT_VOLUMES
+        for index in range(per_cell)
+    ]
+    with multiprocessing.Pool(min(workers, 2)) as pool:
+        rows = pool.map(evaluate_short, tasks, chunksize=10)
+    header = (
+        f"{'pre':>4} {'kind':<14} {'/day':>5} {'effect':>7} {'n':>4} {'coverage':>9} {'working':>8}"
+        f" {'worse':>6} {'no_clear':>9} {'inconcl':>8}"
+    )
+    print(header)
+    print("-" * len(header))
+    summary: dict[str, float] = {}
+    for pre_days in pre_days_list:
+        for kind in SHORT_HISTORY_KINDS:
+            for volume in SHORT_VOLUMES:
+                for effect in EFFECTS:
+                    cell = [
+                        row
+                        for row in rows
+                        if (row["pre_days"], row["kind"], row["volume"], row["true_effect"])
+                        == (pre_days, kind, volume, effect)
+                    ]
+                    print(
+                        f"{pre_days:>4} {kind:<14} {volume:>5.0f} {effect:>+7.0%} {len(cell):>4}"
+                        f" {np.mean([row['covered'] for row in cell]):>9.3f} {_share(cell, 'working'):>8.3f}"
+                        f" {_share(cell, 'worse'):>6.3f} {_share(cell, 'no_clear_effect'):>9.3f}"
+                        f" {_share(cell, 'inconclusive'):>8.3f}"
+                    )
+        own = [row for row in rows if row["pre_days"] == pre_days]
+        zero = [row for row in own if row["true_effect"] == 0.0]
+        thirty = [row for row in own if row["true_effect"] == -0.3]
+        kind_coverages = {
+            kind: float(np.mean([row["covered"] for row in own if row["kind"] == kind])) for kind in SHORT_HISTORY_KINDS
+        }
+        figures = {
+            f"coverage_{pre_days}": float(np.mean([row["covered"] for row in own])),
+            f"worst_kind_coverage_{pre_days}": min(kind_coverages.values()),
+            f"false_working_{pre_days}": _share(zero, "working"),
+            f"false_worse_{pre_days}": _share(zero, "worse"),
+            f"power30_{pre_days}": _share(thirty, "working"),
+            f"power30_steady100_{pre_days}": _share(
+                [row for row in thirty if row["kind"] == "steady" and row["volume"] == 100.0], "working"
+            ),
+            f"inconclusive_steady_zero_{pre_days}": _share(
+                [row for row in zero if row["kind"] == "steady"], "inconclusive"
+            ),
+        }
+        print(
+            f"{pre_days} days of history: coverage {figures[f'coverage_{pre_days}']:.3f} (by kind "
+            + ", ".join(f"{kind} {value:.3f}" for kind, value in kind_coverages.items())
+            + f"), false working {figures[f'false_working_{pre_days}']:.3f},"
+            f" false worse {figures[f'false_worse_{pre_days}']:.3f},"
+            f" -30% called working {figures[f'power30_{pre_days}']:.3f}"
+            f" (steady 100/day {figures[f'power30_steady100_{pre_days}']:.3f})"
+        )
+        summary.update(figures)
+    summary["seconds_per_call"] = float(np.mean([row["seconds"] for row in rows]))
+    summary["series"] = float(len(rows))
+    summary["wall_seconds"] = time.perf_counter() - started
+    print(" ".join(f"{key}={value:.3f}" for key, value in summary.items()))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--suite", choices=("long", "short"), default="long")
+    parser.add_argument("--per-cell", type=int, default=60, help="short suite: series per cell")
+    parser.add_argument("--pre-days", default="56,112", help="short suite: days of history, comma-separated")
     parser.add_argument("--series", type=int, default=1000)
     parser.add_argument("--designs", default="chosen,plain_post,nb_glm,poisson_hac")
     parser.add_argument(
@@ -347,6 +478,10 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, default=2)
     arguments = parser.parse_args()
+    if arguments.suite == "short":
+        pre_days_list = tuple(int(value) for value in arguments.pre_days.split(","))
+        main_short(per_cell=arguments.per_cell, pre_days_list=pre_days_list, workers=arguments.workers)
+        return
     designs = tuple(arguments.designs.split(","))
     started = time.perf_counter()
     tasks = [(index, designs) for index in range(arguments.series)]
