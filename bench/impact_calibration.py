@@ -3,12 +3,20 @@
 Usage: .venv/bin/python bench/impact_calibration.py [--series 1000]
        [--designs chosen,previous,trend_always,plain_post,nb_glm,poisson_hac] [--workers 2]
        .venv/bin/python bench/impact_calibration.py --suite short [--per-cell 60] [--pre-days 56,112]
+       .venv/bin/python bench/impact_calibration.py --suite looks [--per-cell 10]
 
 --suite short (issue 14) runs every cell of kind (steady, busy_week, growing_share, ar1_bursts) x effect
 (0, -10%, -30%, -60%) x volume (20 and 100 a day) x history (--pre-days) with 28 post days, --per-cell
 series each (improvement.impact.simulation.simulate_short_history_series), through estimate_impact called
 with only its five arguments, and prints per cell the coverage and the share of each verdict, then per
 history the pooled figures against the issue's targets and a last key=value line.
+
+--suite looks reads each short-history series (56 days of history, 56 post days; effects 0 and -30%) every
+day from day 7 as the daily job does: post_days=28 up to day 28, then, when day 28 found no clear effect,
+post_days=56 up to day 56 (improvement/impact/estimator/looks.py shares the error budget). It prints per
+kind and volume how often any look called a zero-effect fix working or worse, and the final verdicts.
+The placebo check is off there (it can only turn a call into `inconclusive`, so false calls are not lower
+with it) to keep the 50 looks a series affordable.
 
 Prints, per design and volume band and per design and scenario (at >= 20 contacts a day): the
 coverage of the 95% interval, false `working` and false `worse` on zero-effect series, and the
@@ -463,9 +471,94 @@ def main_short(*, per_cell: int, pre_days_list: tuple[int, ...], workers: int) -
     print(" ".join(f"{key}={value:.3f}" for key, value in summary.items()))
 
 
+LOOK_EFFECTS = (0.0, -0.3)
+
+
+def evaluate_looks(task: tuple[str, float, float, int]) -> dict:
+    """Every daily look from day 7 to day 56 at one short-history series, as the daily job reads it."""
+    kind, effect, volume, index = task
+    cell = SHORT_HISTORY_KINDS.index(kind) * 1000 + LOOK_EFFECTS.index(effect) * 100 + SHORT_VOLUMES.index(volume)
+    generator = np.random.default_rng([SHORT_SEED + 1, cell, index])
+    series = simulate_short_history_series(
+        generator=generator, daily_volume=volume, effect=effect, kind=kind, pre_days=56, post_days=56
+    )
+    ship_index = series.days.index(series.ship_date)
+    verdicts = []
+    post_days = 28
+    for day in range(7, 57):
+        if day == 29 and verdicts[-1] in ("working", "worse"):
+            break
+        if day == 29:
+            post_days = 56
+        end = ship_index + day
+        result = estimate_impact(
+            days=series.days[:end],
+            theme_counts=series.theme_counts[:end],
+            total_counts=series.total_counts[:end],
+            ship_date=series.ship_date,
+            post_days=post_days,
+            checks_placebos=False,
+        )
+        verdicts.append(result.verdict)
+    first_working = next((7 + look for look, verdict in enumerate(verdicts) if verdict == "working"), None)
+    return {
+        "kind": kind,
+        "true_effect": effect,
+        "volume": volume,
+        "any_working": "working" in verdicts,
+        "any_worse": "worse" in verdicts,
+        "final": verdicts[-1],
+        "first_working": first_working,
+        "looks": len(verdicts),
+    }
+
+
+def main_looks(*, per_cell: int, workers: int) -> None:
+    """The daily-looks suite: false calls across every look at zero effect, and when a -30% fix is found."""
+    started = time.perf_counter()
+    tasks = [
+        (kind, effect, volume, index)
+        for kind in SHORT_HISTORY_KINDS
+        for effect in LOOK_EFFECTS
+        for volume in SHORT_VOLUMES
+        for index in range(per_cell)
+    ]
+    with multiprocessing.Pool(min(workers, 2)) as pool:
+        rows = pool.map(evaluate_looks, tasks, chunksize=2)
+    print(
+        f"{'kind':<14} {'/day':>5} {'effect':>7} {'n':>4} {'any_working':>12} {'any_worse':>10}"
+        f" {'final_working':>14} {'median_first_working_day':>25}"
+    )
+    for kind in SHORT_HISTORY_KINDS:
+        for volume in SHORT_VOLUMES:
+            for effect in LOOK_EFFECTS:
+                cell = [
+                    row for row in rows if (row["kind"], row["volume"], row["true_effect"]) == (kind, volume, effect)
+                ]
+                first_days = [row["first_working"] for row in cell if row["first_working"] is not None]
+                median_first = f"{float(np.median(first_days)):.0f}" if first_days else "-"
+                print(
+                    f"{kind:<14} {volume:>5.0f} {effect:>+7.0%} {len(cell):>4}"
+                    f" {np.mean([row['any_working'] for row in cell]):>12.3f}"
+                    f" {np.mean([row['any_worse'] for row in cell]):>10.3f}"
+                    f" {np.mean([row['final'] == 'working' for row in cell]):>14.3f} {median_first:>25}"
+                )
+    zero = [row for row in rows if row["true_effect"] == 0.0]
+    thirty = [row for row in rows if row["true_effect"] == -0.3]
+    summary = {
+        "looks_false_working": float(np.mean([row["any_working"] for row in zero])),
+        "looks_false_worse": float(np.mean([row["any_worse"] for row in zero])),
+        "looks_power30_final": float(np.mean([row["final"] == "working" for row in thirty])),
+        "looks_per_series": float(np.mean([row["looks"] for row in rows])),
+        "series": float(len(rows)),
+        "wall_seconds": time.perf_counter() - started,
+    }
+    print(" ".join(f"{key}={value:.3f}" for key, value in summary.items()))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--suite", choices=("long", "short"), default="long")
+    parser.add_argument("--suite", choices=("long", "short", "looks"), default="long")
     parser.add_argument("--per-cell", type=int, default=60, help="short suite: series per cell")
     parser.add_argument("--pre-days", default="56,112", help="short suite: days of history, comma-separated")
     parser.add_argument("--series", type=int, default=1000)
@@ -478,6 +571,9 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, default=2)
     arguments = parser.parse_args()
+    if arguments.suite == "looks":
+        main_looks(per_cell=arguments.per_cell, workers=arguments.workers)
+        return
     if arguments.suite == "short":
         pre_days_list = tuple(int(value) for value in arguments.pre_days.split(","))
         main_short(per_cell=arguments.per_cell, pre_days_list=pre_days_list, workers=arguments.workers)

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -49,20 +49,28 @@ from improvement.impact.estimator.fitting import (
     _robust_poisson_fit,
     _trend_weight,
 )
+from improvement.impact.estimator.looks import FIXED_HORIZON_TAIL, look_tail, null_ratio_bounds
 from improvement.impact.estimator.noise import _noise_model, _NoiseComponents, _trend_standard_error
-from improvement.impact.estimator.null_distribution import INTERVAL_LEVEL, _simulate_null_ratio
+from improvement.impact.estimator.null_distribution import BOOTSTRAP_DRAWS, INTERVAL_LEVEL, _simulate_null_ratio
 from improvement.impact.estimator.options import EstimatorOptions, TrendRule
 
 VERDICT_WORKING = "working"
 VERDICT_WORSE = "worse"
 VERDICT_NO_CLEAR_EFFECT = "no_clear_effect"
 VERDICT_TOO_EARLY = "too_early"
+VERDICT_INCONCLUSIVE = "inconclusive"
 
 MINIMUM_PRE_DAYS = 28
 MINIMUM_POST_DAYS = 7
 MINIMUM_POST_VOLUME = 30.0
 MAXIMUM_PRE_DAYS = 364
 RANDOM_SEED = 20_240_601
+# The placebo check: up to PLACEBO_COUNT fake ship dates a week apart in the pre period, each read with
+# PLACEBO_DRAWS null draws; the verdict is inconclusive when at least PLACEBO_INCONCLUSIVE_FOUND of them (and
+# at least half) "found" an effect where there was none.
+PLACEBO_COUNT = 4
+PLACEBO_DRAWS = 300
+PLACEBO_INCONCLUSIVE_FOUND = 2
 
 
 @dataclass(frozen=True)
@@ -70,10 +78,12 @@ class ImpactEstimate:
     """The estimated effect of a fix on its theme over the post window (up to post_days).
 
     relative_effect is actual over counterfactual minus one (-0.3: 30% fewer contacts), with its
-    95% interval [ci_low, ci_high]; counterfactual is the expected count per post day with a 95%
-    predictive band; contacts_avoided is -relative_effect times the counterfactual total, with
-    the interval that follows from the effect's. verdict is one of working, worse,
-    no_clear_effect or too_early; is_provisional says fewer than post_days post days exist.
+    interval [ci_low, ci_high] (95% on the fixed horizon; wider on a provisional look, see looks.py:
+    interval_tail is the one-sided error it spends); counterfactual is the expected count per post day with
+    a 95% predictive band; contacts_avoided is -relative_effect times the counterfactual total, with
+    the interval that follows from the effect's. verdict is one of working, worse, no_clear_effect,
+    inconclusive (verdict_reason says why) or too_early; is_provisional says fewer than post_days post days
+    exist. placebo_found of placebo_runs fake ship dates before the real one "found" an effect.
     """
 
     relative_effect: float
@@ -94,6 +104,10 @@ class ImpactEstimate:
     contacts_avoided: float
     contacts_avoided_low: float
     contacts_avoided_high: float
+    interval_tail: float = FIXED_HORIZON_TAIL
+    placebo_runs: int = 0
+    placebo_found: int = 0
+    verdict_reason: str = ""
 
 
 def estimate_impact(
@@ -104,6 +118,8 @@ def estimate_impact(
     ship_date: datetime.date,
     post_days: int = 28,
     options: EstimatorOptions | None = None,
+    earlier_ship_dates: Sequence[datetime.date] = (),
+    checks_placebos: bool = True,
 ) -> ImpactEstimate:
     """Estimate how a fix live from ship_date changed a theme's daily contacts.
 
@@ -111,6 +127,9 @@ def estimate_impact(
     the theme and in all (the total includes the theme). Days before ship_date are the pre
     period; ship_date and up to post_days - 1 days after it are the post window. `options`
     selects one of the designs bench/impact_calibration.py compares; by default the chosen one.
+    `earlier_ship_dates` are earlier fixes on the same theme: each gets a level shift from its date on, so
+    the counterfactual keeps their effects and this fix is measured against them. `checks_placebos` runs
+    the placebo check (the bench turns it off to measure the estimator alone).
     """
     options = EstimatorOptions() if options is None else options
     theme, total, ship_index = _validated_series(
@@ -120,18 +139,92 @@ def estimate_impact(
         ship_date=ship_date,
         post_days=post_days,
     )
-    pre_start = max(0, ship_index - MAXIMUM_PRE_DAYS)
+    earlier_indices = _validated_earlier_ship_indices(
+        days=days, ship_date=ship_date, earlier_ship_dates=earlier_ship_dates
+    )
+    weekday = np.array([day.weekday() for day in days])
     post_end = min(len(theme), ship_index + post_days)
+    window = _estimate_window(
+        theme=theme,
+        total=total,
+        weekday=weekday,
+        ship_index=ship_index,
+        post_end=post_end,
+        earlier_indices=earlier_indices,
+        options=options,
+        draw_count=BOOTSTRAP_DRAWS,
+        seed=RANDOM_SEED,
+    )
+    estimate = _summary(
+        post_dates=tuple(days[ship_index:post_end]),
+        window=window,
+        tail=look_tail(post_days_observed=post_end - ship_index, post_days=post_days),
+        post_days=post_days,
+    )
+    if not checks_placebos or estimate.verdict == VERDICT_TOO_EARLY:
+        return estimate
+    placebo_runs, placebo_found = _placebo_check(
+        theme=theme,
+        total=total,
+        weekday=weekday,
+        ship_index=ship_index,
+        window_length=post_end - ship_index,
+        earlier_indices=earlier_indices,
+        options=options,
+    )
+    verdict, reason = estimate.verdict, ""
+    if placebo_found >= PLACEBO_INCONCLUSIVE_FOUND and 2 * placebo_found >= placebo_runs:
+        verdict = VERDICT_INCONCLUSIVE
+        reason = (
+            f"{placebo_found} of {placebo_runs} placebo checks (the same estimate at fake ship dates before the "
+            f"real one) found an effect where there was none, so this theme's history cannot support a verdict."
+        )
+    return replace(
+        estimate, verdict=verdict, verdict_reason=reason, placebo_runs=placebo_runs, placebo_found=placebo_found
+    )
+
+
+@dataclass(frozen=True)
+class _WindowEstimate:
+    """One post window's numbers: actual and counterfactual, the observed level and its null draws."""
+
+    actual_post: np.ndarray
+    fitted_post: np.ndarray
+    observed_level: float
+    null_ratio: np.ndarray
+    counterfactual_draws: np.ndarray
+    pre_days_used: int
+
+
+def _estimate_window(
+    *,
+    theme: np.ndarray,
+    total: np.ndarray,
+    weekday: np.ndarray,
+    ship_index: int,
+    post_end: int,
+    earlier_indices: tuple[int, ...],
+    options: EstimatorOptions,
+    draw_count: int,
+    seed: int,
+) -> _WindowEstimate:
+    """Fit the pre period before ship_index, project it over [ship_index, post_end) and simulate its null."""
+    pre_start = max(0, ship_index - MAXIMUM_PRE_DAYS)
     pre = slice(pre_start, ship_index)
     post = slice(ship_index, post_end)
-
     log_other = np.log(total - theme + 1.0)
+    time_index = np.arange(len(theme), dtype=float)
     design = _design_matrix(
-        time_index=np.arange(len(theme), dtype=float),
-        weekday=np.array([day.weekday() for day in days]),
+        time_index=time_index,
+        weekday=weekday,
         trend_origin=float(ship_index),
         trend_scale=float(ship_index - pre_start),
     )
+    # An earlier fix on the theme shifts its level from its ship date on (one column each, kept in the
+    # projection); one shipped before the pre period is already in the level.
+    steps = [(time_index >= index).astype(float) for index in earlier_indices if pre_start < index < ship_index]
+    if steps:
+        design = np.column_stack([design, *steps])
     fit = _fit_pre_period(counts=theme[pre], design=design[pre], offset=log_other[pre], trend_rule=options.trend_rule)
     fitted_post = np.exp(design[post] @ fit.coefficients + log_other[post])
     is_robust_post = fit.is_robust and options.down_weights_post_outliers
@@ -162,19 +255,72 @@ def estimate_impact(
         is_robust=is_robust_post,
         noise=fit.noise,
         poisson_variance=fit.poisson_variance,
-        generator=np.random.default_rng(RANDOM_SEED),
+        generator=np.random.default_rng(seed),
         options=options,
+        draw_count=draw_count,
     )
-    return _summary(
-        post_dates=tuple(days[ship_index:post_end]),
+    return _WindowEstimate(
         actual_post=theme[post],
         fitted_post=fitted_post,
         observed_level=observed_level,
         null_ratio=null_ratio,
         counterfactual_draws=counterfactual_draws,
-        post_days=post_days,
         pre_days_used=ship_index - pre_start,
     )
+
+
+def _placebo_windows(*, ship_index: int, window_length: int, earlier_indices: tuple[int, ...]) -> list[tuple[int, int]]:
+    """Fake ship dates a week apart before the real one, with their windows (cut at the real ship date).
+
+    Whole windows of the real one's length are preferred; on a short history the latest dates get shorter
+    windows, down to MINIMUM_POST_DAYS. A window holding an earlier fix's ship date is skipped.
+    """
+    candidates = []
+    whole = 0
+    for weeks_back in range(1, MAXIMUM_PRE_DAYS // 7):
+        start = ship_index - 7 * weeks_back
+        if start < MINIMUM_PRE_DAYS or whole >= PLACEBO_COUNT:
+            break
+        end = min(start + window_length, ship_index)
+        if end - start >= MINIMUM_POST_DAYS and not any(start <= index < end for index in earlier_indices):
+            candidates.append((start, end))
+            whole += int(end - start == window_length)
+    candidates.sort(key=lambda window: (-(window[1] - window[0]), -window[0]))
+    return candidates[:PLACEBO_COUNT]
+
+
+def _placebo_check(
+    *,
+    theme: np.ndarray,
+    total: np.ndarray,
+    weekday: np.ndarray,
+    ship_index: int,
+    window_length: int,
+    earlier_indices: tuple[int, ...],
+    options: EstimatorOptions,
+) -> tuple[int, int]:
+    """How many placebo windows could be read, and in how many the fixed-horizon interval excluded no effect."""
+    runs = found = 0
+    for start, end in _placebo_windows(
+        ship_index=ship_index, window_length=window_length, earlier_indices=earlier_indices
+    ):
+        window = _estimate_window(
+            theme=theme[:end],
+            total=total[:end],
+            weekday=weekday[:end],
+            ship_index=start,
+            post_end=end,
+            earlier_indices=tuple(index for index in earlier_indices if index < start),
+            options=options,
+            draw_count=PLACEBO_DRAWS,
+            seed=RANDOM_SEED + start,
+        )
+        if not window.fitted_post.sum() >= MINIMUM_POST_VOLUME:
+            continue
+        ratio_low, ratio_high = null_ratio_bounds(null_ratio=window.null_ratio, tail=FIXED_HORIZON_TAIL)
+        runs += 1
+        found += int(window.observed_level > ratio_high or window.observed_level < ratio_low)
+    return runs, found
 
 
 @dataclass(frozen=True)
@@ -262,18 +408,15 @@ def _noise_of_fit(
 def _summary(
     *,
     post_dates: tuple[datetime.date, ...],
-    actual_post: np.ndarray,
-    fitted_post: np.ndarray,
-    observed_level: float,
-    null_ratio: np.ndarray,
-    counterfactual_draws: np.ndarray,
+    window: _WindowEstimate,
+    tail: float,
     post_days: int,
-    pre_days_used: int,
 ) -> ImpactEstimate:
-    """The estimate: the effect, its interval and p-value from the null draws, the counterfactual band and verdict."""
+    """The estimate: the effect, its interval (spending `tail` each side) and p-value, the counterfactual band."""
+    actual_post, fitted_post, observed_level = window.actual_post, window.fitted_post, window.observed_level
+    null_ratio = window.null_ratio
     post_days_observed = len(actual_post)
-    tail = (1.0 - INTERVAL_LEVEL) / 2.0
-    ratio_low, ratio_high = np.quantile(null_ratio, [tail, 1.0 - tail])
+    ratio_low, ratio_high = null_ratio_bounds(null_ratio=null_ratio, tail=tail)
     relative_effect = observed_level - 1.0
     ci_low = observed_level / ratio_high - 1.0
     ci_high = observed_level / ratio_low - 1.0
@@ -284,7 +427,8 @@ def _summary(
     actual_total = int(actual_post.sum())
     counterfactual = fitted_post
     counterfactual_total = float(fitted_post.sum())
-    band_low, band_high = np.quantile(counterfactual_draws, [tail, 1.0 - tail], axis=0)
+    band_tail = (1.0 - INTERVAL_LEVEL) / 2.0
+    band_low, band_high = np.quantile(window.counterfactual_draws, [band_tail, 1.0 - band_tail], axis=0)
 
     verdict = _verdict(
         ci_low=ci_low,
@@ -300,7 +444,7 @@ def _summary(
         verdict=verdict,
         is_provisional=post_days_observed < post_days,
         post_days_observed=post_days_observed,
-        pre_days_used=pre_days_used,
+        pre_days_used=window.pre_days_used,
         post_dates=post_dates,
         actual=tuple(int(value) for value in actual_post),
         counterfactual=tuple(float(value) for value in counterfactual),
@@ -311,7 +455,23 @@ def _summary(
         contacts_avoided=float(-relative_effect * counterfactual_total),
         contacts_avoided_low=float(-ci_high * counterfactual_total),
         contacts_avoided_high=float(-ci_low * counterfactual_total),
+        interval_tail=tail,
     )
+
+
+def _validated_earlier_ship_indices(
+    *, days: Sequence[datetime.date], ship_date: datetime.date, earlier_ship_dates: Sequence[datetime.date]
+) -> tuple[int, ...]:
+    """The indices of earlier fixes' ship dates; each must lie in days and at least a week before ship_date."""
+    indices = []
+    for earlier in earlier_ship_dates:
+        if earlier < days[0] or (ship_date - earlier).days < MINIMUM_POST_DAYS:
+            raise ValueError(
+                f"earlier_ship_dates: {earlier} must lie within days and at least {MINIMUM_POST_DAYS} days before "
+                f"ship_date {ship_date}."
+            )
+        indices.append((earlier - days[0]).days)
+    return tuple(sorted(set(indices)))
 
 
 def _validated_series(
