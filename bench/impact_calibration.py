@@ -22,6 +22,24 @@ Prints, per design and volume band and per design and scenario (at >= 20 contact
 coverage of the 95% interval, false `working` and false `worse` on zero-effect series, and the
 share of -30% fixes found `working`; then a last summary line. Seeds are fixed.
 
+Measured 2026-12-02 (issue 14), --suite short --per-cell 40 --pre-days 56,112 (2,560 series, 864 s on a machine
+shared by eight sessions, load average ~25 on 2 cores), estimate_impact with its five arguments, placebo check on:
+56 days of history: coverage 0.956 (steady 0.975, busy_week 0.972, growing_share 0.934, ar1_bursts 0.944), false
+working 0.022, false worse 0.034, -30% called working 0.647 (steady 20/day 0.750, 100/day 0.900; busy_week 0.700
+and 0.900; growing_share 0.325 and 0.650; ar1_bursts 0.325 and 0.625), inconclusive on steady zero-effect themes
+0.000. 112 days: coverage 0.966 (lowest kind 0.953), false working 0.022, false worse 0.019, -30% working 0.850
+(steady 100/day 1.000), inconclusive on steady zero-effect 0.013. The power targets (0.80 at 56 days, 0.90 at
+112) are NOT met: the trend a 56-day history cannot rule out, and the noise model's one-sided matching of block
+variances, cost it. The same 30 series a cell before the placebo check and the faster fit: 56 days coverage
+0.955, power 0.675; 112 days 0.965 and 0.846. Tried on 20 series a cell (56 days, no placebo; base power 0.675,
+coverage 0.947, false working 0.044): matching block variances only on >= 6 blocks: power 0.731, coverage
+0.938, false working 0.050, ar1_bursts 100/day coverage 0.875; that and trend threshold 1.5: power 0.788 but
+false working 0.056, growing_share 20/day coverage 0.900; no block matching: power 0.758, coverage 0.935, false
+working 0.050, false worse 0.042. None kept: each bought power with calibration on 20 series a cell.
+--suite looks --per-cell 10 (160 series, 570 s, same machine): false working across every look from day 7 to
+day 56 at zero effect 0.013, false worse 0.050 (two growing_share 100/day series of ten); -30% called working by
+the last look 0.787, median first working day 14 (steady) to 28 (ar1_bursts).
+
 Measured 2026-11-25, second session (--series 4000, designs chosen,previous, 2 workers, 449 s),
 at >= 20 contacts a day with 28 post days: chosen (null series simulated from the fit with its
 whole trend, so the bias of a shrunk real trend is in the interval; no Student's t widening):
