@@ -18,7 +18,7 @@ from improvement.impact.estimator import (
     estimate_impact,
 )
 from improvement.impact.estimator.looks import EXTENDED_HORIZON_DAYS
-from improvement.models import FixImpact, FixTicket, Theme, ThemeAlert
+from improvement.models import FixImpact, FixTicket, ImprovementIssue, Theme, ThemeAlert
 from improvement.volumes.selectors import LONG_WINDOW_DAYS, volume_date_range, volume_theme_series, volume_total_series
 from improvement.workflow.transitions import SHIPPED_STATUSES
 
@@ -228,3 +228,36 @@ def theme_alert_badges(*, since: dt.date) -> dict[int, set[str]]:
     for theme_id, kind in ThemeAlert.objects.filter(detected_on__gte=since).values_list("theme_id", "kind"):
         badges.setdefault(theme_id, set()).add(kind)
     return badges
+
+
+def issue_combined_impact(*, issue: ImprovementIssue) -> FixImpact | None:
+    """All the issue's shipped fixes together, as an unsaved FixImpact: from the first ship date to 28 days after
+    the last, against the level before the first. None with fewer than two ship dates or too little history."""
+    shipped = list(
+        issue.fixes.filter(status__in=SHIPPED_STATUSES, shipped_on__isnull=False).order_by("shipped_on", "id")
+    )
+    if len({fix.shipped_on for fix in shipped}) < 2:
+        return None
+    first, last = shipped[0], shipped[-1]
+    first_day, last_day_shipped = cast(dt.date, first.shipped_on), cast(dt.date, last.shipped_on)
+    theme_ids = fix_theme_ids(fix=first)
+    bounds = volume_date_range()
+    last_day = last_counted_day()
+    if not theme_ids or bounds is None or last_day is None or last_day < first_day:
+        return None
+    start = max(bounds[0], first_day - dt.timedelta(days=PRE_DAYS))
+    days, theme_counts, total_counts = impact_series(theme_ids=theme_ids, start=start, end=last_day)
+    try:
+        estimate = estimate_impact(
+            days=days,
+            theme_counts=theme_counts,
+            total_counts=total_counts,
+            ship_date=first_day,
+            post_days=(last_day_shipped - first_day).days + POST_DAYS,
+        )
+    except ValueError:
+        return None
+    pre_end = days.index(first_day)
+    return _impact_from(
+        fix=first, estimate=estimate, theme_ids=theme_ids, pre_dates=days[:pre_end], pre_actual=theme_counts[:pre_end]
+    )
