@@ -29,7 +29,9 @@ The model (chosen by bench/impact_calibration.py, which compares it with alterna
 
 The alternatives the bench compares are EstimatorOptions (options.py). The parts live beside this module:
 fitting.py (design matrix, robust Poisson fit, robust post level, trend-shrinkage rule), noise.py (the noise model
-and the trend's standard error under it) and null_distribution.py (the simulated null).
+and the trend's standard error under it), null_distribution.py (the simulated null), window.py (one post window's
+fit, projection and null), looks.py (each daily look's share of the error budget) and placebo.py (the placebo
+check at fake ship dates).
 """
 
 from __future__ import annotations
@@ -40,38 +42,40 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from improvement.impact.estimator.fitting import (
-    ROBUST_MINIMUM_DAILY_COUNT,
-    TREND_COLUMN,
-    _design_matrix,
-    _post_level,
-    _relative_scale,
-    _robust_poisson_fit,
-    _trend_weight,
-)
 from improvement.impact.estimator.looks import FIXED_HORIZON_TAIL, look_tail, null_ratio_bounds
-from improvement.impact.estimator.noise import _noise_model, _NoiseComponents, _trend_standard_error
-from improvement.impact.estimator.null_distribution import BOOTSTRAP_DRAWS, INTERVAL_LEVEL, _simulate_null_ratio
-from improvement.impact.estimator.options import EstimatorOptions, TrendRule
+from improvement.impact.estimator.null_distribution import BOOTSTRAP_DRAWS, INTERVAL_LEVEL
+from improvement.impact.estimator.options import EstimatorOptions
+from improvement.impact.estimator.placebo import PLACEBO_INCONCLUSIVE_FOUND, _placebo_check
+from improvement.impact.estimator.window import (
+    MAXIMUM_PRE_DAYS,
+    MINIMUM_POST_DAYS,
+    MINIMUM_POST_VOLUME,
+    MINIMUM_PRE_DAYS,
+    RANDOM_SEED,
+    _estimate_window,
+    _WindowEstimate,
+)
+
+__all__ = [
+    "MAXIMUM_PRE_DAYS",
+    "MINIMUM_POST_DAYS",
+    "MINIMUM_POST_VOLUME",
+    "MINIMUM_PRE_DAYS",
+    "RANDOM_SEED",
+    "VERDICT_INCONCLUSIVE",
+    "VERDICT_NO_CLEAR_EFFECT",
+    "VERDICT_TOO_EARLY",
+    "VERDICT_WORKING",
+    "VERDICT_WORSE",
+    "ImpactEstimate",
+    "estimate_impact",
+]
 
 VERDICT_WORKING = "working"
 VERDICT_WORSE = "worse"
 VERDICT_NO_CLEAR_EFFECT = "no_clear_effect"
 VERDICT_TOO_EARLY = "too_early"
 VERDICT_INCONCLUSIVE = "inconclusive"
-
-MINIMUM_PRE_DAYS = 28
-MINIMUM_POST_DAYS = 7
-MINIMUM_POST_VOLUME = 30.0
-MAXIMUM_PRE_DAYS = 364
-RANDOM_SEED = 20_240_601
-# The placebo check: up to PLACEBO_COUNT fake ship dates a week apart in the pre period, each read with
-# PLACEBO_DRAWS null draws; the verdict is inconclusive when at least PLACEBO_INCONCLUSIVE_FOUND of them, and
-# more than half, "found" an effect where there was none (overlapping windows often err together, so two of
-# four happen on steady themes too).
-PLACEBO_COUNT = 4
-PLACEBO_DRAWS = 300
-PLACEBO_INCONCLUSIVE_FOUND = 2
 
 
 @dataclass(frozen=True)
@@ -183,227 +187,6 @@ def estimate_impact(
     return replace(
         estimate, verdict=verdict, verdict_reason=reason, placebo_runs=placebo_runs, placebo_found=placebo_found
     )
-
-
-@dataclass(frozen=True)
-class _WindowEstimate:
-    """One post window's numbers: actual and counterfactual, the observed level and its null draws."""
-
-    actual_post: np.ndarray
-    fitted_post: np.ndarray
-    observed_level: float
-    null_ratio: np.ndarray
-    counterfactual_draws: np.ndarray
-    pre_days_used: int
-
-
-def _estimate_window(
-    *,
-    theme: np.ndarray,
-    total: np.ndarray,
-    weekday: np.ndarray,
-    ship_index: int,
-    post_end: int,
-    earlier_indices: tuple[int, ...],
-    options: EstimatorOptions,
-    draw_count: int,
-    seed: int,
-) -> _WindowEstimate:
-    """Fit the pre period before ship_index, project it over [ship_index, post_end) and simulate its null."""
-    pre_start = max(0, ship_index - MAXIMUM_PRE_DAYS)
-    pre = slice(pre_start, ship_index)
-    post = slice(ship_index, post_end)
-    log_other = np.log(total - theme + 1.0)
-    time_index = np.arange(len(theme), dtype=float)
-    design = _design_matrix(
-        time_index=time_index,
-        weekday=weekday,
-        trend_origin=float(ship_index),
-        trend_scale=float(ship_index - pre_start),
-    )
-    # An earlier fix on the theme shifts its level from its ship date on (one column each, kept in the
-    # projection); one shipped before the pre period is already in the level.
-    steps = [(time_index >= index).astype(float) for index in earlier_indices if pre_start < index < ship_index]
-    if steps:
-        design = np.column_stack([design, *steps])
-    fit = _fit_pre_period(counts=theme[pre], design=design[pre], offset=log_other[pre], trend_rule=options.trend_rule)
-    fitted_post = np.exp(design[post] @ fit.coefficients + log_other[post])
-    is_robust_post = fit.is_robust and options.down_weights_post_outliers
-    observed_level = float(
-        _post_level(
-            actual=theme[post][None, :],
-            expected=fitted_post[None, :],
-            relative_scale=fit.relative_scale,
-            is_robust=is_robust_post,
-        )[0]
-    )
-    # The null series are drawn around the whole-trend fit (or, in the earlier design, the shrunk one).
-    if options.simulates_from_full_trend:
-        true_coefficients, true_fitted_pre = fit.full_coefficients, fit.full_fitted_pre
-        true_fitted_post = np.exp(design[post] @ fit.full_coefficients + log_other[post])
-    else:
-        true_coefficients, true_fitted_pre, true_fitted_post = fit.coefficients, fit.fitted_pre, fitted_post
-    null_ratio, counterfactual_draws = _simulate_null_ratio(
-        design_pre=design[pre],
-        design_post=design[post],
-        fitted_post=fitted_post,
-        true_fitted_pre=true_fitted_pre,
-        true_fitted_post=true_fitted_post,
-        true_trend_coefficient=float(true_coefficients[TREND_COLUMN]),
-        trend_standard_error=fit.trend_standard_error,
-        observed_level=observed_level,
-        relative_scale=fit.relative_scale,
-        is_robust=is_robust_post,
-        noise=fit.noise,
-        poisson_variance=fit.poisson_variance,
-        generator=np.random.default_rng(seed),
-        options=options,
-        draw_count=draw_count,
-    )
-    return _WindowEstimate(
-        actual_post=theme[post],
-        fitted_post=fitted_post,
-        observed_level=observed_level,
-        null_ratio=null_ratio,
-        counterfactual_draws=counterfactual_draws,
-        pre_days_used=ship_index - pre_start,
-    )
-
-
-def _placebo_windows(*, ship_index: int, window_length: int, earlier_indices: tuple[int, ...]) -> list[tuple[int, int]]:
-    """Fake ship dates a week apart before the real one, with their windows (cut at the real ship date).
-
-    Whole windows of the real one's length are preferred; on a short history the latest dates get shorter
-    windows, down to MINIMUM_POST_DAYS. A window holding an earlier fix's ship date is skipped.
-    """
-    candidates = []
-    whole = 0
-    for weeks_back in range(1, MAXIMUM_PRE_DAYS // 7):
-        start = ship_index - 7 * weeks_back
-        if start < MINIMUM_PRE_DAYS or whole >= PLACEBO_COUNT:
-            break
-        end = min(start + window_length, ship_index)
-        if end - start >= MINIMUM_POST_DAYS and not any(start <= index < end for index in earlier_indices):
-            candidates.append((start, end))
-            whole += int(end - start == window_length)
-    candidates.sort(key=lambda window: (-(window[1] - window[0]), -window[0]))
-    return candidates[:PLACEBO_COUNT]
-
-
-def _placebo_check(
-    *,
-    theme: np.ndarray,
-    total: np.ndarray,
-    weekday: np.ndarray,
-    ship_index: int,
-    window_length: int,
-    earlier_indices: tuple[int, ...],
-    options: EstimatorOptions,
-) -> tuple[int, int]:
-    """How many placebo windows could be read, and in how many the fixed-horizon interval excluded no effect."""
-    runs = found = 0
-    for start, end in _placebo_windows(
-        ship_index=ship_index, window_length=window_length, earlier_indices=earlier_indices
-    ):
-        window = _estimate_window(
-            theme=theme[:end],
-            total=total[:end],
-            weekday=weekday[:end],
-            ship_index=start,
-            post_end=end,
-            earlier_indices=tuple(index for index in earlier_indices if index < start),
-            options=options,
-            draw_count=PLACEBO_DRAWS,
-            seed=RANDOM_SEED + start,
-        )
-        if not window.fitted_post.sum() >= MINIMUM_POST_VOLUME:
-            continue
-        ratio_low, ratio_high = null_ratio_bounds(null_ratio=window.null_ratio, tail=FIXED_HORIZON_TAIL)
-        runs += 1
-        found += int(window.observed_level > ratio_high or window.observed_level < ratio_low)
-    return runs, found
-
-
-@dataclass(frozen=True)
-class _PrePeriodFit:
-    """The pre-period model: the trend-shrunk fit that is projected, the whole-trend fit, and the noise around them."""
-
-    # After trend shrinkage: what the counterfactual is projected from.
-    coefficients: np.ndarray
-    fitted_pre: np.ndarray
-    # With the whole fitted trend: what the null series are drawn around.
-    full_coefficients: np.ndarray
-    full_fitted_pre: np.ndarray
-    # The noise of the shrunk fit (of the whole one when nothing was shrunk).
-    relative_scale: float
-    noise: _NoiseComponents
-    poisson_variance: float
-    trend_standard_error: float
-    is_robust: bool
-
-
-def _fit_pre_period(
-    *, counts: np.ndarray, design: np.ndarray, offset: np.ndarray, trend_rule: TrendRule
-) -> _PrePeriodFit:
-    """Fit the pre period robustly, then shrink its trend by the trend rule and re-estimate the noise."""
-    # Robust weighting needs counts large enough for an outlier to stand out; on a few
-    # contacts a day it would mistake ordinary ones and twos for bursts.
-    is_robust = float(counts.mean()) >= ROBUST_MINIMUM_DAILY_COUNT
-    full_coefficients, full_fitted_pre = _robust_poisson_fit(
-        counts=counts, design=design, offset=offset, is_robust=is_robust
-    )
-    relative_scale, noise, poisson_variance, trend_standard_error = _noise_of_fit(
-        counts=counts, design=design, fitted=full_fitted_pre, is_robust=is_robust
-    )
-    trend_weight = _trend_weight(
-        trend=np.array([full_coefficients[TREND_COLUMN]]),
-        standard_error=trend_standard_error,
-        rule=trend_rule,
-    )[0]
-    coefficients, fitted_pre = full_coefficients, full_fitted_pre
-    if trend_weight < 1.0:
-        reduced_coefficients, _ = _robust_poisson_fit(
-            counts=counts,
-            design=np.delete(design, TREND_COLUMN, axis=1),
-            offset=offset,
-            is_robust=is_robust,
-        )
-        # Shrinking the trend towards zero with the other coefficients refitted is, to first
-        # order, the weighted mix of the fits with and without the trend.
-        coefficients = trend_weight * full_coefficients + (1.0 - trend_weight) * np.insert(
-            reduced_coefficients, TREND_COLUMN, 0.0
-        )
-        fitted_pre = np.exp(design @ coefficients + offset)
-        relative_scale, noise, poisson_variance, trend_standard_error = _noise_of_fit(
-            counts=counts, design=design, fitted=fitted_pre, is_robust=is_robust
-        )
-    return _PrePeriodFit(
-        coefficients=coefficients,
-        fitted_pre=fitted_pre,
-        full_coefficients=full_coefficients,
-        full_fitted_pre=full_fitted_pre,
-        relative_scale=relative_scale,
-        noise=noise,
-        poisson_variance=poisson_variance,
-        trend_standard_error=trend_standard_error,
-        is_robust=is_robust,
-    )
-
-
-def _noise_of_fit(
-    *, counts: np.ndarray, design: np.ndarray, fitted: np.ndarray, is_robust: bool
-) -> tuple[float, _NoiseComponents, float, float]:
-    """A pre fit's robust relative scale, noise model, mean Poisson share and trend standard error."""
-    relative_scale = _relative_scale(counts=counts, fitted=fitted)
-    noise, poisson_variance = _noise_model(
-        counts_pre=counts,
-        fitted_pre=fitted,
-        relative_scale=relative_scale,
-        is_robust=is_robust,
-        parameter_count=design.shape[1],
-    )
-    trend_standard_error = _trend_standard_error(fitted_pre=fitted, design_pre=design, noise=noise)
-    return relative_scale, noise, poisson_variance, trend_standard_error
 
 
 def _summary(

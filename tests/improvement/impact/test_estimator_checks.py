@@ -17,7 +17,7 @@ from improvement.impact.estimator.looks import (
     PROVISIONAL_TAIL,
     look_tail,
 )
-from improvement.impact.estimator.model import _placebo_windows
+from improvement.impact.estimator.placebo import _placebo_windows
 from improvement.impact.simulation import simulate_short_history_series
 
 START = datetime.date(2025, 3, 3)
