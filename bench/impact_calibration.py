@@ -35,7 +35,9 @@ variances, cost it. The same 30 series a cell before the placebo check and the f
 coverage 0.947, false working 0.044): matching block variances only on >= 6 blocks: power 0.731, coverage
 0.938, false working 0.050, ar1_bursts 100/day coverage 0.875; that and trend threshold 1.5: power 0.788 but
 false working 0.056, growing_share 20/day coverage 0.900; no block matching: power 0.758, coverage 0.935, false
-working 0.050, false worse 0.042. None kept: each bought power with calibration on 20 series a cell.
+working 0.050, false worse 0.042. Again on 40 series a cell (56 days, no placebo, other seeds): base power 0.666,
+coverage 0.946, false working 0.041; >= 6 blocks 0.722 (coverage 0.938); trend threshold 1.5: 0.688 (0.945);
+both 0.747 (0.934, false worse 0.038). None kept: none reaches 0.80, and each pays for its power in coverage.
 --suite looks --per-cell 10 (160 series, 570 s, same machine): false working across every look from day 7 to
 day 56 at zero effect 0.013, false worse 0.050 (two growing_share 100/day series of ten); -30% called working by
 the last look 0.787, median first working day 14 (steady) to 28 (ar1_bursts).
