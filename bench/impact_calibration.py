@@ -2,10 +2,45 @@
 
 Usage: .venv/bin/python bench/impact_calibration.py [--series 1000]
        [--designs chosen,previous,trend_always,plain_post,nb_glm,poisson_hac] [--workers 2]
+       .venv/bin/python bench/impact_calibration.py --suite short [--per-cell 60] [--pre-days 56,112]
+       .venv/bin/python bench/impact_calibration.py --suite looks [--per-cell 10]
+
+--suite short (issue 14) runs every cell of kind (steady, busy_week, growing_share, ar1_bursts) x effect
+(0, -10%, -30%, -60%) x volume (20 and 100 a day) x history (--pre-days) with 28 post days, --per-cell
+series each (improvement.impact.simulation.simulate_short_history_series), through estimate_impact called
+with only its five arguments, and prints per cell the coverage and the share of each verdict, then per
+history the pooled figures against the issue's targets and a last key=value line.
+
+--suite looks reads each short-history series (56 days of history, 56 post days; effects 0 and -30%) every
+day from day 7 as the daily job does: post_days=28 up to day 28, then, when day 28 found no clear effect,
+post_days=56 up to day 56 (improvement/impact/estimator/looks.py shares the error budget). It prints per
+kind and volume how often any look called a zero-effect fix working or worse, and the final verdicts.
+The placebo check is off there (it can only turn a call into `inconclusive`, so false calls are not lower
+with it) to keep the 50 looks a series affordable.
 
 Prints, per design and volume band and per design and scenario (at >= 20 contacts a day): the
 coverage of the 95% interval, false `working` and false `worse` on zero-effect series, and the
 share of -30% fixes found `working`; then a last summary line. Seeds are fixed.
+
+Measured 2026-12-02 (issue 14), --suite short --per-cell 40 --pre-days 56,112 (2,560 series, 864 s on a machine
+shared by eight sessions, load average ~25 on 2 cores), estimate_impact with its five arguments, placebo check on:
+56 days of history: coverage 0.956 (steady 0.975, busy_week 0.972, growing_share 0.934, ar1_bursts 0.944), false
+working 0.022, false worse 0.034, -30% called working 0.647 (steady 20/day 0.750, 100/day 0.900; busy_week 0.700
+and 0.900; growing_share 0.325 and 0.650; ar1_bursts 0.325 and 0.625), inconclusive on steady zero-effect themes
+0.000. 112 days: coverage 0.966 (lowest kind 0.953), false working 0.022, false worse 0.019, -30% working 0.850
+(steady 100/day 1.000), inconclusive on steady zero-effect 0.013. The power targets (0.80 at 56 days, 0.90 at
+112) are NOT met: the trend a 56-day history cannot rule out, and the noise model's one-sided matching of block
+variances, cost it. The same 30 series a cell before the placebo check and the faster fit: 56 days coverage
+0.955, power 0.675; 112 days 0.965 and 0.846. Tried on 20 series a cell (56 days, no placebo; base power 0.675,
+coverage 0.947, false working 0.044): matching block variances only on >= 6 blocks: power 0.731, coverage
+0.938, false working 0.050, ar1_bursts 100/day coverage 0.875; that and trend threshold 1.5: power 0.788 but
+false working 0.056, growing_share 20/day coverage 0.900; no block matching: power 0.758, coverage 0.935, false
+working 0.050, false worse 0.042. Again on 40 series a cell (56 days, no placebo, other seeds): base power 0.666,
+coverage 0.946, false working 0.041; >= 6 blocks 0.722 (coverage 0.938); trend threshold 1.5: 0.688 (0.945);
+both 0.747 (0.934, false worse 0.038). None kept: none reaches 0.80, and each pays for its power in coverage.
+--suite looks --per-cell 10 (160 series, 570 s, same machine): false working across every look from day 7 to
+day 56 at zero effect 0.013, false worse 0.050 (two growing_share 100/day series of ten); -30% called working by
+the last look 0.787, median first working day 14 (steady) to 28 (ar1_bursts).
 
 Measured 2026-11-25, second session (--series 4000, designs chosen,previous, 2 workers, 449 s),
 at >= 20 contacts a day with 28 post days: chosen (null series simulated from the fit with its
@@ -68,7 +103,13 @@ from improvement.impact.estimator import EstimatorOptions, estimate_impact
 from improvement.impact.estimator.fitting import _design_matrix
 from improvement.impact.estimator.model import _verdict
 from improvement.impact.estimator.null_distribution import BOOTSTRAP_DRAWS
-from improvement.impact.simulation import SCENARIOS, SimulatedSeries, simulate_series
+from improvement.impact.simulation import (
+    SCENARIOS,
+    SHORT_HISTORY_KINDS,
+    SimulatedSeries,
+    simulate_series,
+    simulate_short_history_series,
+)
 
 EFFECTS = (0.0, -0.1, -0.3, -0.6)
 VOLUME_BANDS = ((5.0, 20.0), (20.0, 100.0), (100.0, 500.0))
@@ -335,8 +376,211 @@ def _figures(rows: list[dict]) -> tuple[int, float, float, float, float]:
     return len(rows), coverage, false_working, false_worse, power
 
 
+SHORT_VOLUMES = (20.0, 100.0)
+SHORT_SEED = 14_000
+
+
+def short_series_for(*, kind: str, effect: float, volume: float, pre_days: int, index: int) -> SimulatedSeries:
+    """The index-th series of one short-history cell (deterministic)."""
+    cell = (
+        SHORT_HISTORY_KINDS.index(kind) * 1000
+        + EFFECTS.index(effect) * 100
+        + SHORT_VOLUMES.index(volume) * 10
+        + (pre_days // 56)
+    )
+    generator = np.random.default_rng([SHORT_SEED, cell, index])
+    return simulate_short_history_series(
+        generator=generator, daily_volume=volume, effect=effect, kind=kind, pre_days=pre_days
+    )
+
+
+def evaluate_short(task: tuple[str, float, float, int, int]) -> dict:
+    """estimate_impact, with only its five arguments, on one short-history series."""
+    kind, effect, volume, pre_days, index = task
+    series = short_series_for(kind=kind, effect=effect, volume=volume, pre_days=pre_days, index=index)
+    started = time.perf_counter()
+    result = estimate_impact(
+        days=series.days,
+        theme_counts=series.theme_counts,
+        total_counts=series.total_counts,
+        ship_date=series.ship_date,
+        post_days=28,
+    )
+    return {
+        "kind": kind,
+        "true_effect": effect,
+        "volume": volume,
+        "pre_days": pre_days,
+        "covered": bool(result.ci_low <= effect <= result.ci_high),
+        "verdict": result.verdict,
+        "seconds": time.perf_counter() - started,
+    }
+
+
+def _share(rows: list[dict], verdict: str) -> float:
+    return float(np.mean([row["verdict"] == verdict for row in rows])) if rows else float("nan")
+
+
+def main_short(*, per_cell: int, pre_days_list: tuple[int, ...], workers: int) -> None:
+    """Every cell of the short-history suite, then the pooled figures per history length."""
+    started = time.perf_counter()
+    tasks = [
+        (kind, effect, volume, pre_days, index)
+        for pre_days in pre_days_list
+        for kind in SHORT_HISTORY_KINDS
+        for effect in EFFECTS
+        for volume in SHORT_VOLUMES
+        for index in range(per_cell)
+    ]
+    with multiprocessing.Pool(min(workers, 2)) as pool:
+        rows = pool.map(evaluate_short, tasks, chunksize=10)
+    header = (
+        f"{'pre':>4} {'kind':<14} {'/day':>5} {'effect':>7} {'n':>4} {'coverage':>9} {'working':>8}"
+        f" {'worse':>6} {'no_clear':>9} {'inconcl':>8}"
+    )
+    print(header)
+    print("-" * len(header))
+    summary: dict[str, float] = {}
+    for pre_days in pre_days_list:
+        for kind in SHORT_HISTORY_KINDS:
+            for volume in SHORT_VOLUMES:
+                for effect in EFFECTS:
+                    cell = [
+                        row
+                        for row in rows
+                        if (row["pre_days"], row["kind"], row["volume"], row["true_effect"])
+                        == (pre_days, kind, volume, effect)
+                    ]
+                    print(
+                        f"{pre_days:>4} {kind:<14} {volume:>5.0f} {effect:>+7.0%} {len(cell):>4}"
+                        f" {np.mean([row['covered'] for row in cell]):>9.3f} {_share(cell, 'working'):>8.3f}"
+                        f" {_share(cell, 'worse'):>6.3f} {_share(cell, 'no_clear_effect'):>9.3f}"
+                        f" {_share(cell, 'inconclusive'):>8.3f}"
+                    )
+        own = [row for row in rows if row["pre_days"] == pre_days]
+        zero = [row for row in own if row["true_effect"] == 0.0]
+        thirty = [row for row in own if row["true_effect"] == -0.3]
+        kind_coverages = {
+            kind: float(np.mean([row["covered"] for row in own if row["kind"] == kind])) for kind in SHORT_HISTORY_KINDS
+        }
+        figures = {
+            f"coverage_{pre_days}": float(np.mean([row["covered"] for row in own])),
+            f"worst_kind_coverage_{pre_days}": min(kind_coverages.values()),
+            f"false_working_{pre_days}": _share(zero, "working"),
+            f"false_worse_{pre_days}": _share(zero, "worse"),
+            f"power30_{pre_days}": _share(thirty, "working"),
+            f"power30_steady100_{pre_days}": _share(
+                [row for row in thirty if row["kind"] == "steady" and row["volume"] == 100.0], "working"
+            ),
+            f"inconclusive_steady_zero_{pre_days}": _share(
+                [row for row in zero if row["kind"] == "steady"], "inconclusive"
+            ),
+        }
+        print(
+            f"{pre_days} days of history: coverage {figures[f'coverage_{pre_days}']:.3f} (by kind "
+            + ", ".join(f"{kind} {value:.3f}" for kind, value in kind_coverages.items())
+            + f"), false working {figures[f'false_working_{pre_days}']:.3f},"
+            f" false worse {figures[f'false_worse_{pre_days}']:.3f},"
+            f" -30% called working {figures[f'power30_{pre_days}']:.3f}"
+            f" (steady 100/day {figures[f'power30_steady100_{pre_days}']:.3f})"
+        )
+        summary.update(figures)
+    summary["seconds_per_call"] = float(np.mean([row["seconds"] for row in rows]))
+    summary["series"] = float(len(rows))
+    summary["wall_seconds"] = time.perf_counter() - started
+    print(" ".join(f"{key}={value:.3f}" for key, value in summary.items()))
+
+
+LOOK_EFFECTS = (0.0, -0.3)
+
+
+def evaluate_looks(task: tuple[str, float, float, int]) -> dict:
+    """Every daily look from day 7 to day 56 at one short-history series, as the daily job reads it."""
+    kind, effect, volume, index = task
+    cell = SHORT_HISTORY_KINDS.index(kind) * 1000 + LOOK_EFFECTS.index(effect) * 100 + SHORT_VOLUMES.index(volume)
+    generator = np.random.default_rng([SHORT_SEED + 1, cell, index])
+    series = simulate_short_history_series(
+        generator=generator, daily_volume=volume, effect=effect, kind=kind, pre_days=56, post_days=56
+    )
+    ship_index = series.days.index(series.ship_date)
+    verdicts = []
+    post_days = 28
+    for day in range(7, 57):
+        if day == 29 and verdicts[-1] in ("working", "worse"):
+            break
+        if day == 29:
+            post_days = 56
+        end = ship_index + day
+        result = estimate_impact(
+            days=series.days[:end],
+            theme_counts=series.theme_counts[:end],
+            total_counts=series.total_counts[:end],
+            ship_date=series.ship_date,
+            post_days=post_days,
+            checks_placebos=False,
+        )
+        verdicts.append(result.verdict)
+    first_working = next((7 + look for look, verdict in enumerate(verdicts) if verdict == "working"), None)
+    return {
+        "kind": kind,
+        "true_effect": effect,
+        "volume": volume,
+        "any_working": "working" in verdicts,
+        "any_worse": "worse" in verdicts,
+        "final": verdicts[-1],
+        "first_working": first_working,
+        "looks": len(verdicts),
+    }
+
+
+def main_looks(*, per_cell: int, workers: int) -> None:
+    """The daily-looks suite: false calls across every look at zero effect, and when a -30% fix is found."""
+    started = time.perf_counter()
+    tasks = [
+        (kind, effect, volume, index)
+        for kind in SHORT_HISTORY_KINDS
+        for effect in LOOK_EFFECTS
+        for volume in SHORT_VOLUMES
+        for index in range(per_cell)
+    ]
+    with multiprocessing.Pool(min(workers, 2)) as pool:
+        rows = pool.map(evaluate_looks, tasks, chunksize=2)
+    print(
+        f"{'kind':<14} {'/day':>5} {'effect':>7} {'n':>4} {'any_working':>12} {'any_worse':>10}"
+        f" {'final_working':>14} {'median_first_working_day':>25}"
+    )
+    for kind in SHORT_HISTORY_KINDS:
+        for volume in SHORT_VOLUMES:
+            for effect in LOOK_EFFECTS:
+                cell = [
+                    row for row in rows if (row["kind"], row["volume"], row["true_effect"]) == (kind, volume, effect)
+                ]
+                first_days = [row["first_working"] for row in cell if row["first_working"] is not None]
+                median_first = f"{float(np.median(first_days)):.0f}" if first_days else "-"
+                print(
+                    f"{kind:<14} {volume:>5.0f} {effect:>+7.0%} {len(cell):>4}"
+                    f" {np.mean([row['any_working'] for row in cell]):>12.3f}"
+                    f" {np.mean([row['any_worse'] for row in cell]):>10.3f}"
+                    f" {np.mean([row['final'] == 'working' for row in cell]):>14.3f} {median_first:>25}"
+                )
+    zero = [row for row in rows if row["true_effect"] == 0.0]
+    thirty = [row for row in rows if row["true_effect"] == -0.3]
+    summary = {
+        "looks_false_working": float(np.mean([row["any_working"] for row in zero])),
+        "looks_false_worse": float(np.mean([row["any_worse"] for row in zero])),
+        "looks_power30_final": float(np.mean([row["final"] == "working" for row in thirty])),
+        "looks_per_series": float(np.mean([row["looks"] for row in rows])),
+        "series": float(len(rows)),
+        "wall_seconds": time.perf_counter() - started,
+    }
+    print(" ".join(f"{key}={value:.3f}" for key, value in summary.items()))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--suite", choices=("long", "short", "looks"), default="long")
+    parser.add_argument("--per-cell", type=int, default=60, help="short suite: series per cell")
+    parser.add_argument("--pre-days", default="56,112", help="short suite: days of history, comma-separated")
     parser.add_argument("--series", type=int, default=1000)
     parser.add_argument("--designs", default="chosen,plain_post,nb_glm,poisson_hac")
     parser.add_argument(
@@ -347,6 +591,13 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, default=2)
     arguments = parser.parse_args()
+    if arguments.suite == "looks":
+        main_looks(per_cell=arguments.per_cell, workers=arguments.workers)
+        return
+    if arguments.suite == "short":
+        pre_days_list = tuple(int(value) for value in arguments.pre_days.split(","))
+        main_short(per_cell=arguments.per_cell, pre_days_list=pre_days_list, workers=arguments.workers)
+        return
     designs = tuple(arguments.designs.split(","))
     started = time.perf_counter()
     tasks = [(index, designs) for index in range(arguments.series)]

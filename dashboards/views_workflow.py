@@ -25,7 +25,7 @@ from dashboards.forms_workflow import (
     IssueRaiseForm,
     NoteForm,
 )
-from dashboards.selectors.fixes import fix_page_data
+from dashboards.selectors.fixes import fix_page_data, issue_combined_impact_words
 from improvement.errors import PAGE_REFUSALS, Conflict
 from improvement.http_errors import page_refusal
 from improvement.models import FixTicket, Theme
@@ -200,6 +200,7 @@ def _issue_page(
         "fixes": fixes_with_actions(fixes=issue_fixes_visible(issue=issue, user=request.user), user=request.user),
         "events": issue_events_visible(issue=issue, user=request.user),
         "linked_cases": issue_linked_cases(issue=issue),
+        "combined_impact_words": issue_combined_impact_words(issue=issue),
         "can_write": can_write,
         "propose_form": propose_form or (FixProposeForm() if can_write else None),
         "ship_form": FixShipForm(),

@@ -9,8 +9,9 @@ from django.db.models import QuerySet, Sum
 
 from dashboards.selectors.common import DashboardFilters
 from improvement.errors import ImpactUnavailable
-from improvement.impact.selectors import POST_DAYS, fix_impact_read
-from improvement.models import DailyThemeVolume, Department, FixImpact, FixTicket, IssueEvent
+from improvement.impact.estimator.looks import EXTENDED_HORIZON_DAYS
+from improvement.impact.selectors import POST_DAYS, fix_impact_read, issue_combined_impact
+from improvement.models import DailyThemeVolume, Department, FixImpact, FixTicket, ImprovementIssue, IssueEvent
 
 ACCEPTED_STATUSES = frozenset(
     {
@@ -146,6 +147,8 @@ def impact_in_plain_words(*, impact: FixImpact | None, reason: str = "") -> str:
     if impact is None:
         return f"Not measured yet: {reason}." if reason else "Not measured yet."
     days = impact.post_days_observed
+    # A fix with no clear effect at day 28 is read on to day 56 (improvement/impact/estimator/looks.py).
+    horizon = POST_DAYS if days <= POST_DAYS else EXTENDED_HORIZON_DAYS
     window = f"in the {days} day{'' if days == 1 else 's'} after shipping"
     effect, low, high = impact.relative_effect, impact.ci_low, impact.ci_high
     if impact.verdict == FixImpact.Verdict.TOO_EARLY:
@@ -165,14 +168,46 @@ def impact_in_plain_words(*, impact: FixImpact | None, reason: str = "") -> str:
             f"Contacts rose about {_percent(effect)}% (between {_percent(low)}% and {_percent(high)}%) {window}, "
             "more than expected without the fix."
         )
+        if impact.contacts_avoided < 0:
+            sentence += (
+                f" That is about {-impact.contacts_avoided:.0f} contacts added "
+                f"(between {-impact.contacts_avoided_high:.0f} and {-impact.contacts_avoided_low:.0f})."
+            )
+    elif impact.verdict == FixImpact.Verdict.INCONCLUSIVE:
+        sentence = (
+            f"Inconclusive: contacts are about {_fewer_or_more(effect)} than expected without the fix {window} "
+            f"(between {_fewer_or_more(low)} and {_fewer_or_more(high)}), but this theme's history is too unsteady "
+            "to tell a fix's effect from its own ups and downs: measured the same way at earlier dates, when "
+            f"nothing shipped, it found an effect {impact.placebo_found} times out of {impact.placebo_runs}."
+        )
     else:
         sentence = (
             f"No clear effect: contacts stayed within what was expected without the fix {window} "
             f"(between {_fewer_or_more(low)} and {_fewer_or_more(high)})."
         )
     if impact.is_provisional:
-        sentence += f" Provisional: {days} of {POST_DAYS} days counted so far."
+        sentence += f" Provisional: {days} of {horizon} days counted so far."
     return sentence
+
+
+def placebo_in_plain_words(*, impact: FixImpact | None) -> str:
+    """The placebo check in words: the same measurement at earlier dates when nothing shipped, and what it found."""
+    if impact is None or not impact.placebo_runs:
+        return "Not run: the history before shipping is too short to check the measurement against earlier dates."
+    runs, found = impact.placebo_runs, impact.placebo_found
+    return (
+        f"Measured the same way at {runs} earlier date{'' if runs == 1 else 's'}, when nothing shipped, "
+        f"it found an effect {'no' if found == 0 else found} time{'' if found == 1 else 's'}"
+        f"{'' if found == 0 else ' out of ' + str(runs)}."
+    )
+
+
+def issue_combined_impact_words(*, issue: ImprovementIssue) -> str:
+    """All the issue's shipped fixes together in plain words (each fix's own effect is on its page), or ""."""
+    combined = issue_combined_impact(issue=issue)
+    if combined is None:
+        return ""
+    return impact_in_plain_words(impact=combined).replace("after shipping", "after the first fix shipped")
 
 
 def fix_events(*, fix: FixTicket) -> QuerySet[IssueEvent]:
@@ -194,6 +229,7 @@ def fix_page_data(*, fix: FixTicket) -> dict:
     return {
         "impact": impact,
         "plain_words": impact_in_plain_words(impact=impact, reason=reason),
+        "placebo_words": placebo_in_plain_words(impact=impact),
         "post_days": POST_DAYS,
         "series": (
             {**fix_impact_series(impact), "shipped_on": impact.ship_date.isoformat()}

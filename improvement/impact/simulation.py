@@ -211,3 +211,66 @@ def _bursts(*, generator: np.random.Generator, length: int, rate: float, low: fl
 def _gamma_poisson(*, generator: np.random.Generator, mean: np.ndarray, shape: float) -> np.ndarray:
     """Overdispersed counts: Poisson around gamma-distributed means with the given shape."""
     return generator.poisson(generator.gamma(shape, mean / shape))
+
+
+# The four kinds of theme of issue 14's short-history bench (56 days of history before the ship date).
+SHORT_HISTORY_KINDS = ("steady", "busy_week", "growing_share", "ar1_bursts")
+# A growing theme's share grows by this factor over the whole span (pre and post days).
+GROWING_SHARE_FACTOR = 1.45
+# The total volume drifts by up to this share either way.
+TOTAL_DRIFT = 0.3
+
+
+def simulate_short_history_series(
+    *,
+    generator: np.random.Generator,
+    daily_volume: float,
+    effect: float,
+    kind: str = "steady",
+    pre_days: int = 56,
+    post_days: int = 28,
+) -> SimulatedSeries:
+    """Simulate one theme of the short-history bench: gamma-Poisson counts, a weekday rhythm, a total drifting ±30%.
+
+    Kinds: `steady` (the share holds), `busy_week` (a week within the first two post weeks lifts every theme,
+    the total with them), `growing_share` (the theme's share grows 45% over the span), `ar1_bursts` (persistent
+    AR(1) noise and 2-5 day outages on the theme). The mean changes by `effect` from the ship date on.
+    """
+    if kind not in SHORT_HISTORY_KINDS:
+        raise ValueError(f"unknown kind {kind!r}; choose one of {', '.join(SHORT_HISTORY_KINDS)}.")
+    length = pre_days + post_days
+    start = SERIES_START + datetime.timedelta(days=int(generator.integers(0, 7)))
+    days = tuple(start + datetime.timedelta(days=int(offset)) for offset in range(length))
+    weekday = np.array([day.weekday() for day in days])
+    time_index = np.arange(length, dtype=float)
+    period = generator.uniform(60.0, 200.0)
+    phase = generator.uniform(0.0, 2.0 * np.pi)
+    common = WEEKDAY_RHYTHM[weekday] + np.log1p(TOTAL_DRIFT * np.sin(2.0 * np.pi * time_index / period + phase))
+    if kind == "busy_week":
+        busy_start = pre_days + int(generator.integers(0, 8))
+        common[busy_start : busy_start + 7] += np.log(generator.uniform(1.5, 2.0))
+    theme_log_mean = np.log(daily_volume) + common + generator.normal(0.0, 0.03, size=7)[weekday]
+    truth: dict[str, Any] = {"kind": kind}
+    if kind == "growing_share":
+        theme_log_mean += np.log(GROWING_SHARE_FACTOR) * (time_index - pre_days) / (length - 1)
+    if kind == "ar1_bursts":
+        noise, persistence, scale = _ar1_drawn(generator=generator, length=length)
+        theme_log_mean += noise
+        theme_log_mean += _bursts(generator=generator, length=length, rate=1 / 45, low=1.5, high=3.0)
+        truth.update({"theme_persistence": persistence, "theme_noise_scale": scale})
+    theme_log_mean[pre_days:] += np.log1p(effect)
+    gamma_shape = generator.uniform(10.0, 50.0)
+    theme = _gamma_poisson(generator=generator, mean=np.exp(theme_log_mean), shape=gamma_shape)
+    other_volume = daily_volume * generator.uniform(5.0, 30.0) + 200.0
+    other = _gamma_poisson(generator=generator, mean=other_volume * np.exp(common), shape=100.0)
+    truth["gamma_shape"] = float(gamma_shape)
+    return SimulatedSeries(
+        days=days,
+        theme_counts=tuple(int(value) for value in theme),
+        total_counts=tuple(int(value) for value in theme + other),
+        ship_date=days[pre_days],
+        effect=effect,
+        daily_volume=daily_volume,
+        scenario=kind,
+        truth=truth,
+    )

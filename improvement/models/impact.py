@@ -17,6 +17,7 @@ class FixImpact(models.Model):
         NO_CLEAR_EFFECT = "no_clear_effect", "No clear effect"
         WORSE = "worse", "Worse"
         TOO_EARLY = "too_early", "Too early to tell"
+        INCONCLUSIVE = "inconclusive", "Inconclusive"
 
     fix = models.OneToOneField("improvement.FixTicket", on_delete=models.CASCADE, related_name="impact")
     computed_at = models.DateTimeField()
@@ -31,6 +32,13 @@ class FixImpact(models.Model):
     ci_low = models.FloatField()
     ci_high = models.FloatField()
     p_value = models.FloatField()
+    # The one-sided error this look's interval spends (0.025 at the day-28 verdict; see estimator/looks.py).
+    interval_tail = models.FloatField(default=0.025)
+    # The placebo check: fake ship dates in the pre period read alike, and how many "found" an effect.
+    placebo_runs = models.PositiveIntegerField(default=0)
+    placebo_found = models.PositiveIntegerField(default=0)
+    # Why the verdict is inconclusive (empty otherwise).
+    verdict_reason = models.TextField(blank=True, default="")
     contacts_avoided = models.FloatField()
     contacts_avoided_low = models.FloatField()
     contacts_avoided_high = models.FloatField()

@@ -4,8 +4,8 @@ One table says which fix transitions exist and who performs each; services in
 improvement.workflow.services perform them one by one. Nothing here touches the database.
 
     proposed ─┬─> accepted ──> in_progress ──> shipped ─┬─> working ──> regressed
-              ├─> rejected                              ├─> no_clear_effect
-              └─> withdrawn (a lead)                    └─> worse
+              ├─> rejected                              ├─> no_clear_effect ─┬─> working (at day 56)
+              └─> withdrawn (a lead)                    └─> worse            └─> worse (at day 56)
     proposed | accepted | in_progress ──> cancelled (the lead closing the issue)
 
 An issue is closed and reopened explicitly by a lead; otherwise its status follows all its fixes
@@ -46,6 +46,9 @@ FIX_TRANSITIONS: dict[tuple[str, str], Performer] = {
     (Fix.SHIPPED, Fix.NO_CLEAR_EFFECT): Performer.SYSTEM,
     (Fix.SHIPPED, Fix.WORSE): Performer.SYSTEM,
     (Fix.WORKING, Fix.REGRESSED): Performer.SYSTEM,
+    # A fix with no clear effect at day 28 is measured on to day 56; its final verdict may find one.
+    (Fix.NO_CLEAR_EFFECT, Fix.WORKING): Performer.SYSTEM,
+    (Fix.NO_CLEAR_EFFECT, Fix.WORSE): Performer.SYSTEM,
 }
 
 VERDICTS = (Fix.WORKING, Fix.NO_CLEAR_EFFECT, Fix.WORSE, Fix.REGRESSED)

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from dashboards.selectors.fixes import fix_page_data, impact_in_plain_words
+from dashboards.selectors.fixes import fix_page_data, impact_in_plain_words, placebo_in_plain_words
 from improvement.models import Department, FixImpact, FixTicket
 from tests.dashboards.seed import dashboard_seed
 
@@ -60,6 +60,72 @@ def test_a_fix_that_made_it_worse_in_plain_words():
     assert sentence == (
         "Contacts rose about 15% (between 4% and 26%) in the 28 days after shipping, "
         "more than expected without the fix."
+    )
+
+
+def test_a_fix_that_made_it_worse_shows_the_contacts_added_not_avoided():
+    sentence = impact_in_plain_words(
+        impact=impact(
+            verdict=FixImpact.Verdict.WORSE,
+            relative_effect=0.15,
+            ci_low=0.04,
+            ci_high=0.26,
+            contacts_avoided=-120.4,
+            contacts_avoided_low=-208.0,
+            contacts_avoided_high=-32.2,
+        )
+    )
+
+    assert sentence == (
+        "Contacts rose about 15% (between 4% and 26%) in the 28 days after shipping, "
+        "more than expected without the fix. That is about 120 contacts added (between 32 and 208)."
+    )
+
+
+def test_an_inconclusive_fix_in_plain_words_names_the_placebo_result():
+    sentence = impact_in_plain_words(
+        impact=impact(
+            verdict=FixImpact.Verdict.INCONCLUSIVE,
+            relative_effect=-0.18,
+            ci_low=-0.3,
+            ci_high=-0.05,
+            placebo_runs=4,
+            placebo_found=3,
+        )
+    )
+
+    assert sentence == (
+        "Inconclusive: contacts are about 18% fewer than expected without the fix in the 28 days after shipping "
+        "(between 30% fewer and 5% fewer), but this theme's history is too unsteady to tell a fix's effect from "
+        "its own ups and downs: measured the same way at earlier dates, when nothing shipped, it found an effect "
+        "3 times out of 4."
+    )
+
+
+def test_a_fix_measured_on_after_day_28_counts_towards_56_days():
+    sentence = impact_in_plain_words(
+        impact=impact(
+            verdict=FixImpact.Verdict.NO_CLEAR_EFFECT,
+            is_provisional=True,
+            post_days_observed=40,
+            relative_effect=-0.04,
+            ci_low=-0.15,
+            ci_high=0.08,
+        )
+    )
+
+    assert sentence.endswith(" Provisional: 40 of 56 days counted so far.")
+
+
+def test_the_placebo_check_in_plain_words():
+    assert placebo_in_plain_words(impact=impact(placebo_runs=4, placebo_found=0)) == (
+        "Measured the same way at 4 earlier dates, when nothing shipped, it found an effect no times."
+    )
+    assert placebo_in_plain_words(impact=impact(placebo_runs=4, placebo_found=1)) == (
+        "Measured the same way at 4 earlier dates, when nothing shipped, it found an effect 1 time out of 4."
+    )
+    assert placebo_in_plain_words(impact=impact(placebo_runs=0)) == (
+        "Not run: the history before shipping is too short to check the measurement against earlier dates."
     )
 
 

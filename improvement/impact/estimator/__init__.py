@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from improvement.impact.estimator.model import (
+    MINIMUM_POST_DAYS,
     MINIMUM_PRE_DAYS,
+    VERDICT_INCONCLUSIVE,
     VERDICT_NO_CLEAR_EFFECT,
     VERDICT_TOO_EARLY,
     VERDICT_WORKING,
@@ -14,7 +16,9 @@ from improvement.impact.estimator.model import (
 from improvement.impact.estimator.options import EstimatorOptions
 
 __all__ = [
+    "MINIMUM_POST_DAYS",
     "MINIMUM_PRE_DAYS",
+    "VERDICT_INCONCLUSIVE",
     "VERDICT_NO_CLEAR_EFFECT",
     "VERDICT_TOO_EARLY",
     "VERDICT_WORKING",

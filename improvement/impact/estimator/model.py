@@ -29,40 +29,53 @@ The model (chosen by bench/impact_calibration.py, which compares it with alterna
 
 The alternatives the bench compares are EstimatorOptions (options.py). The parts live beside this module:
 fitting.py (design matrix, robust Poisson fit, robust post level, trend-shrinkage rule), noise.py (the noise model
-and the trend's standard error under it) and null_distribution.py (the simulated null).
+and the trend's standard error under it), null_distribution.py (the simulated null), window.py (one post window's
+fit, projection and null), looks.py (each daily look's share of the error budget) and placebo.py (the placebo
+check at fake ship dates).
 """
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from improvement.impact.estimator.fitting import (
-    ROBUST_MINIMUM_DAILY_COUNT,
-    TREND_COLUMN,
-    _design_matrix,
-    _post_level,
-    _relative_scale,
-    _robust_poisson_fit,
-    _trend_weight,
+from improvement.impact.estimator.looks import FIXED_HORIZON_TAIL, look_tail, null_ratio_bounds
+from improvement.impact.estimator.null_distribution import BOOTSTRAP_DRAWS, INTERVAL_LEVEL
+from improvement.impact.estimator.options import EstimatorOptions
+from improvement.impact.estimator.placebo import PLACEBO_INCONCLUSIVE_FOUND, _placebo_check
+from improvement.impact.estimator.window import (
+    MAXIMUM_PRE_DAYS,
+    MINIMUM_POST_DAYS,
+    MINIMUM_POST_VOLUME,
+    MINIMUM_PRE_DAYS,
+    RANDOM_SEED,
+    _estimate_window,
+    _WindowEstimate,
 )
-from improvement.impact.estimator.noise import _noise_model, _NoiseComponents, _trend_standard_error
-from improvement.impact.estimator.null_distribution import INTERVAL_LEVEL, _simulate_null_ratio
-from improvement.impact.estimator.options import EstimatorOptions, TrendRule
+
+__all__ = [
+    "MAXIMUM_PRE_DAYS",
+    "MINIMUM_POST_DAYS",
+    "MINIMUM_POST_VOLUME",
+    "MINIMUM_PRE_DAYS",
+    "RANDOM_SEED",
+    "VERDICT_INCONCLUSIVE",
+    "VERDICT_NO_CLEAR_EFFECT",
+    "VERDICT_TOO_EARLY",
+    "VERDICT_WORKING",
+    "VERDICT_WORSE",
+    "ImpactEstimate",
+    "estimate_impact",
+]
 
 VERDICT_WORKING = "working"
 VERDICT_WORSE = "worse"
 VERDICT_NO_CLEAR_EFFECT = "no_clear_effect"
 VERDICT_TOO_EARLY = "too_early"
-
-MINIMUM_PRE_DAYS = 28
-MINIMUM_POST_DAYS = 7
-MINIMUM_POST_VOLUME = 30.0
-MAXIMUM_PRE_DAYS = 364
-RANDOM_SEED = 20_240_601
+VERDICT_INCONCLUSIVE = "inconclusive"
 
 
 @dataclass(frozen=True)
@@ -70,10 +83,12 @@ class ImpactEstimate:
     """The estimated effect of a fix on its theme over the post window (up to post_days).
 
     relative_effect is actual over counterfactual minus one (-0.3: 30% fewer contacts), with its
-    95% interval [ci_low, ci_high]; counterfactual is the expected count per post day with a 95%
-    predictive band; contacts_avoided is -relative_effect times the counterfactual total, with
-    the interval that follows from the effect's. verdict is one of working, worse,
-    no_clear_effect or too_early; is_provisional says fewer than post_days post days exist.
+    interval [ci_low, ci_high] (95% on the fixed horizon; wider on a provisional look, see looks.py:
+    interval_tail is the one-sided error it spends); counterfactual is the expected count per post day with
+    a 95% predictive band; contacts_avoided is -relative_effect times the counterfactual total, with
+    the interval that follows from the effect's. verdict is one of working, worse, no_clear_effect,
+    inconclusive (verdict_reason says why) or too_early; is_provisional says fewer than post_days post days
+    exist. placebo_found of placebo_runs fake ship dates before the real one "found" an effect.
     """
 
     relative_effect: float
@@ -94,6 +109,10 @@ class ImpactEstimate:
     contacts_avoided: float
     contacts_avoided_low: float
     contacts_avoided_high: float
+    interval_tail: float = FIXED_HORIZON_TAIL
+    placebo_runs: int = 0
+    placebo_found: int = 0
+    verdict_reason: str = ""
 
 
 def estimate_impact(
@@ -104,6 +123,8 @@ def estimate_impact(
     ship_date: datetime.date,
     post_days: int = 28,
     options: EstimatorOptions | None = None,
+    earlier_ship_dates: Sequence[datetime.date] = (),
+    checks_placebos: bool = True,
 ) -> ImpactEstimate:
     """Estimate how a fix live from ship_date changed a theme's daily contacts.
 
@@ -111,6 +132,9 @@ def estimate_impact(
     the theme and in all (the total includes the theme). Days before ship_date are the pre
     period; ship_date and up to post_days - 1 days after it are the post window. `options`
     selects one of the designs bench/impact_calibration.py compares; by default the chosen one.
+    `earlier_ship_dates` are earlier fixes on the same theme: each gets a level shift from its date on, so
+    the counterfactual keeps their effects and this fix is measured against them. `checks_placebos` runs
+    the placebo check (the bench turns it off to measure the estimator alone).
     """
     options = EstimatorOptions() if options is None else options
     theme, total, ship_index = _validated_series(
@@ -120,160 +144,63 @@ def estimate_impact(
         ship_date=ship_date,
         post_days=post_days,
     )
-    pre_start = max(0, ship_index - MAXIMUM_PRE_DAYS)
+    earlier_indices = _validated_earlier_ship_indices(
+        days=days, ship_date=ship_date, earlier_ship_dates=earlier_ship_dates
+    )
+    weekday = np.array([day.weekday() for day in days])
     post_end = min(len(theme), ship_index + post_days)
-    pre = slice(pre_start, ship_index)
-    post = slice(ship_index, post_end)
-
-    log_other = np.log(total - theme + 1.0)
-    design = _design_matrix(
-        time_index=np.arange(len(theme), dtype=float),
-        weekday=np.array([day.weekday() for day in days]),
-        trend_origin=float(ship_index),
-        trend_scale=float(ship_index - pre_start),
+    window = _estimate_window(
+        theme=theme,
+        total=total,
+        weekday=weekday,
+        ship_index=ship_index,
+        post_end=post_end,
+        earlier_indices=earlier_indices,
+        options=options,
+        draw_count=BOOTSTRAP_DRAWS,
+        seed=RANDOM_SEED,
     )
-    fit = _fit_pre_period(counts=theme[pre], design=design[pre], offset=log_other[pre], trend_rule=options.trend_rule)
-    fitted_post = np.exp(design[post] @ fit.coefficients + log_other[post])
-    is_robust_post = fit.is_robust and options.down_weights_post_outliers
-    observed_level = float(
-        _post_level(
-            actual=theme[post][None, :],
-            expected=fitted_post[None, :],
-            relative_scale=fit.relative_scale,
-            is_robust=is_robust_post,
-        )[0]
+    estimate = _summary(
+        post_dates=tuple(days[ship_index:post_end]),
+        window=window,
+        tail=look_tail(post_days_observed=post_end - ship_index, post_days=post_days),
+        post_days=post_days,
     )
-    # The null series are drawn around the whole-trend fit (or, in the earlier design, the shrunk one).
-    if options.simulates_from_full_trend:
-        true_coefficients, true_fitted_pre = fit.full_coefficients, fit.full_fitted_pre
-        true_fitted_post = np.exp(design[post] @ fit.full_coefficients + log_other[post])
-    else:
-        true_coefficients, true_fitted_pre, true_fitted_post = fit.coefficients, fit.fitted_pre, fitted_post
-    null_ratio, counterfactual_draws = _simulate_null_ratio(
-        design_pre=design[pre],
-        design_post=design[post],
-        fitted_post=fitted_post,
-        true_fitted_pre=true_fitted_pre,
-        true_fitted_post=true_fitted_post,
-        true_trend_coefficient=float(true_coefficients[TREND_COLUMN]),
-        trend_standard_error=fit.trend_standard_error,
-        observed_level=observed_level,
-        relative_scale=fit.relative_scale,
-        is_robust=is_robust_post,
-        noise=fit.noise,
-        poisson_variance=fit.poisson_variance,
-        generator=np.random.default_rng(RANDOM_SEED),
+    if not checks_placebos or estimate.verdict == VERDICT_TOO_EARLY:
+        return estimate
+    placebo_runs, placebo_found = _placebo_check(
+        theme=theme,
+        total=total,
+        weekday=weekday,
+        ship_index=ship_index,
+        window_length=post_end - ship_index,
+        earlier_indices=earlier_indices,
         options=options,
     )
-    return _summary(
-        post_dates=tuple(days[ship_index:post_end]),
-        actual_post=theme[post],
-        fitted_post=fitted_post,
-        observed_level=observed_level,
-        null_ratio=null_ratio,
-        counterfactual_draws=counterfactual_draws,
-        post_days=post_days,
-        pre_days_used=ship_index - pre_start,
-    )
-
-
-@dataclass(frozen=True)
-class _PrePeriodFit:
-    """The pre-period model: the trend-shrunk fit that is projected, the whole-trend fit, and the noise around them."""
-
-    # After trend shrinkage: what the counterfactual is projected from.
-    coefficients: np.ndarray
-    fitted_pre: np.ndarray
-    # With the whole fitted trend: what the null series are drawn around.
-    full_coefficients: np.ndarray
-    full_fitted_pre: np.ndarray
-    # The noise of the shrunk fit (of the whole one when nothing was shrunk).
-    relative_scale: float
-    noise: _NoiseComponents
-    poisson_variance: float
-    trend_standard_error: float
-    is_robust: bool
-
-
-def _fit_pre_period(
-    *, counts: np.ndarray, design: np.ndarray, offset: np.ndarray, trend_rule: TrendRule
-) -> _PrePeriodFit:
-    """Fit the pre period robustly, then shrink its trend by the trend rule and re-estimate the noise."""
-    # Robust weighting needs counts large enough for an outlier to stand out; on a few
-    # contacts a day it would mistake ordinary ones and twos for bursts.
-    is_robust = float(counts.mean()) >= ROBUST_MINIMUM_DAILY_COUNT
-    full_coefficients, full_fitted_pre = _robust_poisson_fit(
-        counts=counts, design=design, offset=offset, is_robust=is_robust
-    )
-    relative_scale, noise, poisson_variance, trend_standard_error = _noise_of_fit(
-        counts=counts, design=design, fitted=full_fitted_pre, is_robust=is_robust
-    )
-    trend_weight = _trend_weight(
-        trend=np.array([full_coefficients[TREND_COLUMN]]),
-        standard_error=trend_standard_error,
-        rule=trend_rule,
-    )[0]
-    coefficients, fitted_pre = full_coefficients, full_fitted_pre
-    if trend_weight < 1.0:
-        reduced_coefficients, _ = _robust_poisson_fit(
-            counts=counts,
-            design=np.delete(design, TREND_COLUMN, axis=1),
-            offset=offset,
-            is_robust=is_robust,
+    verdict, reason = estimate.verdict, ""
+    if placebo_found >= PLACEBO_INCONCLUSIVE_FOUND and 2 * placebo_found > placebo_runs:
+        verdict = VERDICT_INCONCLUSIVE
+        reason = (
+            f"{placebo_found} of {placebo_runs} placebo checks (the same estimate at fake ship dates before the "
+            f"real one) found an effect where there was none, so this theme's history cannot support a verdict."
         )
-        # Shrinking the trend towards zero with the other coefficients refitted is, to first
-        # order, the weighted mix of the fits with and without the trend.
-        coefficients = trend_weight * full_coefficients + (1.0 - trend_weight) * np.insert(
-            reduced_coefficients, TREND_COLUMN, 0.0
-        )
-        fitted_pre = np.exp(design @ coefficients + offset)
-        relative_scale, noise, poisson_variance, trend_standard_error = _noise_of_fit(
-            counts=counts, design=design, fitted=fitted_pre, is_robust=is_robust
-        )
-    return _PrePeriodFit(
-        coefficients=coefficients,
-        fitted_pre=fitted_pre,
-        full_coefficients=full_coefficients,
-        full_fitted_pre=full_fitted_pre,
-        relative_scale=relative_scale,
-        noise=noise,
-        poisson_variance=poisson_variance,
-        trend_standard_error=trend_standard_error,
-        is_robust=is_robust,
+    return replace(
+        estimate, verdict=verdict, verdict_reason=reason, placebo_runs=placebo_runs, placebo_found=placebo_found
     )
-
-
-def _noise_of_fit(
-    *, counts: np.ndarray, design: np.ndarray, fitted: np.ndarray, is_robust: bool
-) -> tuple[float, _NoiseComponents, float, float]:
-    """A pre fit's robust relative scale, noise model, mean Poisson share and trend standard error."""
-    relative_scale = _relative_scale(counts=counts, fitted=fitted)
-    noise, poisson_variance = _noise_model(
-        counts_pre=counts,
-        fitted_pre=fitted,
-        relative_scale=relative_scale,
-        is_robust=is_robust,
-        parameter_count=design.shape[1],
-    )
-    trend_standard_error = _trend_standard_error(fitted_pre=fitted, design_pre=design, noise=noise)
-    return relative_scale, noise, poisson_variance, trend_standard_error
 
 
 def _summary(
     *,
     post_dates: tuple[datetime.date, ...],
-    actual_post: np.ndarray,
-    fitted_post: np.ndarray,
-    observed_level: float,
-    null_ratio: np.ndarray,
-    counterfactual_draws: np.ndarray,
+    window: _WindowEstimate,
+    tail: float,
     post_days: int,
-    pre_days_used: int,
 ) -> ImpactEstimate:
-    """The estimate: the effect, its interval and p-value from the null draws, the counterfactual band and verdict."""
+    """The estimate: the effect, its interval (spending `tail` each side) and p-value, the counterfactual band."""
+    actual_post, fitted_post, observed_level = window.actual_post, window.fitted_post, window.observed_level
+    null_ratio = window.null_ratio
     post_days_observed = len(actual_post)
-    tail = (1.0 - INTERVAL_LEVEL) / 2.0
-    ratio_low, ratio_high = np.quantile(null_ratio, [tail, 1.0 - tail])
+    ratio_low, ratio_high = null_ratio_bounds(null_ratio=null_ratio, tail=tail)
     relative_effect = observed_level - 1.0
     ci_low = observed_level / ratio_high - 1.0
     ci_high = observed_level / ratio_low - 1.0
@@ -284,7 +211,8 @@ def _summary(
     actual_total = int(actual_post.sum())
     counterfactual = fitted_post
     counterfactual_total = float(fitted_post.sum())
-    band_low, band_high = np.quantile(counterfactual_draws, [tail, 1.0 - tail], axis=0)
+    band_tail = (1.0 - INTERVAL_LEVEL) / 2.0
+    band_low, band_high = np.quantile(window.counterfactual_draws, [band_tail, 1.0 - band_tail], axis=0)
 
     verdict = _verdict(
         ci_low=ci_low,
@@ -300,7 +228,7 @@ def _summary(
         verdict=verdict,
         is_provisional=post_days_observed < post_days,
         post_days_observed=post_days_observed,
-        pre_days_used=pre_days_used,
+        pre_days_used=window.pre_days_used,
         post_dates=post_dates,
         actual=tuple(int(value) for value in actual_post),
         counterfactual=tuple(float(value) for value in counterfactual),
@@ -311,7 +239,23 @@ def _summary(
         contacts_avoided=float(-relative_effect * counterfactual_total),
         contacts_avoided_low=float(-ci_high * counterfactual_total),
         contacts_avoided_high=float(-ci_low * counterfactual_total),
+        interval_tail=tail,
     )
+
+
+def _validated_earlier_ship_indices(
+    *, days: Sequence[datetime.date], ship_date: datetime.date, earlier_ship_dates: Sequence[datetime.date]
+) -> tuple[int, ...]:
+    """The indices of earlier fixes' ship dates; each must lie in days and at least a week before ship_date."""
+    indices = []
+    for earlier in earlier_ship_dates:
+        if earlier < days[0] or (ship_date - earlier).days < MINIMUM_POST_DAYS:
+            raise ValueError(
+                f"earlier_ship_dates: {earlier} must lie within days and at least {MINIMUM_POST_DAYS} days before "
+                f"ship_date {ship_date}."
+            )
+        indices.append((earlier - days[0]).days)
+    return tuple(sorted(set(indices)))
 
 
 def _validated_series(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.signal import lfilter
 
 from improvement.impact.estimator.fitting import (
     BIWEIGHT_THRESHOLD,
@@ -21,6 +22,8 @@ from improvement.impact.estimator.fitting import (
 DEFAULT_PERSISTENCE = 0.5
 # Spans (days) at which the residual means must vary no less than the noise model implies.
 AGGREGATION_SPANS = (7, 14, 21)
+# A span is matched only on at least this many blocks of residual means.
+MINIMUM_BLOCKS = 4
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,7 @@ def _noise_components(*, residual: np.ndarray, poisson_variance: float, paramete
         persistence = DEFAULT_PERSISTENCE
     for span in AGGREGATION_SPANS:
         block_count = count // span
-        if block_count < 4:
+        if block_count < MINIMUM_BLOCKS:
             continue
         block_means = residual[count - span * block_count :].reshape(block_count, span).mean(axis=1)
         # Intercept and trend take two degrees of freedom from the block means.
@@ -117,12 +120,15 @@ def _ar1_aggregation_factor(*, persistence: float, length: int) -> float:
 
 def _trend_standard_error(*, fitted_pre: np.ndarray, design_pre: np.ndarray, noise: _NoiseComponents) -> float:
     """Standard error of the trend coefficient under the fitted noise model (sandwich form)."""
-    lags = np.abs(np.subtract.outer(np.arange(len(fitted_pre)), np.arange(len(fitted_pre))))
-    relative_covariance = noise.persistent_variance * noise.persistence**lags
-    daily_variance = noise.white_variance + 1.0 / np.maximum(fitted_pre, 1e-9)
-    relative_covariance[np.diag_indices_from(relative_covariance)] += daily_variance
     weighted = design_pre * fitted_pre[:, None]
+    daily_variance = noise.white_variance + 1.0 / np.maximum(fitted_pre, 1e-9)
+    # The AR(1) covariance persistent_variance * persistence^|i - j| applied by a forward and a backward
+    # recursion, which is the same product as with the whole matrix at a fraction of the cost.
+    forward = lfilter([1.0], [1.0, -noise.persistence], weighted, axis=0)
+    backward = lfilter([1.0], [1.0, -noise.persistence], weighted[::-1], axis=0)[::-1]
+    covariance_times_weighted = noise.persistent_variance * (forward + backward - weighted)
+    covariance_times_weighted += daily_variance[:, None] * weighted
     information = design_pre.T @ weighted
     inverse = np.linalg.inv(information)
-    covariance = inverse @ (weighted.T @ relative_covariance @ weighted) @ inverse
+    covariance = inverse @ (weighted.T @ covariance_times_weighted) @ inverse
     return float(np.sqrt(max(covariance[TREND_COLUMN, TREND_COLUMN], 0.0)))

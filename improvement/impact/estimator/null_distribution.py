@@ -37,6 +37,7 @@ def _simulate_null_ratio(
     poisson_variance: float,
     generator: np.random.Generator,
     options: EstimatorOptions,
+    draw_count: int = BOOTSTRAP_DRAWS,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Draw the post level over the counterfactual as it would be with no effect.
 
@@ -50,7 +51,9 @@ def _simulate_null_ratio(
     and, per draw and post day, a predictive draw of the counterfactual.
     """
     pre_length = len(design_pre)
-    latent = _latent_multipliers(noise=noise, length=pre_length + len(fitted_post), generator=generator)
+    latent = _latent_multipliers(
+        noise=noise, length=pre_length + len(fitted_post), generator=generator, draw_count=draw_count
+    )
     latent_post = latent[:, pre_length:]
     # Poisson sampling of the pre period by its normal approximation (only its sums matter here).
     mean_pre = true_fitted_pre[None, :] * latent[:, :pre_length]
@@ -90,14 +93,16 @@ def _simulate_null_ratio(
     return null_ratio, counterfactual_draws
 
 
-def _latent_multipliers(*, noise: _NoiseComponents, length: int, generator: np.random.Generator) -> np.ndarray:
-    """Draw BOOTSTRAP_DRAWS series of `length` daily multipliers of the mean: white noise plus an AR(1) process."""
-    innovations = generator.standard_normal((BOOTSTRAP_DRAWS, length)) * np.sqrt(
+def _latent_multipliers(
+    *, noise: _NoiseComponents, length: int, generator: np.random.Generator, draw_count: int
+) -> np.ndarray:
+    """Draw draw_count series of `length` daily multipliers of the mean: white noise plus an AR(1) process."""
+    innovations = generator.standard_normal((draw_count, length)) * np.sqrt(
         noise.persistent_variance * (1.0 - noise.persistence**2)
     )
-    innovations[:, 0] = generator.standard_normal(BOOTSTRAP_DRAWS) * np.sqrt(noise.persistent_variance)
+    innovations[:, 0] = generator.standard_normal(draw_count) * np.sqrt(noise.persistent_variance)
     persistent = lfilter([1.0], [1.0, -noise.persistence], innovations, axis=1)
-    white = generator.standard_normal((BOOTSTRAP_DRAWS, length)) * np.sqrt(noise.white_variance)
+    white = generator.standard_normal((draw_count, length)) * np.sqrt(noise.white_variance)
     latent_variance = noise.white_variance + noise.persistent_variance
     log_variance = np.log1p(latent_variance)
     # Lognormal multipliers with mean one and the relative variance estimated above.

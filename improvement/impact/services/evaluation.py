@@ -31,13 +31,21 @@ from django.db import transaction
 from django.utils import timezone
 
 from improvement.errors import ImpactUnavailable, TransitionNotAllowed
-from improvement.impact.estimator import VERDICT_TOO_EARLY, estimate_impact
+from improvement.impact.estimator import (
+    VERDICT_INCONCLUSIVE,
+    VERDICT_NO_CLEAR_EFFECT,
+    VERDICT_TOO_EARLY,
+    VERDICT_WORKING,
+    VERDICT_WORSE,
+    estimate_impact,
+)
+from improvement.impact.estimator.looks import EXTENDED_HORIZON_DAYS
 from improvement.impact.selectors import (
     IMPACT_ESTIMATE_FIELDS,
     POST_DAYS,
     PRE_DAYS,
     RECENT_DAYS,
-    fix_impact_estimate,
+    fix_impact_estimates,
     fix_theme_ids,
     impact_series,
     last_counted_day,
@@ -50,8 +58,9 @@ logger = logging.getLogger(__name__)
 
 # A regressed fix has lost at least this share of its verified effect.
 REGRESSION_LOST_SHARE = 0.5
-# Fixes whose impact is (re-)estimated by the daily job; later verdicts are final.
-EVALUATED_STATUSES = (FixTicket.Status.SHIPPED, FixTicket.Status.WORKING)
+# Fixes whose impact is (re-)estimated by the daily job; later verdicts are final. A fix with no clear effect is
+# measured until its 56-day window is complete.
+EVALUATED_STATUSES = (FixTicket.Status.SHIPPED, FixTicket.Status.WORKING, FixTicket.Status.NO_CLEAR_EFFECT)
 
 
 def _percent(value: float) -> str:
@@ -60,34 +69,59 @@ def _percent(value: float) -> str:
 
 def impact_summary(*, impact: FixImpact) -> str:
     """One sentence on an estimate, for verdict notes and emails."""
+    level = 1.0 - 2.0 * impact.interval_tail
+    placebo = ""
+    if impact.placebo_runs:
+        placebo = f" Placebo check: {impact.placebo_found} of {impact.placebo_runs} fake ship dates found an effect."
+    reason = f" {impact.verdict_reason}" if impact.verdict_reason else ""
     return (
         f"Contacts on the theme {_percent(impact.relative_effect)} against the expected level "
-        f"(95% interval {_percent(impact.ci_low)} to {_percent(impact.ci_high)}, p = {impact.p_value:.3f}) "
+        f"({level:.1%} interval {_percent(impact.ci_low)} to {_percent(impact.ci_high)}) "
         f"over {impact.post_days_observed} days from {impact.ship_date.isoformat()}; about "
         f"{impact.contacts_avoided:.0f} contacts avoided ({impact.contacts_avoided_low:.0f} to "
-        f"{impact.contacts_avoided_high:.0f})."
+        f"{impact.contacts_avoided_high:.0f}).{placebo}{reason}"
     )
 
 
 def fix_impact_evaluate(*, fix: FixTicket) -> FixImpact:
-    """Estimate the shipped fix's impact, store it (one row per fix), and record a final verdict on the fix.
+    """Estimate the shipped fix's impact, store it (one row per fix), and record a verdict on the fix.
 
-    Provisional (fewer than 28 post days) and too-early results are stored but leave the fix as it is;
-    a verdict is recorded only on a fix still `shipped`. Raises ImpactUnavailable when it cannot be measured.
+    Provisional (fewer than 28 post days) and too-early results are stored but leave the fix as it is. At day 28
+    the fix still `shipped` gets its verdict (an inconclusive one is recorded as no clear effect, with the reason);
+    a fix with no clear effect is measured on to day 56, where a clear effect either way becomes its final
+    verdict. Raises ImpactUnavailable when it cannot be measured.
     """
-    estimated = fix_impact_estimate(fix=fix)
+    at_day_28, estimated = fix_impact_estimates(fix=fix)
     with transaction.atomic():
         impact, _ = FixImpact.objects.update_or_create(
             fix=fix, defaults={field: getattr(estimated, field) for field in IMPACT_ESTIMATE_FIELDS}
         )
-        is_final = not impact.is_provisional and impact.verdict != VERDICT_TOO_EARLY
-        if is_final and fix.status == FixTicket.Status.SHIPPED:
+        verdict, note = _verdict_to_record(fix=fix, at_day_28=at_day_28, shown=impact)
+        if verdict:
             try:
-                fix_record_verdict(fix=fix, verdict=impact.verdict, note=impact_summary(impact=impact))
+                fix_record_verdict(fix=fix, verdict=verdict, note=note)
             except TransitionNotAllowed:
                 # Another evaluation recorded the verdict first.
                 logger.info("fix %s already has a verdict", fix.pk)
     return impact
+
+
+def _verdict_to_record(*, fix: FixTicket, at_day_28: FixImpact, shown: FixImpact) -> tuple[str, str]:
+    """The verdict to record on the fix now and its note, or ("", "") when there is none to record."""
+    is_final_at_day_28 = not at_day_28.is_provisional and at_day_28.verdict != VERDICT_TOO_EARLY
+    if fix.status == FixTicket.Status.SHIPPED and is_final_at_day_28:
+        verdict = at_day_28.verdict
+        if verdict == VERDICT_INCONCLUSIVE:
+            verdict = VERDICT_NO_CLEAR_EFFECT
+        return verdict, impact_summary(impact=at_day_28)
+    is_final_at_day_56 = shown.post_days_observed >= EXTENDED_HORIZON_DAYS and not shown.is_provisional
+    if (
+        fix.status == FixTicket.Status.NO_CLEAR_EFFECT
+        and is_final_at_day_56
+        and shown.verdict in (VERDICT_WORKING, VERDICT_WORSE)
+    ):
+        return shown.verdict, impact_summary(impact=shown)
+    return "", ""
 
 
 @dataclass(frozen=True)
@@ -178,7 +212,16 @@ class DailyEvaluationResult:
 def fix_impact_evaluate_all_shipped() -> DailyEvaluationResult:
     """The daily job: estimate every shipped or working fix, record verdicts, check working fixes for regression."""
     result = DailyEvaluationResult()
-    fixes = FixTicket.objects.filter(status__in=EVALUATED_STATUSES).select_related("issue").order_by("id")
+    fixes = (
+        FixTicket.objects.filter(status__in=EVALUATED_STATUSES)
+        .exclude(
+            status=FixTicket.Status.NO_CLEAR_EFFECT,
+            impact__post_days_observed__gte=EXTENDED_HORIZON_DAYS,
+            impact__is_provisional=False,
+        )
+        .select_related("issue")
+        .order_by("id")
+    )
     for fix in fixes:
         before = fix.status
         try:

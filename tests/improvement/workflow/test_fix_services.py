@@ -52,6 +52,8 @@ def test_the_transition_table_is_the_documented_lifecycle():
         ("shipped", "no_clear_effect"): "system",
         ("shipped", "worse"): "system",
         ("working", "regressed"): "system",
+        ("no_clear_effect", "working"): "system",
+        ("no_clear_effect", "worse"): "system",
     }
     assert fix_next_statuses(status=Fix.PROPOSED, performer=Performer.DEPARTMENT_OWNER) == ["accepted", "rejected"]
     assert fix_next_statuses(status=Fix.PROPOSED, performer=Performer.LEAD) == ["withdrawn"]

@@ -1,0 +1,76 @@
+"""Several fixes on one theme: each measured against the ones before it, and all of them together."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from improvement.impact.selectors import fix_impact_estimate, issue_combined_impact
+from improvement.models import FixTicket, ImprovementIssue
+from tests.factories import DepartmentFactory
+from tests.improvement.impact_data import PRE_DAYS, SHIP_DATE, levels, volume_rows_create
+from tests.improvement.workflow_factories import FixFactory, IssueFactory, ThemeFactory
+
+pytestmark = pytest.mark.django_db
+
+SECOND_SHIP_DATE = SHIP_DATE + datetime.timedelta(days=35)
+
+
+@pytest.fixture
+def staggered_issue(db) -> tuple[ImprovementIssue, FixTicket, FixTicket]:
+    # A first fix cuts the theme by 30% at SHIP_DATE, a second one by a further 40% five weeks later.
+    theme = ThemeFactory()
+    volume_rows_create(
+        theme=theme, theme_levels=levels((PRE_DAYS, 100.0), (35, 70.0), (30, 42.0)), other_level=2000.0, seed=4
+    )
+    issue = IssueFactory(themes=[theme], status=ImprovementIssue.Status.FIX_SHIPPED)
+    department = DepartmentFactory(name="Logistics")
+    first = FixFactory(issue=issue, department=department, status=FixTicket.Status.WORKING, shipped_on=SHIP_DATE)
+    second = FixFactory(
+        issue=issue, department=department, status=FixTicket.Status.SHIPPED, shipped_on=SECOND_SHIP_DATE
+    )
+    return issue, first, second
+
+
+def test_a_later_fix_is_measured_against_the_level_the_earlier_fix_left(staggered_issue):
+    _, first, second = staggered_issue
+
+    first_impact = fix_impact_estimate(fix=first)
+    second_impact = fix_impact_estimate(fix=second)
+
+    assert first_impact.relative_effect == pytest.approx(-0.3, abs=0.05)
+    assert second_impact.relative_effect == pytest.approx(-0.4, abs=0.05)
+    assert second_impact.ci_low <= -0.4 <= second_impact.ci_high
+    assert second_impact.verdict == "working"
+
+
+def test_the_issue_combines_its_fixes_from_the_first_ship_date(staggered_issue):
+    issue, first, _ = staggered_issue
+
+    combined = issue_combined_impact(issue=issue)
+
+    # 35 days at 0.7 and 28 at 0.42 of the level before: 1 - (35 * 0.7 + 28 * 0.42) / 63 = 42% fewer contacts.
+    assert combined.post_days_observed == 63
+    assert combined.ship_date == first.shipped_on
+    assert combined.relative_effect == pytest.approx(-0.42, abs=0.05)
+
+
+def test_an_issue_with_one_shipped_fix_has_no_combined_effect(staggered_issue):
+    issue, _, second = staggered_issue
+    second.status = FixTicket.Status.IN_PROGRESS
+    second.shipped_on = None
+    second.save()
+
+    assert issue_combined_impact(issue=issue) is None
+
+
+def test_the_issue_page_shows_the_combined_effect_of_its_fixes(admin_client, staggered_issue):
+    issue, _, _ = staggered_issue
+
+    page = admin_client.get(f"/issues/{issue.pk}/")
+
+    content = page.content.decode()
+    assert page.status_code == 200
+    assert '<p id="combined-impact"><strong>All shipped fixes together:</strong> Contacts fell about' in content
+    assert "in the 63 days after the first fix shipped" in content
