@@ -86,6 +86,21 @@ def brand_words(stop_words: Iterable[str]) -> frozenset[str]:
     return frozenset(words)
 
 
+def label_brand_words(stop_words: Iterable[str]) -> frozenset[str]:
+    """What a label phrase may not hold: each brand name or handle whole (spaces removed) and its first word.
+
+    Narrower than brand_words: the later words of a brand are often plain words the cases need ("Larkspur
+    Delivery", "Larkspur Pay"); the first word, or the name run together, is the brand's own.
+    """
+    words: set[str] = set()
+    for entry in stop_words:
+        cleaned = entry.strip().lower().lstrip("@#")
+        if cleaned:
+            words.add(cleaned.replace(" ", ""))
+            words.update(re.findall(r"\w+", cleaned)[:1])
+    return frozenset(words)
+
+
 def stop_word_set(stop_words: Iterable[str]) -> frozenset[str]:
     """English stop words and their contractions, filler, and the brand words of `stop_words`."""
     return frozenset(ENGLISH_STOP_WORDS | CONTRACTED_STOP_WORDS | FILLER_WORDS | brand_words(stop_words))
@@ -155,11 +170,13 @@ def theme_labels(
 ) -> dict[int, str]:
     """Per group (-1 ignored): the candidate phrase nearest its centroid (ml/phrases.py), capitalised; the keyword
     label where no phrase qualifies. `embed` turns phrases into unit vectors of the documents' embedding space."""
-    brands = brand_words(stop_words)
+    brands = label_brand_words(stop_words)
+    # Words of a brand that are plain words ("delivery") may be in a label, unless they are stop words anyway.
+    plain_words = brand_words(stop_words) - brands - stop_word_set(())
     candidates = group_phrase_scores(
         texts=texts,
         groups=np.asarray(groups),
-        stop_words=stop_word_set(stop_words),
+        stop_words=stop_word_set(stop_words) - plain_words,
         is_brand=lambda word: names_a_brand(word, brands),
     )
     phrases = best_phrases(candidates=candidates, centroids=centroids, embed=embed)

@@ -33,12 +33,22 @@ def test_text_phrases_stay_inside_a_clause_and_never_name_a_brand():
     assert phrases == {"marked delivered", "never arrived", "parcel was marked", "parcel was marked delivered"}
 
 
+def test_theme_labels_keep_the_plain_words_of_a_brand_name_but_never_its_own_name():
+    texts = ["larkspur delivery slot missed", "delivery slot missed again", "#larkspurdelivers delivery slot missed"]
+    labels = theme_labels(
+        texts=texts, groups=np.zeros(3, dtype=int), centroids={}, keywords={}, stop_words=["Larkspur Delivery"]
+    )
+    # "delivery slot", "delivery slot missed" and "slot missed" tie (in all 3 cases); without an embedding function
+    # the first in alphabetical order wins. "larkspur" and "#larkspurdelivers" never start or join a phrase.
+    assert labels == {0: "Delivery slot"}
+
+
 def test_text_phrases_drop_a_hashtag_holding_a_brand():
     phrases = text_phrases("lost bag #unitedsucks again", stop_words=STOP_WORDS, is_brand=_is_brand)
     assert phrases == {"lost bag"}
 
 
-def test_group_phrase_scores_rank_by_phrase_ctfidf_longest_first_on_a_tie():
+def test_group_phrase_scores_rank_by_phrase_ctfidf_alphabetically_on_a_tie():
     scores = group_phrase_scores(
         texts=PARCEL_TEXTS + REFUND_TEXTS + ["unassigned refund text"],
         groups=np.array([0, 0, 0, 1, 1, 1, -1]),
@@ -47,15 +57,15 @@ def test_group_phrase_scores_rank_by_phrase_ctfidf_longest_first_on_a_tie():
     )
     # Every phrase below is in all 3 cases of its group and in no other: 3/3 * log(1 + 3/3) = log 2.
     assert [(phrase, round(score, 4)) for phrase, score in scores[0]] == [
-        ("parcel marked delivered", 0.6931),
         ("marked delivered", 0.6931),
         ("parcel marked", 0.6931),
+        ("parcel marked delivered", 0.6931),
     ]
     # "refund received" is in one case only (below the 2-case floor); these two are in 2 of the 3 cases of group 1
     # and nowhere else: 2/3 * log(1 + 3/2) = 0.6109.
     assert [(phrase, round(score, 4)) for phrase, score in scores[1]] == [
-        ("refund not received", 0.6109),
         ("not received", 0.6109),
+        ("refund not received", 0.6109),
     ]
 
 
