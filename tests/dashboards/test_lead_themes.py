@@ -149,6 +149,6 @@ def test_the_table_shows_each_themes_share_of_strongly_negative_cases(client, se
     expected = round((len(case_ids) // 2) / len(case_ids), 4)
     assert rows == {APP: None, CARD: None, COURIER: None, GIFT: None, PARCEL: expected, REFUND: None}
     page = response.content.decode()
-    assert "Strongly negative</th>" in page
+    assert "Strongly<br>negative</th>" in page
     parcel_row = page[page.index(f'id="theme-{parcel.pk}"') :].split("</tr>")[0]
     assert f'<td class="number">{round(expected * 100)}%</td>' in parcel_row
