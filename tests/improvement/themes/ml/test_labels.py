@@ -131,3 +131,14 @@ def test_theme_summaries_give_the_majority_label_and_its_purity():
 def test_theme_summaries_of_a_single_case_theme_are_pure(members):
     summary = theme_summaries(clusters=[_cluster("x", members)], true_labels=["p", "q"])[0]
     assert summary["purity"] == 1.0
+
+
+def test_theme_labels_count_phrases_over_an_even_sample_of_a_large_corpus(monkeypatch):
+    from improvement.themes.ml import labelling
+
+    monkeypatch.setattr(labelling, "LABEL_SAMPLE_SIZE", 4)
+    # Evenly spaced over 8 documents: 0, 2, 4, 7. Over all 8, "refund late" (4 texts) would beat "card declined" (2);
+    # no sampled text says "refund late".
+    texts = ["card declined", "refund late", "card declined", "refund late", "x", "refund late", "refund late", "y"]
+    labels = theme_labels(texts=texts, groups=np.zeros(8, dtype=int), centroids={}, keywords={}, stop_words=())
+    assert labels == {0: "Card declined"}
