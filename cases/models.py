@@ -37,6 +37,8 @@ class Case(models.Model):
     # The analysis text the stored embedding was computed from: a case is re-embedded only when it changes.
     embedded_text_hash = models.CharField(max_length=64, blank=True)
     embedded_at = models.DateTimeField(null=True, blank=True)
+    # 0..1 from cases.sentiment.text_negativity, set at ingest; NULL only for a row not scored yet.
+    negativity = models.FloatField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-received_at", "-id"]

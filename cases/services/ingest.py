@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from cases.models import Case, Channel
+from cases.sentiment import text_negativity
 from cases.text import analysis_text
 from core.datetimes import OutOfRange, datetime_in_range
 from core.jobs import enqueue_all_on_commit
@@ -52,6 +53,7 @@ INSERT_COLUMNS = [
     "raw_payload",
     "ingested_at",
     "analysis_text",
+    "negativity",
     "embedding_model",
     "embedded_text_hash",
 ]
@@ -178,7 +180,7 @@ def _payload_json(raw_payload: Any) -> str:
 def case_values_from_row(*, row: Any, default_channel: str = "", default_brand: str = "") -> dict[str, Any]:
     """The column values of a new case from one input row, analysis text included; raises RowError naming the field.
 
-    `raw_payload` comes back serialised as JSON text.
+    `raw_payload` comes back serialised as JSON text; `negativity` is cases.sentiment.text_negativity of the text.
     """
     if not isinstance(row, Mapping):
         raise RowError(f"a case must be an object, got {type(row).__name__}")
@@ -205,6 +207,7 @@ def case_values_from_row(*, row: Any, default_channel: str = "", default_brand: 
     _check_storable(values)
     values["raw_payload"] = _payload_json(row.get("raw_payload"))
     values["analysis_text"] = analysis_text(text, brand_names=[brand])
+    values["negativity"] = text_negativity(text)
     return values
 
 

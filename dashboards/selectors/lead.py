@@ -18,7 +18,7 @@ from dashboards.selectors.common import (
 )
 from dashboards.selectors.fixes import shipped_fix_mark
 from improvement.models import DailyThemeVolume, Theme, ThemeAlert, ThemeGroup
-from improvement.themes.selectors import theme_representative_cases
+from improvement.themes.selectors import theme_representative_cases, theme_strongly_negative_shares
 from improvement.volumes.selectors import (
     LONG_WINDOW_DAYS,
     RECENT_WINDOW_DAYS,
@@ -110,6 +110,7 @@ def lead_theme_overview(
         detected_on__lte=filters.end,
     ).values_list("theme_id", "kind"):
         alerts[theme_id].add(kind)
+    negative_shares = theme_strongly_negative_shares(theme_ids=ids)
     total = sum(
         count
         for _, count in volume_total_series(
@@ -131,6 +132,7 @@ def lead_theme_overview(
                 "recent": volume.last_7_days,
                 "previous": volume.previous_7_days,
                 "trend": volume.trend,
+                "strongly_negative_share": negative_shares[theme.pk],
                 "series": daily_series(counts.get(theme.pk, {}), days),
                 "is_new": first_day is not None and first_day > filters.end - dt.timedelta(days=NEW_THEME_DAYS),
                 "is_spiking": ThemeAlert.Kind.SPIKING in alerts[theme.pk],

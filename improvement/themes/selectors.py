@@ -11,6 +11,7 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, 
 
 from cases.embedding import EMBEDDING_DIMENSION, embedding_from_bytes, embedding_from_stored
 from cases.models import Case
+from cases.sentiment import STRONGLY_NEGATIVE
 from improvement.errors import ClusteringError
 from improvement.models import CaseTheme, ClusteringRun, CurationJob, Theme, ThemeGroup
 from improvement.themes.ml import ExistingTheme
@@ -46,6 +47,21 @@ def theme_group_list() -> QuerySet[ThemeGroup]:
         .prefetch_related(Prefetch("themes", queryset=Theme.objects.defer("centroid").order_by("-size", "id")))
         .order_by("name", "id")
     )
+
+
+def theme_strongly_negative_shares(*, theme_ids: Iterable[int]) -> dict[int, float | None]:
+    """Per theme, the share of its cases now in it that are strongly negative (cases.sentiment.STRONGLY_NEGATIVE),
+    to 4 places; None for a theme with no scored case. Every id asked for is a key."""
+    theme_ids = sorted(set(theme_ids))
+    counts = (
+        CaseTheme.objects.filter(theme_id__in=theme_ids, case__negativity__isnull=False)
+        .values("theme_id")
+        .annotate(scored=Count("case_id"), strong=Count("case_id", filter=Q(case__negativity__gte=STRONGLY_NEGATIVE)))
+    )
+    shares: dict[int, float | None] = dict.fromkeys(theme_ids)
+    for row in counts:
+        shares[row["theme_id"]] = round(row["strong"] / row["scored"], 4)
+    return shares
 
 
 def theme_representative_cases(*, theme: Theme) -> list[Case]:

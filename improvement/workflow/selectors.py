@@ -7,10 +7,11 @@ from datetime import date, timedelta
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Case as SqlCase
-from django.db.models import IntegerField, Q, QuerySet, Value, When
+from django.db.models import Count, IntegerField, Q, QuerySet, Value, When
 
 from cases.models import Case
-from improvement.models import Department, FixTicket, ImprovementIssue, IssueEvent, Theme
+from cases.sentiment import STRONGLY_NEGATIVE
+from improvement.models import CaseTheme, Department, FixTicket, ImprovementIssue, IssueEvent, Theme
 from improvement.permissions import user_is_admin, user_is_department_owner, user_sees_all_issues
 from improvement.volumes.selectors import (
     LONG_WINDOW_DAYS,
@@ -29,6 +30,10 @@ EVIDENCE_TEXT_LENGTH = 500
 TREND_WINDOW_LABEL = f"last {RECENT_WINDOW_DAYS} days vs the {RECENT_WINDOW_DAYS} before"
 # A theme down by at least this much (percent, week on week) is falling: never suggested above medium.
 FALLING_TREND_PERCENT = -10.0
+# Themes whose cases are at least this often strongly negative are suggested one step higher (never to critical):
+# 25% is well above the 18% of human-tagged negative airline tweets that VADER scores strongly negative (2.5% of
+# neutral ones), so only themes angrier than a typical complaint get the lift.
+SEVERE_NEGATIVE_SHARE = 0.25
 
 Priority = ImprovementIssue.Priority
 
@@ -57,6 +62,9 @@ def theme_evidence(*, themes: Iterable[Theme], window_end: date | None = None) -
     volume = summed.last_28_days
     start = end - timedelta(days=EVIDENCE_WINDOW_DAYS - 1)
     total = sum(count for _day, count in volume_total_series(start=start, end=end))
+    negativity = CaseTheme.objects.filter(theme_id__in=theme_ids, case__negativity__isnull=False).aggregate(
+        scored=Count("case_id"), strong=Count("case_id", filter=Q(case__negativity__gte=STRONGLY_NEGATIVE))
+    )
     sample_ids = [case_id for theme in themes for case_id in theme.representative_case_ids][:EVIDENCE_SAMPLE_SIZE]
     samples = Case.objects.in_bulk(sample_ids)
     return {
@@ -71,6 +79,9 @@ def theme_evidence(*, themes: Iterable[Theme], window_end: date | None = None) -
         "previous_7_days": summed.previous_7_days,
         "trend_percent": _percent(summed.trend),
         "trend_window": TREND_WINDOW_LABEL,
+        "strongly_negative_share": (
+            round(negativity["strong"] / negativity["scored"], 4) if negativity["scored"] else None
+        ),
         "sample_cases": [
             {
                 "id": case.pk,
@@ -84,11 +95,14 @@ def theme_evidence(*, themes: Iterable[Theme], window_end: date | None = None) -
 
 
 def priority_suggest(*, evidence: dict) -> str:
-    """A priority from the evidence's volume (share of all contact over 28 days) and its trend (7 vs 7 days).
+    """A priority from the evidence's volume (share of all contact over 28 days), its trend (7 vs 7 days) and how
+    angry its cases read (share strongly negative).
 
     share ≥ 10% and rising ≥ 25% → critical; falling (down 10% or more) → at most medium, whatever the share;
     share ≥ 5%, or rising ≥ 50% on at least 20 cases → high; share ≥ 1% → medium; else low.
-    A new theme (no cases the week before) counts as neither rising nor falling.
+    A new theme (no cases the week before) counts as neither rising nor falling. Then severity: at least
+    SEVERE_NEGATIVE_SHARE of the cases strongly negative lifts low to medium and medium to high (a falling theme
+    stays at most medium; critical comes from volume and trend only).
     """
     share = evidence.get("share") or 0.0
     trend = evidence.get("trend_percent")
@@ -98,9 +112,13 @@ def priority_suggest(*, evidence: dict) -> str:
     falling = change <= FALLING_TREND_PERCENT
     if not falling and (share >= 0.05 or (change >= 50 and evidence.get("volume", 0) >= 20)):
         return Priority.HIGH
-    if share >= 0.01:
+    suggested = Priority.MEDIUM if share >= 0.01 else Priority.LOW
+    severe = (evidence.get("strongly_negative_share") or 0.0) >= SEVERE_NEGATIVE_SHARE
+    if severe and suggested == Priority.LOW:
         return Priority.MEDIUM
-    return Priority.LOW
+    if severe and not falling:
+        return Priority.HIGH
+    return suggested
 
 
 def theme_open_issue_workarounds(*, theme_id: int, user: User | AnonymousUser) -> list[dict]:

@@ -131,3 +131,24 @@ def test_the_filter_form_shows_the_window_the_table_shows_so_apply_keeps_the_num
     assert [(row["theme"].pk, row["volume"]) for row in again.context["overview"]["themes"]] == [
         (row["theme"].pk, row["volume"]) for row in first.context["overview"]["themes"]
     ]
+
+
+def test_the_table_shows_each_themes_share_of_strongly_negative_cases(client, seed):
+    from cases.models import Case
+    from improvement.models import Theme
+
+    parcel = Theme.objects.get(label=PARCEL)
+    case_ids = sorted(Case.objects.filter(theme_link__theme=parcel).values_list("id", flat=True))
+    Case.objects.filter(id__in=case_ids).update(negativity=0.0)
+    Case.objects.filter(id__in=case_ids[: len(case_ids) // 2]).update(negativity=0.9)
+    log_in(client, "lead")
+
+    response = client.get("/dashboards/themes/")
+
+    rows = {row["theme"].label: row["strongly_negative_share"] for row in response.context["overview"]["themes"]}
+    expected = round((len(case_ids) // 2) / len(case_ids), 4)
+    assert rows == {APP: None, CARD: None, COURIER: None, GIFT: None, PARCEL: expected, REFUND: None}
+    page = response.content.decode()
+    assert "Strongly<br>negative</th>" in page
+    parcel_row = page[page.index(f'id="theme-{parcel.pk}"') :].split("</tr>")[0]
+    assert f'<td class="number">{round(expected * 100)}%</td>' in parcel_row

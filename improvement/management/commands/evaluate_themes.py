@@ -89,6 +89,7 @@ class Command(BaseCommand):
             stop_words=[*brands, *options["stop_word"]],
             random_state=options["random_state"],
             assign_threshold=options["assign_threshold"],
+            embed_phrases=embed_texts,
         )
         if options["kmeans"]:
             reference = evaluate_kmeans(embeddings=embeddings, true_labels=labels, random_state=options["random_state"])

@@ -22,6 +22,8 @@ class ThemeOutputSerializer(serializers.ModelSerializer):
     volume_last_7_days = serializers.SerializerMethodField()
     volume_last_28_days = serializers.SerializerMethodField()
     trend = serializers.SerializerMethodField()
+    # Severity beside volume: the share of the theme's cases VADER scores strongly negative (cases.sentiment).
+    strongly_negative_share = serializers.SerializerMethodField()
 
     class Meta:
         model = Theme
@@ -39,6 +41,7 @@ class ThemeOutputSerializer(serializers.ModelSerializer):
             "volume_last_7_days",
             "volume_last_28_days",
             "trend",
+            "strongly_negative_share",
             "updated_at",
         ]
         read_only_fields = fields
@@ -54,6 +57,9 @@ class ThemeOutputSerializer(serializers.ModelSerializer):
 
     def get_trend(self, theme: Theme) -> float | None:
         return self._volume(theme).trend
+
+    def get_strongly_negative_share(self, theme: Theme) -> float | None:
+        return self.context["strongly_negative_shares"][theme.pk]
 
 
 class ThemeCaseSerializer(serializers.ModelSerializer):

@@ -36,7 +36,13 @@ from improvement.themes.api.serializers import (
     ThemeSplitInputSerializer,
     ThemeSplitSelectionInputSerializer,
 )
-from improvement.themes.selectors import clustering_run_list, curation_job_list, theme_cases, theme_list
+from improvement.themes.selectors import (
+    clustering_run_list,
+    curation_job_list,
+    theme_cases,
+    theme_list,
+    theme_strongly_negative_shares,
+)
 from improvement.themes.services.curation import (
     theme_label_accept,
     theme_merge,
@@ -108,9 +114,11 @@ class ThemeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return super().get_serializer_class()
 
     def _context_with_volumes(self, themes) -> dict:
+        theme_ids = [theme.pk for theme in themes]
         return {
             **self.get_serializer_context(),
-            "volumes": theme_volumes(theme_ids=[theme.pk for theme in themes], as_of=_as_of(self.request)),
+            "volumes": theme_volumes(theme_ids=theme_ids, as_of=_as_of(self.request)),
+            "strongly_negative_shares": theme_strongly_negative_shares(theme_ids=theme_ids),
         }
 
     def list(self, request, *args, **kwargs):

@@ -9,12 +9,8 @@ from importlib import metadata
 
 import numpy as np
 
-from improvement.themes.ml.labelling import (
-    class_keywords,
-    label_from_keywords,
-    make_vectorizer,
-    stop_word_set,
-)
+from improvement.themes.ml.labelling import class_keywords, make_vectorizer, stop_word_set, theme_labels
+from improvement.themes.ml.phrases import EmbedTexts, label_parameters
 from improvement.themes.ml.results import FitResult, ThemeCluster
 from improvement.themes.ml.vectors import normalise_rows
 
@@ -266,12 +262,15 @@ def fit(
     assign_threshold: float = DEFAULT_ASSIGN_THRESHOLD,
     previous_themes: np.ndarray | None = None,
     embedding_model: str = "",
+    embed_phrases: EmbedTexts | None = None,
 ) -> FitResult:
     """Find themes among the documents; documents nearer no theme than `assign_threshold` stay unassigned (-1).
 
     `previous_themes` (optional): per document, the id of its current theme or -1; groups anchored to different
     previous themes are not merged (see `merge_similar_groups`).
     `embedding_model` names the model that made the embeddings, for the result's model_versions.
+    `embed_phrases` embeds candidate label phrases with that model (ml/phrases.py); without it a theme's label is
+    its top c-TF-IDF phrase.
     """
     started = time.perf_counter()
     texts, embeddings, previous_themes = _validated_inputs(texts, embeddings, previous_themes)
@@ -282,6 +281,7 @@ def fit(
         document_count=document_count, sample_size=sample_size, random_state=random_state,
         assign_threshold=assign_threshold,
     )  # fmt: skip
+    parameters["labels"] = label_parameters(embedded=embed_phrases is not None)
     if document_count < MINIMUM_DOCUMENTS:
         return _no_themes(
             document_count=document_count,
@@ -324,7 +324,12 @@ def fit(
     assignments, _ = assign(embeddings=embeddings, centroids=centroids, threshold=assign_threshold)
     assignments[sample[sample_groups >= 0]] = sample_groups[sample_groups >= 0]
     clusters, assignments = _build_clusters(
-        texts=texts, embeddings=embeddings, assignments=assignments, group_count=group_count, stop_words=stop_words
+        texts=texts,
+        embeddings=embeddings,
+        assignments=assignments,
+        group_count=group_count,
+        stop_words=stop_words,
+        embed_phrases=embed_phrases,
     )
     parameters["seconds"] = round(time.perf_counter() - started, 3)
     return FitResult(
@@ -343,6 +348,7 @@ def _build_clusters(
     assignments: np.ndarray,
     group_count: int,
     stop_words: list[str],
+    embed_phrases: EmbedTexts | None = None,
 ) -> tuple[list[ThemeCluster], np.ndarray]:
     """Clusters ordered by size (largest first) with labels, keywords, centroids and representatives."""
     sizes = np.bincount(assignments[assignments >= 0], minlength=group_count)
@@ -352,6 +358,14 @@ def _build_clusters(
     assignments = np.where(assignments >= 0, renumber[np.maximum(assignments, 0)], -1)
     centroids = _centroids(embeddings, assignments, len(order))
     keywords = class_keywords(texts=texts, groups=assignments, stop_words=stop_words)
+    labels = theme_labels(
+        texts=texts,
+        groups=assignments,
+        centroids=dict(enumerate(centroids)),
+        keywords=keywords,
+        stop_words=stop_words,
+        embed=embed_phrases,
+    )
     clusters = []
     for index in range(len(order)):
         members = np.flatnonzero(assignments == index)
@@ -359,7 +373,7 @@ def _build_clusters(
         representatives = members[np.argsort(-closeness, kind="stable")[:REPRESENTATIVE_COUNT]]
         clusters.append(
             ThemeCluster(
-                label=label_from_keywords(keywords.get(index, [])),
+                label=labels.get(index, "unlabelled"),
                 keywords=keywords.get(index, []),
                 member_indices=members,
                 representative_indices=[int(i) for i in representatives],

@@ -9,6 +9,8 @@ import numpy as np
 from sklearn import metrics
 
 from improvement.themes.ml.clustering import DEFAULT_ASSIGN_THRESHOLD, fit
+from improvement.themes.ml.phrases import EmbedTexts
+from improvement.themes.ml.results import ThemeCluster
 from improvement.themes.ml.vectors import normalise_rows
 
 
@@ -30,8 +32,10 @@ def evaluate_fit(
     stop_words: Iterable[str] = (),
     random_state: int = 42,
     assign_threshold: float = DEFAULT_ASSIGN_THRESHOLD,
+    embed_phrases: EmbedTexts | None = None,
 ) -> dict:
-    """Fit as production does and score the themes against `true_labels`."""
+    """Fit as production does and score the themes against `true_labels`; `themes` says what each theme stands for
+    in the old tagging (theme_summaries)."""
     started = time.perf_counter()
     result = fit(
         texts=texts,
@@ -39,6 +43,7 @@ def evaluate_fit(
         stop_words=stop_words,
         random_state=random_state,
         assign_threshold=assign_threshold,
+        embed_phrases=embed_phrases,
     )
     seconds = time.perf_counter() - started
     return {
@@ -47,7 +52,28 @@ def evaluate_fit(
         "outlier_share": round(result.outlier_share, 4),
         "seconds": round(seconds, 2),
         "labels": [cluster.label for cluster in result.clusters],
+        "themes": theme_summaries(clusters=result.clusters, true_labels=true_labels),
     }
+
+
+def theme_summaries(*, clusters: Sequence[ThemeCluster], true_labels: Sequence[str]) -> list[dict]:
+    """Per theme, largest first: label, keywords, size, its most frequent true label (the first in sorted order on a
+    tie) and purity (that label's share of the theme's documents, to 4 places)."""
+    labels = np.asarray([str(label) for label in true_labels], dtype=object)
+    summaries = []
+    for cluster in clusters:
+        values, counts = np.unique(labels[cluster.member_indices].astype(str), return_counts=True)
+        best = int(np.argmax(counts)) if len(counts) else -1
+        summaries.append(
+            {
+                "label": cluster.label,
+                "keywords": list(cluster.keywords),
+                "size": cluster.size,
+                "majority_label": str(values[best]) if best >= 0 else None,
+                "purity": round(float(counts[best]) / cluster.size, 4) if best >= 0 else 0.0,
+            }
+        )
+    return summaries
 
 
 def evaluate_kmeans(*, embeddings: np.ndarray, true_labels: Sequence[str], random_state: int = 42) -> dict:

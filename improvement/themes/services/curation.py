@@ -15,7 +15,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from cases.embedding import embedding_from_bytes, embedding_from_stored, embedding_to_bytes
+from cases.embedding import embed_texts, embedding_from_bytes, embedding_from_stored, embedding_to_bytes
 from cases.models import Case
 from improvement.errors import Invalid, ThemeStateError
 from improvement.models import CaseTheme, Theme, ThemeEvent
@@ -235,6 +235,8 @@ def theme_split(*, theme: Theme, by: User, parts: int = 2) -> list[Theme]:
                 texts=[text for text, is_member in zip(texts, mask, strict=True) if is_member],
                 stop_words=stop_words,
                 background_texts=[text for text, is_member in zip(texts, mask, strict=True) if not is_member],
+                embeddings=embeddings[mask],
+                embed=embed_texts,
             )
             result.append(
                 _split_part_write(

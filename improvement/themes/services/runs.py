@@ -21,7 +21,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from cases.embedding import EMBEDDING_MODEL_NAME
+from cases.embedding import EMBEDDING_MODEL_NAME, embed_texts
 from core.jobs import enqueue_on_commit
 from improvement.errors import ClusteringError, Invalid, ThemeStateError
 from improvement.models import ClusteringRun
@@ -195,6 +195,7 @@ def _fit_and_swap(*, run_id: int, sticky_margin: float | None) -> None:
             stop_words=theme_stop_words(),
             previous_themes=active_theme_per_case(case_ids=snapshot.case_ids),
             embedding_model=EMBEDDING_MODEL_NAME,
+            embed_phrases=embed_texts,
         )
         if not result.clusters:
             raise ClusteringError(f"The fit found no themes among {len(snapshot.case_ids)} cases.")

@@ -60,6 +60,23 @@ def test_theme_list_gives_sizes_volumes_and_trend(api_client, executive, reason_
     }
 
 
+def test_theme_list_and_detail_give_the_share_of_strongly_negative_cases(api_client, executive):
+    api_client.force_authenticate(executive)
+    angry, calm, empty = ThemeFactory(size=3), ThemeFactory(size=2), ThemeFactory(size=1)
+    now = datetime.fromisoformat("2026-02-20T00:00:00+00:00")
+    for theme, negativities in ((angry, [0.8, 0.6, 0.1]), (calm, [0.0, 0.2])):
+        cases = cases_for_theme(theme=theme, received=[now] * len(negativities))
+        for case, negativity in zip(cases, negativities, strict=True):
+            Case.objects.filter(pk=case.pk).update(negativity=negativity)
+
+    listed = api_client.get("/api/themes/")
+    detail = api_client.get(f"/api/themes/{angry.pk}/")
+
+    shares = {row["id"]: row["strongly_negative_share"] for row in listed.data["results"]}
+    assert shares == {angry.pk: 0.6667, calm.pk: 0.0, empty.pk: None}
+    assert detail.data["strongly_negative_share"] == 0.6667
+
+
 def test_theme_trend_is_null_without_cases_in_the_previous_week(api_client, executive, reason_themes):
     api_client.force_authenticate(executive)
     late = reason_themes["Late Flight"]

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from cases.models import Case
 from improvement.models import ImprovementIssue
 from improvement.volumes.services import daily_volumes_refresh
 from improvement.workflow.selectors import (
@@ -57,6 +58,7 @@ def test_theme_evidence_counts_28_day_volume_and_share_and_the_7_day_trend():
         "previous_7_days": 1,
         "trend_percent": 100.0,
         "trend_window": "last 7 days vs the 7 before",
+        "strongly_negative_share": None,
     }
     assert [sample["id"] for sample in evidence["sample_cases"]] == [case.pk for case in recent]
 
@@ -101,6 +103,37 @@ def test_theme_evidence_without_cases_is_zero_with_no_trend():
 )
 def test_priority_suggest_rises_with_share_and_trend(share, trend, volume, expected):
     assert priority_suggest(evidence={"share": share, "trend_percent": trend, "volume": volume}) == expected
+
+
+def test_theme_evidence_gives_the_share_of_scored_cases_that_are_strongly_negative():
+    theme = ThemeFactory()
+    cases = cases_for_theme(theme=theme, received=days_before_end(1, 2, 3, 4, 5))
+    for case, negativity in zip(cases, [0.9, 0.5, 0.4999, 0.0, None], strict=True):
+        Case.objects.filter(pk=case.pk).update(negativity=negativity)
+    cases_for_theme(theme=ThemeFactory(), received=days_before_end(1))  # another theme's case is not counted
+
+    evidence = theme_evidence(themes=[theme], window_end=WINDOW_END.date())
+
+    # 2 of the 4 scored cases are at or above 0.5; the unscored one counts in neither.
+    assert evidence["strongly_negative_share"] == 0.5
+
+
+@pytest.mark.parametrize(
+    ("share", "trend", "negative_share", "expected"),
+    [
+        (0.005, None, 0.25, Priority.MEDIUM),
+        (0.005, None, 0.2499, Priority.LOW),
+        (0.02, None, 0.25, Priority.HIGH),
+        (0.02, None, None, Priority.MEDIUM),
+        (0.02, -10.0, 0.9, Priority.MEDIUM),
+        (0.005, -50.0, 0.9, Priority.MEDIUM),
+        (0.06, None, 0.9, Priority.HIGH),
+        (0.12, 30.0, 0.0, Priority.CRITICAL),
+    ],
+)
+def test_priority_suggest_lifts_an_angry_theme_one_step_but_never_to_critical(share, trend, negative_share, expected):
+    evidence = {"share": share, "trend_percent": trend, "volume": 10, "strongly_negative_share": negative_share}
+    assert priority_suggest(evidence=evidence) == expected
 
 
 def test_leads_executives_and_admins_see_every_issue_and_fix(team_lead, executive, staff_admin):
