@@ -17,10 +17,15 @@ class ThemeFilter(django_filters.FilterSet):
         help_text="Themes holding cases from this channel.",
     )
     status = django_filters.MultipleChoiceFilter(choices=Theme.Status.choices)
+    # Applied in the view's queryset (absent means not snoozed); declared here so a bad value is a 400.
+    snoozed = django_filters.BooleanFilter(method="filter_snoozed", help_text="true: only snoozed themes.")
 
     class Meta:
         model = Theme
-        fields = ["brand", "channel", "status"]
+        fields = ["brand", "channel", "status", "snoozed"]
+
+    def filter_snoozed(self, queryset, name, value):
+        return queryset
 
     def filter_cases(self, queryset, name, value):
         # Brand and channel together mean cases of that brand on that channel, so both go in one subquery.

@@ -7,17 +7,20 @@ from rest_framework import serializers
 
 from cases.models import Case
 from improvement.models import ClusteringRun, Theme
-from improvement.models.themes import LABEL_MAX_LENGTH
+from improvement.models.themes import LABEL_MAX_LENGTH, SEED_DESCRIPTION_MAX_LENGTH
 from improvement.themes.selectors import theme_representative_cases
 from improvement.themes.services.curation import (
     MOVE_MAXIMUM_CASES,
     SPLIT_MAXIMUM_PARTS,
     SPLIT_MINIMUM_PARTS,
 )
+from improvement.themes.services.seeded import SEED_EXAMPLE_MAX_LENGTH, SEED_MAXIMUM_EXAMPLES, SEED_MAXIMUM_THEMES
 from improvement.workflow.selectors import theme_open_issue_workarounds
 
 
 class ThemeOutputSerializer(serializers.ModelSerializer):
+    is_escalating = serializers.BooleanField(read_only=True)
+    seed_examples = serializers.ListField(child=serializers.CharField(), read_only=True)
     volume_last_7_days = serializers.SerializerMethodField()
     volume_last_28_days = serializers.SerializerMethodField()
     trend = serializers.SerializerMethodField()
@@ -33,6 +36,15 @@ class ThemeOutputSerializer(serializers.ModelSerializer):
             "size",
             "status",
             "merged_into",
+            "is_seeded",
+            "description",
+            "seed_examples",
+            "snooze_kind",
+            "snoozed_until",
+            "snoozed_at",
+            "snooze_baseline",
+            "is_escalating",
+            "escalated_at",
             "volume_last_7_days",
             "volume_last_28_days",
             "trend",
@@ -109,6 +121,29 @@ class ThemeMoveCasesInputSerializer(serializers.Serializer):
         child=serializers.IntegerField(min_value=1), min_length=1, max_length=MOVE_MAXIMUM_CASES
     )
     to = serializers.PrimaryKeyRelatedField(queryset=Theme.objects.all())
+
+
+class ThemeSeedEntrySerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=LABEL_MAX_LENGTH, trim_whitespace=True)
+    description = serializers.CharField(
+        max_length=SEED_DESCRIPTION_MAX_LENGTH, allow_blank=True, required=False, default=""
+    )
+    examples = serializers.ListField(
+        child=serializers.CharField(max_length=SEED_EXAMPLE_MAX_LENGTH, allow_blank=True),
+        max_length=SEED_MAXIMUM_EXAMPLES,
+        required=False,
+        default=list,
+    )
+
+
+class ThemeSeedInputSerializer(serializers.Serializer):
+    themes = ThemeSeedEntrySerializer(many=True, allow_empty=False, max_length=SEED_MAXIMUM_THEMES)
+
+
+class ThemeSnoozeInputSerializer(serializers.Serializer):
+    until = serializers.CharField(
+        max_length=20, help_text='"escalation" (until its daily volume escalates) or a later date, e.g. 2027-01-31.'
+    )
 
 
 class ClusteringRunOutputSerializer(serializers.ModelSerializer):
