@@ -263,6 +263,9 @@ API_RULES: dict[str, tuple[Rule, Callable[[World], dict]]] = {
     ),
     "themes_rename_create": (allowed_if(user_can_curate_themes), lambda world: {"label": "Renamed theme"}),
     "themes_split_create": (allowed_if(user_can_curate_themes), lambda world: {"parts": 2}),
+    "themes_seed_create": (allowed_if(user_can_curate_themes), lambda world: {"themes": [{"name": "Sweep seeded"}]}),
+    "themes_snooze_create": (allowed_if(user_can_curate_themes), lambda world: {"until": "escalation"}),
+    "themes_unsnooze_create": (allowed_if(user_can_curate_themes), no_body),
 }
 # API URLs outside the schema (the router's root, the schema itself, its Swagger UI and ReDoc pages), and their paths.
 API_EXTRA_RULES: dict[str, Rule] = {
@@ -295,6 +298,12 @@ PAGE_RULES: dict[str, tuple[Rule, dict[str, Callable[[World], dict]]]] = {
     "theme_rename": (allowed_if(user_can_curate_themes), {"post": lambda world: {"label": "Renamed theme"}}),
     "theme_merge": (allowed_if(user_can_curate_themes), {"post": lambda world: {"into": world.other_theme.pk}}),
     "theme_split": (allowed_if(user_can_curate_themes), {"post": lambda world: {"parts": 2}}),
+    "theme_seed": (
+        allowed_if(user_can_curate_themes),
+        {"get": no_body, "post": lambda world: {"taxonomy": "Sweep seeded"}},
+    ),
+    "theme_snooze": (allowed_if(user_can_curate_themes), {"post": lambda world: {"until": "escalation"}}),
+    "theme_unsnooze": (allowed_if(user_can_curate_themes), {"post": no_body}),
     "theme_raise_issue": (
         allowed_if(user_can_write_issues),
         {"get": no_body, "post": lambda world: {"title": "Doors", "problem_statement": "Vanish.", "priority": "high"}},
@@ -524,14 +533,15 @@ def test_every_api_operation_and_page_has_a_rule():
 
 
 def test_the_sweep_covers_every_operation_for_every_identity():
-    assert len(_schema_operations()) == 34
-    # API: 34 operations, 12 of them sent for a Logistics and a Billing row, and 4 URLs outside the schema (the
-    # root, the schema, Swagger UI and ReDoc): 34 + 12 + 4 = 50; pages: 28, login, raise-issue and the import page
-    # by GET and POST, 5 issue pages for both departments' issues, the fix page (fix_detail) for both departments'
-    # fixes, and the fix action URL for 6 actions (4 owner decisions, a lead's withdraw and edit) x 2 departments:
-    # 28 + 3 + 5 + 1 + 11 = 48. 50 + 48 = 98 requests, x 8 identities = 784.
-    assert len(ALL_REQUESTS) == 98
-    assert len(ALL_REQUESTS) * len(IDENTITIES) == 784
+    assert len(_schema_operations()) == 37
+    # API: 37 operations (seed, snooze and unsnooze among them), 12 of them sent for a Logistics and a Billing row,
+    # and 4 URLs outside the schema (the root, the schema, Swagger UI and ReDoc): 37 + 12 + 4 = 53; pages: 31
+    # (seed, snooze, unsnooze among them), login, raise-issue, the import page and the seed page by GET and POST,
+    # 5 issue pages for both departments' issues, the fix page (fix_detail) for both departments' fixes, and the fix
+    # action URL for 6 actions (4 owner decisions, a lead's withdraw and edit) x 2 departments:
+    # 31 + 4 + 5 + 1 + 11 = 52. 53 + 52 = 105 requests, x 8 identities = 840.
+    assert len(ALL_REQUESTS) == 105
+    assert len(ALL_REQUESTS) * len(IDENTITIES) == 840
 
 
 @pytest.mark.parametrize("request_", ALL_REQUESTS, ids=str)

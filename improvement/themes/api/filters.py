@@ -18,7 +18,11 @@ class ThemeFilter(django_filters.FilterSet):
     )
     status = django_filters.MultipleChoiceFilter(choices=Theme.Status.choices)
     # Applied in the view's queryset (absent means not snoozed); declared here so a bad value is a 400.
-    snoozed = django_filters.BooleanFilter(method="filter_snoozed", help_text="true: only snoozed themes.")
+    snoozed = django_filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        method="filter_snoozed",
+        help_text="true: only snoozed themes; false (the default): themes not snoozed.",
+    )
 
     class Meta:
         model = Theme

@@ -137,7 +137,9 @@ class ThemeSeedEntrySerializer(serializers.Serializer):
 
 
 class ThemeSeedInputSerializer(serializers.Serializer):
-    themes = ThemeSeedEntrySerializer(many=True, allow_empty=False, max_length=SEED_MAXIMUM_THEMES)
+    themes = serializers.ListField(
+        child=ThemeSeedEntrySerializer(), min_length=1, max_length=SEED_MAXIMUM_THEMES, allow_empty=False
+    )
 
 
 class ThemeSnoozeInputSerializer(serializers.Serializer):

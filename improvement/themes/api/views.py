@@ -76,16 +76,7 @@ def _as_of(request: Request) -> dt.date | None:
 
 
 @extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            AS_OF_PARAMETER,
-            OpenApiParameter(
-                "snoozed",
-                OpenApiTypes.BOOL,
-                description="true: only snoozed themes; false or absent: themes not snoozed (the default list).",
-            ),
-        ]
-    ),
+    list=extend_schema(parameters=[AS_OF_PARAMETER]),
     retrieve=extend_schema(parameters=[AS_OF_PARAMETER]),
 )
 class ThemeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -99,7 +90,7 @@ class ThemeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def get_queryset(self):
         if self.action == "list":
             # A snoozed theme leaves the default list; `?snoozed=true` lists the snoozed ones (ThemeFilter).
-            snoozed = self.request.query_params.get("snoozed", "").lower() in {"true", "1"}
+            snoozed = self.request.query_params.get("snoozed") == "true"
             return theme_list(snoozed=snoozed)
         return theme_list()
 
