@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PASTED = "Lost parcel,Parcels that never arrived,where is my parcel|parcel missing\nRefund request\nRude driver\n"
 
 
-def test_lead_seeds_three_themes_snoozes_one_and_brings_it_back(page, live_server, seed):
+def test_lead_seeds_three_themes_snoozes_one_and_brings_it_back(page, live_server, seed):  # noqa: F811
     # The live server runs in this process: the model loaded here is the one the seed request embeds with.
     embedding_model()
     log_in(page, live_server, "lead")

@@ -20,6 +20,8 @@ from improvement.workflow.selectors import theme_open_issue_workarounds
 
 class ThemeOutputSerializer(serializers.ModelSerializer):
     is_escalating = serializers.BooleanField(read_only=True)
+    # "" while not snoozed, so the enum the schema states holds the blank too.
+    snooze_kind = serializers.ChoiceField(choices=[("", "Not snoozed"), *Theme.SnoozeKind.choices], read_only=True)
     seed_examples = serializers.ListField(child=serializers.CharField(), read_only=True)
     volume_last_7_days = serializers.SerializerMethodField()
     volume_last_28_days = serializers.SerializerMethodField()
