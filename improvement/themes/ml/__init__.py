@@ -19,6 +19,7 @@ from improvement.themes.ml.results import FitResult, ThemeCluster
 from improvement.themes.ml.seeding import (
     SEED_ASSIGN_THRESHOLD,
     SeededFit,
+    assign_with_thresholds,
     fit_with_seeds,
     seed_assign,
     seed_centroid,
@@ -36,6 +37,7 @@ __all__ = [
     "SeededFit",
     "ThemeCluster",
     "assign",
+    "assign_with_thresholds",
     "closest_indices",
     "fit",
     "fit_with_seeds",

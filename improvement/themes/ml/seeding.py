@@ -69,6 +69,25 @@ def seed_assign(
     return np.where(best >= threshold, nearest, -1).astype(np.int64), best.astype(np.float32)
 
 
+def assign_with_thresholds(
+    *, embeddings: np.ndarray, centroids: np.ndarray, thresholds: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the most similar centroid among those whose own threshold it reaches (or -1), and that similarity.
+
+    Seeded and fitted themes side by side: a seeded theme takes a case only at SEED_ASSIGN_THRESHOLD, a fitted one
+    at its lower threshold, so a case just short of a seed still joins the nearest fitted theme it is close to.
+    """
+    embeddings = np.atleast_2d(np.asarray(embeddings, dtype=np.float32))
+    if len(centroids) == 0 or len(embeddings) == 0:
+        return np.full(len(embeddings), -1, dtype=np.int64), np.zeros(len(embeddings), dtype=np.float32)
+    similarities = normalise_rows(embeddings) @ normalise_rows(np.atleast_2d(centroids)).T
+    eligible = np.where(similarities >= np.asarray(thresholds, dtype=np.float32)[np.newaxis, :], similarities, -np.inf)
+    nearest = np.argmax(eligible, axis=1)
+    best = eligible[np.arange(len(embeddings)), nearest]
+    found = np.isfinite(best)
+    return np.where(found, nearest, -1).astype(np.int64), np.where(found, best, 0.0).astype(np.float32)
+
+
 def fit_with_seeds(
     *,
     texts: Sequence[str],

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from django.utils import timezone
 
-from cases.embedding import embed_texts, embedding_from_bytes
+from cases.embedding import EMBEDDING_DIMENSION, embed_texts, embedding_from_bytes, embedding_to_bytes
 from improvement.errors import Invalid, NotAllowed
 from improvement.models import CaseTheme, ClusteringRun, Theme, ThemeEvent
 from improvement.themes import ml
+from improvement.themes.services.assignment import theme_assign_new_cases
 from improvement.themes.services.runs import clustering_run_execute, clustering_run_request
 from improvement.themes.services.seeded import (
     SEED_MAXIMUM_THEMES,
@@ -18,7 +20,7 @@ from improvement.themes.services.seeded import (
 )
 from improvement.themes.services.snooze import theme_snooze
 from tests.improvement.theme_data import store_cases
-from tests.improvement.workflow_factories import ThemeFactory
+from tests.improvement.workflow_factories import CaseFactory, ThemeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -200,3 +202,26 @@ def test_seeded_and_snoozed_themes_survive_refits(airline_tweets, team_lead, dja
     assert luggage_reasons.count("Lost Luggage") > len(luggage_reasons) / 2
     assert not ThemeEvent.objects.filter(theme__in=seeded, kind__in=["merged", "renamed", "dormant"]).exists()
     assert second.case_count == 450
+
+
+def test_new_cases_join_a_seeded_theme_only_at_the_seed_threshold(team_lead):
+    def vector(**weights: float) -> np.ndarray:
+        values = np.zeros(EMBEDDING_DIMENSION, dtype=np.float32)
+        for axis, weight in weights.items():
+            values[int(axis[1:])] = weight
+        values[2] = np.sqrt(max(0.0, 1 - float((values**2).sum())))
+        return values
+
+    seeded = ThemeFactory(is_seeded=True, centroid=embedding_to_bytes(vector(a0=1.0)), size=0)
+    fitted = ThemeFactory(centroid=embedding_to_bytes(vector(a1=1.0)), size=0)
+    near_seed, short_of_seed = (
+        CaseFactory(embedding=embedding_to_bytes(embedding), embedded_at=timezone.now())
+        for embedding in (vector(a0=0.6, a1=0.3), vector(a0=0.45, a1=0.35))
+    )
+
+    theme_assign_new_cases(case_ids=[near_seed.pk, short_of_seed.pk])
+
+    assert dict(CaseTheme.objects.values_list("case_id", "theme_id")) == {
+        near_seed.pk: seeded.pk,
+        short_of_seed.pk: fitted.pk,
+    }

@@ -66,3 +66,15 @@ def test_fit_with_seeds_fits_only_what_no_seed_took_and_combines_the_labels():
     assert seeded.outlier_share == 20 / 32
     assert seeded.rest.parameters["seed_count"] == 1
     assert seeded.rest.parameters["seed_threshold"] == 0.9
+
+
+def test_assign_with_thresholds_skips_a_centroid_whose_own_threshold_is_not_reached():
+    centroids = np.stack([_unit(1, 0, 0), _unit(0, 1, 0)])
+    embeddings = np.stack([_unit(0.45, 0.35, 0.82), _unit(0.6, 0.3, 0.74), _unit(0.2, 0.2, 0.96)])
+
+    indices, similarities = ml.assign_with_thresholds(
+        embeddings=embeddings, centroids=centroids, thresholds=np.array([0.5, 0.3])
+    )
+
+    assert indices.tolist() == [1, 0, -1]
+    np.testing.assert_allclose(similarities, [0.35, 0.6, 0.0], atol=2e-3)
