@@ -209,6 +209,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "improvement.impact_daily_task",
         "schedule": crontab(hour=env_int("IMPACT_DAILY_HOUR", 5), minute=0),
     },
+    # Snoozed themes come back at their date, or when a day counted since the snooze escalates.
+    "themes-daily-snooze-check": {
+        "task": "improvement.theme_snooze_check_task",
+        "schedule": crontab(hour=env_int("DAILY_VOLUMES_HOUR", 4), minute=50),
+    },
     "themes-daily-spike-check": {
         "task": "improvement.theme_spike_check_task",
         "schedule": crontab(hour=env_int("IMPACT_DAILY_HOUR", 5), minute=30),

@@ -94,3 +94,46 @@ class ThemeGroupCreateForm(forms.Form):
 
 class ThemeGroupRenameForm(forms.Form):
     name = forms.CharField(max_length=200, label="Name")
+
+
+class ThemeSeedForm(forms.Form):
+    taxonomy = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8}),
+        required=False,
+        label="Paste a list",
+        help_text=(
+            "One theme per line: name, or name,description,examples with examples separated by | "
+            "(CSV quoting for commas inside a field)."
+        ),
+    )
+    file = forms.FileField(
+        required=False,
+        label="Or upload a CSV",
+        help_text="Header name,description,examples; examples separated by |.",
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if not (cleaned.get("taxonomy") or "").strip() and not cleaned.get("file"):
+            raise forms.ValidationError("Paste a list of themes or choose a CSV file.")
+        return cleaned
+
+
+class ThemeSnoozeForm(forms.Form):
+    until = forms.ChoiceField(
+        choices=[("escalation", "Until it escalates"), ("date", "Until a date")],
+        initial="escalation",
+        widget=forms.RadioSelect,
+        label="Snooze",
+    )
+    day = forms.DateField(required=False, label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("until") == "date":
+            if not cleaned.get("day"):
+                self.add_error("day", "Choose the date the theme comes back.")
+            else:
+                cleaned["until"] = cleaned["day"]
+        cleaned.pop("day", None)
+        return cleaned

@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Callable
 from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -21,6 +22,8 @@ from dashboards.forms import (
     ThemeGroupCreateForm,
     ThemeMergeForm,
     ThemeRenameForm,
+    ThemeSeedForm,
+    ThemeSnoozeForm,
     ThemeSplitForm,
     dashboard_filters_problem,
 )
@@ -54,6 +57,8 @@ from improvement.permissions import (
 from improvement.themes.services.curation import theme_label_accept, theme_merge, theme_rename
 from improvement.themes.services.curation_jobs import theme_split_kmeans_request
 from improvement.themes.services.groups import theme_move_to_group
+from improvement.themes.services.seeded import theme_seed_from_csv
+from improvement.themes.services.snooze import theme_snooze, theme_unsnooze
 from improvement.workflow.selectors import fix_queue_for_owner
 
 
@@ -176,7 +181,12 @@ def lead_dashboard(request: HttpRequest) -> HttpResponse:
     context = {"page_title": "Themes", "form": form, "problems": problems, "choices": dashboard_filter_choices()}
     if filters is None or problems:
         return render(request, "dashboards/lead.html", context, status=400)
-    overview = lead_theme_overview(filters=filters, chosen_start=bool(form.cleaned_data.get("start")), sort=sort)
+    overview = lead_theme_overview(
+        filters=filters,
+        chosen_start=bool(form.cleaned_data.get("start")),
+        sort=sort,
+        snoozed=request.GET.get("snoozed") == "1",
+    )
     # A heading sorts descending on its first click (ascending for the name) and flips when already sorted by it.
     overview["column_sort"] = {
         key: (f"-{key}" if sort == key else key) if key == "label" else (key if sort == f"-{key}" else f"-{key}")
@@ -189,8 +199,15 @@ def lead_dashboard(request: HttpRequest) -> HttpResponse:
         )
     # The form shows the window the table shows, so pressing Apply unchanged keeps the same numbers.
     shown_filters = dataclasses.replace(filters, start=overview["window_start"])
-    context.update({"filters": shown_filters, "overview": overview, "keep_sort": sort})
-    if user_can_curate_themes(request.user):
+    context.update(
+        {
+            "filters": shown_filters,
+            "overview": overview,
+            "keep_sort": sort,
+            "can_curate": user_can_curate_themes(request.user),
+        }
+    )
+    if context["can_curate"]:
         context["group_create_form"] = ThemeGroupCreateForm()
     return render(request, "dashboards/lead.html", context)
 
@@ -222,6 +239,7 @@ def _theme_page(request: HttpRequest, theme: Theme, *, status: int = 200, **form
     if can_curate and theme.status == Theme.Status.ACTIVE:
         context.update(
             {
+                "snooze_form": forms.get("snooze_form") or ThemeSnoozeForm(),
                 "rename_form": forms.get("rename_form") or ThemeRenameForm(initial={"label": theme.label}),
                 "merge_form": forms.get("merge_form") or ThemeMergeForm(theme=theme),
                 "split_form": forms.get("split_form") or ThemeSplitForm(),
@@ -332,6 +350,63 @@ def theme_group_page(request: HttpRequest, theme_id: int) -> HttpResponse:
             f"Moved to group “{result.group.name}”." if result.group_id else "Taken out of its group."
         ),
     )
+
+
+@login_required
+@require_POST
+def theme_snooze_page(request: HttpRequest, theme_id: int) -> HttpResponse:
+    """Snooze the theme until it escalates or until a date (team leads and admins)."""
+    return _curate(
+        request,
+        theme_id,
+        form_name="snooze_form",
+        form=ThemeSnoozeForm(request.POST),
+        service=theme_snooze,
+        success=lambda theme, result: (
+            f"Snoozed until {result.snoozed_until:%-d %b %Y}."
+            if result.snoozed_until
+            else "Snoozed until it escalates."
+        ),
+    )
+
+
+@login_required
+@require_POST
+def theme_unsnooze_page(request: HttpRequest, theme_id: int) -> HttpResponse:
+    """Bring a snoozed theme back to the themes list (team leads and admins)."""
+    return _curate(
+        request,
+        theme_id,
+        form_name="unsnooze_form",
+        form=forms.Form(request.POST),
+        service=theme_unsnooze,
+        success=lambda theme, result: "Back on the themes list.",
+    )
+
+
+@login_required
+def theme_seed_page(request: HttpRequest) -> HttpResponse:
+    """Seed themes from a taxonomy: a pasted list or a CSV upload (team leads and admins)."""
+    if not user_can_curate_themes(request.user):
+        raise PermissionDenied("Only social team leads and staff admins curate themes.")
+    form = ThemeSeedForm(request.POST or None, request.FILES or None)
+    context = {"page_title": "Seed themes", "form": form}
+    if request.method != "POST":
+        return render(request, "dashboards/theme_seed.html", context)
+    if not form.is_valid():
+        return render(request, "dashboards/theme_seed.html", context, status=400)
+    upload = form.cleaned_data.get("file")
+    try:
+        if upload is not None:
+            themes = theme_seed_from_csv(data=upload.read(), by=request.user)
+        else:
+            themes = theme_seed_from_csv(data=form.cleaned_data["taxonomy"], by=request.user, header_required=False)
+    except PAGE_REFUSALS as error:
+        status = page_refusal(request, error, prefix="Nothing seeded")
+        return render(request, "dashboards/theme_seed.html", context, status=status)
+    labels = ", ".join(f"“{theme.label}”" for theme in themes)
+    messages.success(request, f"Seeded {len(themes)} themes: {labels}. Cases join them at the next clustering run.")
+    return redirect("dashboards:lead")
 
 
 @login_required

@@ -73,7 +73,7 @@ def _sorted_rows(rows: list[dict], sort: str) -> list[dict]:
 
 
 def lead_theme_overview(
-    *, filters: DashboardFilters, chosen_start: bool = False, sort: str = LEAD_THEME_DEFAULT_SORT
+    *, filters: DashboardFilters, chosen_start: bool = False, sort: str = LEAD_THEME_DEFAULT_SORT, snoozed: bool = False
 ) -> dict:
     """Active themes with their volume over the window, the trend of the 7 days to `filters.end` against the 7
     before, a daily sparkline of the window, new/spiking/emerging badges, and the unassigned share.
@@ -81,17 +81,21 @@ def lead_theme_overview(
     The window is `filters.start` to `filters.end` when the user chose the start (`chosen_start`), else the last
     28 days to `filters.end`. Rows are ordered by `sort` (one of LEAD_THEME_SORT_KEYS, "-" first for descending;
     ties by id; themes without a trend last when sorting by trend); raises ValueError on another.
+    Snoozed themes are left out, or (`snoozed`) are the only ones shown; `snoozed_count` counts them either way.
     """
     if sort.removeprefix("-") not in LEAD_THEME_SORT_KEYS:
         raise ValueError(f"unknown sort {sort!r}")
     window_start = filters.start if chosen_start else filters.end - dt.timedelta(days=LONG_WINDOW_DAYS - 1)
     days = days_between(window_start, filters.end)
     counts = theme_daily_counts(filters=filters, start=window_start)
+    active = Theme.objects.filter(status=Theme.Status.ACTIVE)
+    shown = active.exclude(snooze_kind="") if snoozed else active.filter(snooze_kind="")
     themes = list(
-        Theme.objects.filter(status=Theme.Status.ACTIVE)
-        .only("id", "label", "keywords", "size", "status", "created_at", "group_id")
-        .order_by("-size", "id")
-    )
+        shown.only(
+            "id", "label", "keywords", "size", "status", "created_at", "group_id", "is_seeded", "snooze_kind",
+            "snoozed_until", "escalated_at",
+        ).order_by("-size", "id")
+    )  # fmt: skip
     ids = [theme.pk for theme in themes]
     volumes = theme_volumes(
         theme_ids=ids, as_of=filters.end, brand=filters.brand or None, channel=filters.channel or None
@@ -157,6 +161,8 @@ def lead_theme_overview(
         "total_volume": total,
         "unassigned_volume": max(0, total - assigned),
         "unassigned_share": round(max(0, total - assigned) / total, 4) if total else 0.0,
+        "snoozed": snoozed,
+        "snoozed_count": active.exclude(snooze_kind="").count(),
     }
 
 

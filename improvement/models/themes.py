@@ -7,6 +7,8 @@ from django.db import models
 
 # The longest theme label, custom or from the model.
 LABEL_MAX_LENGTH = 200
+# The longest description of a seeded theme (from a lead's taxonomy).
+SEED_DESCRIPTION_MAX_LENGTH = 1000
 
 
 class ClusteringRun(models.Model):
@@ -87,6 +89,10 @@ class Theme(models.Model):
         DORMANT = "dormant", "Dormant"
         MERGED = "merged", "Merged"
 
+    class SnoozeKind(models.TextChoices):
+        ESCALATION = "escalation", "Until it escalates"
+        DATE = "date", "Until a date"
+
     label = models.CharField(max_length=LABEL_MAX_LENGTH)
     # A label edited by a team lead; no label is ever changed by a refit, custom or not.
     is_label_custom = models.BooleanField(default=False)
@@ -104,6 +110,18 @@ class Theme(models.Model):
     size = models.PositiveIntegerField(default=0)
     first_run = models.ForeignKey(ClusteringRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     last_seen_run = models.ForeignKey(ClusteringRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Seeded from a lead's taxonomy: its centroid is its phrases' (never refitted), a refit never matches or merges it.
+    is_seeded = models.BooleanField(default=False)
+    description = models.TextField(max_length=SEED_DESCRIPTION_MAX_LENGTH, blank=True)
+    seed_examples = models.JSONField(default=list, blank=True)
+    # Snoozed themes leave the default list until a date, or until their daily volume escalates.
+    snooze_kind = models.CharField(max_length=20, choices=SnoozeKind.choices, blank=True, default="")
+    snoozed_until = models.DateField(null=True, blank=True)
+    snoozed_at = models.DateTimeField(null=True, blank=True)
+    snooze_baseline = models.FloatField(null=True, blank=True)
+    # Set when a snoozed theme came back because its volume escalated (the "escalating" badge); cleared on snooze.
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    escalation_notified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -112,6 +130,14 @@ class Theme(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    @property
+    def is_snoozed(self) -> bool:
+        return bool(self.snooze_kind)
+
+    @property
+    def is_escalating(self) -> bool:
+        return self.escalated_at is not None and not self.snooze_kind
 
 
 class CaseTheme(models.Model):
@@ -153,6 +179,11 @@ class ThemeEvent(models.Model):
         GROUP_RENAMED = "group_renamed", "Group renamed"
         GROUP_DELETED = "group_deleted", "Group deleted"
         REGROUPED = "regrouped", "Moved"
+
+        SEEDED = "seeded", "Seeded from a taxonomy"
+        SNOOZED = "snoozed", "Snoozed"
+        UNSNOOZED = "unsnoozed", "Unsnoozed"
+        ESCALATED = "escalated", "Escalated while snoozed"
 
     # None for an event of a group alone (a group created empty or deleted); `data` keeps the group's name.
     theme = models.ForeignKey(Theme, null=True, blank=True, on_delete=models.CASCADE, related_name="events")

@@ -25,11 +25,17 @@ def theme_list(
     brand: str | None = None,
     channel: str | None = None,
     statuses: Iterable[str] | None = None,
+    snoozed: bool | None = None,
 ) -> QuerySet[Theme]:
-    """Themes, largest first, optionally only those holding cases of a brand and/or a channel, or in given statuses."""
+    """Themes, largest first, optionally only those holding cases of a brand and/or a channel, or in given statuses.
+
+    `snoozed` True keeps only snoozed themes, False only those not snoozed, None both.
+    """
     themes = Theme.objects.defer("centroid")
     if statuses:
         themes = themes.filter(status__in=list(statuses))
+    if snoozed is not None:
+        themes = themes.exclude(snooze_kind="") if snoozed else themes.filter(snooze_kind="")
     if brand or channel:
         case_filter = Q()
         if brand:
@@ -228,6 +234,28 @@ def existing_themes() -> list[ExistingTheme]:
         )
         for theme_id, centroid in themes
     ]
+
+
+@dataclass(frozen=True)
+class SeededThemes:
+    """The seeded themes a refit assigns to first: their ids and centroids (rows), in id order."""
+
+    theme_ids: list[int]
+    centroids: np.ndarray
+
+
+def seeded_themes() -> SeededThemes:
+    """Active seeded themes with a centroid of the current embedding size (merged ones live on in their survivor)."""
+    ids: list[int] = []
+    vectors: list[np.ndarray] = []
+    rows = Theme.objects.filter(is_seeded=True, status=Theme.Status.ACTIVE, centroid__isnull=False).order_by("id")
+    for theme_id, centroid in rows.values_list("id", "centroid"):
+        vector = embedding_from_bytes(centroid)
+        if vector.shape == (EMBEDDING_DIMENSION,):
+            ids.append(theme_id)
+            vectors.append(vector)
+    centroids = np.stack(vectors).astype(np.float32) if vectors else np.zeros((0, EMBEDDING_DIMENSION), np.float32)
+    return SeededThemes(theme_ids=ids, centroids=centroids)
 
 
 def active_theme_per_case(*, case_ids: np.ndarray) -> np.ndarray:

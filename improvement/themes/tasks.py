@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from core.jobs import retrying_task_options
+from core.jobs import NOTIFY_TASK_OPTIONS, retrying_task_options
 from improvement.errors import ThemeStateError
 from improvement.models import ClusteringRun
 from improvement.themes.services.assignment import theme_assign_backlog, theme_assign_new_cases
@@ -14,6 +14,7 @@ from improvement.themes.services.runs import (
     clustering_run_request,
     clustering_runs_fail_stale,
 )
+from improvement.themes.services.snooze import theme_escalation_notify, theme_snoozes_check
 
 
 @shared_task(name="improvement.clustering_run_task", soft_time_limit=20 * 60, time_limit=25 * 60)
@@ -67,3 +68,16 @@ def curation_job_task(job_id: int) -> str | None:
     """Execute a queued curation job (a split); a second delivery finds it claimed and does nothing."""
     job = curation_job_execute(job_id=job_id)
     return job.status if job is not None else None
+
+
+@shared_task(name="improvement.theme_snooze_check_task", soft_time_limit=5 * 60, time_limit=6 * 60)
+def theme_snooze_check_task() -> int:
+    """Daily, after the recount: unsnooze themes whose date came or whose volume escalated; returns how many."""
+    result = theme_snoozes_check()
+    return len(result.woken_ids) + len(result.escalated_ids)
+
+
+@shared_task(name="improvement.theme_escalation_notify_task", **NOTIFY_TASK_OPTIONS)
+def theme_escalation_notify_task(theme_id: int) -> int:
+    """Email the team leads once that a snoozed theme escalated; returns how many emails were sent."""
+    return theme_escalation_notify(theme_id=theme_id)

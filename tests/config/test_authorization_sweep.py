@@ -289,6 +289,9 @@ API_RULES: dict[str, tuple[Rule, Callable[[World], dict]]] = {
     "curation_jobs_list": (allowed_if(user_can_read_themes), no_body),
     "curation_jobs_retrieve": (allowed_if(user_can_read_themes), no_body),
     "issues_link_cases_create": (writes_issues_on_a_visible_issue, lambda world: {"case_ids": world.case_ids[:1]}),
+    "themes_seed_create": (allowed_if(user_can_curate_themes), lambda world: {"themes": [{"name": "Sweep seeded"}]}),
+    "themes_snooze_create": (allowed_if(user_can_curate_themes), lambda world: {"until": "escalation"}),
+    "themes_unsnooze_create": (allowed_if(user_can_curate_themes), no_body),
 }
 # API URLs outside the schema (the router's root, the schema itself, its Swagger UI and ReDoc pages), and their paths.
 API_EXTRA_RULES: dict[str, Rule] = {
@@ -337,6 +340,12 @@ PAGE_RULES: dict[str, tuple[Rule, dict[str, Callable[[World], dict]]]] = {
     "theme_groups_propose": (allowed_if(user_can_curate_themes), {"post": no_body}),
     "theme_group_rename": (allowed_if(user_can_curate_themes), {"post": lambda world: {"name": "Renamed group"}}),
     "theme_group_delete": (allowed_if(user_can_curate_themes), {"post": no_body}),
+    "theme_seed": (
+        allowed_if(user_can_curate_themes),
+        {"get": no_body, "post": lambda world: {"taxonomy": "Sweep seeded"}},
+    ),
+    "theme_snooze": (allowed_if(user_can_curate_themes), {"post": lambda world: {"until": "escalation"}}),
+    "theme_unsnooze": (allowed_if(user_can_curate_themes), {"post": no_body}),
     "theme_raise_issue": (
         allowed_if(user_can_write_issues),
         {"get": no_body, "post": lambda world: {"title": "Doors", "problem_statement": "Vanish.", "priority": "high"}},
@@ -570,18 +579,18 @@ def test_every_api_operation_and_page_has_a_rule():
 
 
 def test_the_sweep_covers_every_operation_for_every_identity():
-    assert len(_schema_operations()) == 46
-    # API: 46 operations (34; + accept-label, a theme's group, and 6 of theme groups: list, create, retrieve,
-    # rename, delete, propose; + split-selection, the curation jobs' list and detail, and an issue's link-cases),
-    # 13 of them sent for a Logistics and a Billing row, and 4 URLs outside the schema (the root, the schema,
-    # Swagger UI and ReDoc): 46 + 13 + 4 = 63; pages: 38 (28; + accept-label, a theme's group, and the group pages
-    # create, propose, rename, delete; + the case browser, its selection action, a curation job's page and its
-    # status), login, raise-issue and the import page by GET and POST, 5 issue pages for both departments' issues,
-    # the fix page (fix_detail) for both departments' fixes, and the fix action URL for 6 actions (4 owner
-    # decisions, a lead's withdraw and edit) x 2 departments: 38 + 3 + 5 + 1 + 11 = 58.
-    # 63 + 58 = 121 requests, x 8 identities = 968.
-    assert len(ALL_REQUESTS) == 121
-    assert len(ALL_REQUESTS) * len(IDENTITIES) == 968
+    assert len(_schema_operations()) == 49
+    # API: 49 operations (34; + accept-label, a theme's group, and 6 of theme groups: list, create, retrieve,
+    # rename, delete, propose; + split-selection, the curation jobs' list and detail, and an issue's link-cases;
+    # + seed, snooze and unsnooze), 13 of them sent for a Logistics and a Billing row, and 4 URLs outside the
+    # schema (the root, the schema, Swagger UI and ReDoc): 49 + 13 + 4 = 66; pages: 41 (28; + accept-label, a
+    # theme's group, and the group pages create, propose, rename, delete; + the case browser, its selection action,
+    # a curation job's page and its status; + seed, snooze, unsnooze), login, raise-issue, the import page and the
+    # seed page by GET and POST, 5 issue pages for both departments' issues, the fix page (fix_detail) for both
+    # departments' fixes, and the fix action URL for 6 actions (4 owner decisions, a lead's withdraw and edit)
+    # x 2 departments: 41 + 4 + 5 + 1 + 11 = 62. 66 + 62 = 128 requests, x 8 identities = 1024.
+    assert len(ALL_REQUESTS) == 128
+    assert len(ALL_REQUESTS) * len(IDENTITIES) == 1024
 
 
 @pytest.mark.parametrize("request_", ALL_REQUESTS, ids=str)

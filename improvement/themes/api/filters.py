@@ -20,10 +20,19 @@ class ThemeFilter(django_filters.FilterSet):
     group = django_filters.ModelChoiceFilter(
         queryset=ThemeGroup.objects.all(), help_text="Themes in this theme group (its id)."
     )
+    # Applied in the view's queryset (absent means not snoozed); declared here so a bad value is a 400.
+    snoozed = django_filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        method="filter_snoozed",
+        help_text="true: only snoozed themes; false (the default): themes not snoozed.",
+    )
 
     class Meta:
         model = Theme
-        fields = ["brand", "channel", "status", "group"]
+        fields = ["brand", "channel", "status", "group", "snoozed"]
+
+    def filter_snoozed(self, queryset, name, value):
+        return queryset
 
     def filter_cases(self, queryset, name, value):
         # Brand and channel together mean cases of that brand on that channel, so both go in one subquery.

@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from cases.models import Case
 from improvement.models import ClusteringRun, CurationJob, Theme, ThemeGroup
-from improvement.models.themes import LABEL_MAX_LENGTH
+from improvement.models.themes import LABEL_MAX_LENGTH, SEED_DESCRIPTION_MAX_LENGTH
 from improvement.themes.selectors import theme_representative_cases
 from improvement.themes.services.curation import (
     MOVE_MAXIMUM_CASES,
@@ -15,10 +15,15 @@ from improvement.themes.services.curation import (
     SPLIT_MINIMUM_PARTS,
 )
 from improvement.themes.services.curation_jobs import SELECTION_MAXIMUM_CASES
+from improvement.themes.services.seeded import SEED_EXAMPLE_MAX_LENGTH, SEED_MAXIMUM_EXAMPLES, SEED_MAXIMUM_THEMES
 from improvement.workflow.selectors import theme_open_issue_workarounds
 
 
 class ThemeOutputSerializer(serializers.ModelSerializer):
+    is_escalating = serializers.BooleanField(read_only=True)
+    # "" while not snoozed, so the enum the schema states holds the blank too.
+    snooze_kind = serializers.ChoiceField(choices=[("", "Not snoozed"), *Theme.SnoozeKind.choices], read_only=True)
+    seed_examples = serializers.ListField(child=serializers.CharField(), read_only=True)
     volume_last_7_days = serializers.SerializerMethodField()
     volume_last_28_days = serializers.SerializerMethodField()
     trend = serializers.SerializerMethodField()
@@ -38,6 +43,15 @@ class ThemeOutputSerializer(serializers.ModelSerializer):
             "status",
             "merged_into",
             "group",
+            "is_seeded",
+            "description",
+            "seed_examples",
+            "snooze_kind",
+            "snoozed_until",
+            "snoozed_at",
+            "snooze_baseline",
+            "is_escalating",
+            "escalated_at",
             "volume_last_7_days",
             "volume_last_28_days",
             "trend",
@@ -163,6 +177,31 @@ class CurationJobOutputSerializer(serializers.ModelSerializer):
             "finished_at",
         ]
         read_only_fields = fields
+
+
+class ThemeSeedEntrySerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=LABEL_MAX_LENGTH, trim_whitespace=True)
+    description = serializers.CharField(
+        max_length=SEED_DESCRIPTION_MAX_LENGTH, allow_blank=True, required=False, default=""
+    )
+    examples = serializers.ListField(
+        child=serializers.CharField(max_length=SEED_EXAMPLE_MAX_LENGTH, allow_blank=True),
+        max_length=SEED_MAXIMUM_EXAMPLES,
+        required=False,
+        default=list,
+    )
+
+
+class ThemeSeedInputSerializer(serializers.Serializer):
+    themes = serializers.ListField(
+        child=ThemeSeedEntrySerializer(), min_length=1, max_length=SEED_MAXIMUM_THEMES, allow_empty=False
+    )
+
+
+class ThemeSnoozeInputSerializer(serializers.Serializer):
+    until = serializers.CharField(
+        max_length=20, help_text='"escalation" (until its daily volume escalates) or a later date, e.g. 2027-01-31.'
+    )
 
 
 class ClusteringRunOutputSerializer(serializers.ModelSerializer):

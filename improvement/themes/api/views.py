@@ -33,6 +33,8 @@ from improvement.themes.api.serializers import (
     ThemeMoveToGroupInputSerializer,
     ThemeOutputSerializer,
     ThemeRenameInputSerializer,
+    ThemeSeedInputSerializer,
+    ThemeSnoozeInputSerializer,
     ThemeSplitInputSerializer,
     ThemeSplitSelectionInputSerializer,
 )
@@ -53,6 +55,8 @@ from improvement.themes.services.curation import (
 from improvement.themes.services.curation_jobs import theme_split_selection_request
 from improvement.themes.services.groups import theme_move_to_group
 from improvement.themes.services.runs import clustering_run_cancel, clustering_run_request
+from improvement.themes.services.seeded import theme_seed_many
+from improvement.themes.services.snooze import theme_snooze, theme_unsnooze
 from improvement.volumes.selectors import theme_volumes
 
 AS_OF_PARAMETER = OpenApiParameter(
@@ -98,9 +102,24 @@ class ThemeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     serializer_class = ThemeOutputSerializer
     filterset_class = ThemeFilter
     permission_classes = [IsAuthenticated, CanReadThemes]
-    curation_actions = {"rename", "accept_label", "merge", "split", "move_cases", "group", "split_selection"}
+    curation_actions = {
+        "rename",
+        "accept_label",
+        "merge",
+        "split",
+        "move_cases",
+        "group",
+        "split_selection",
+        "seed",
+        "snooze",
+        "unsnooze",
+    }
 
     def get_queryset(self):
+        if self.action == "list":
+            # A snoozed theme leaves the default list; `?snoozed=true` lists the snoozed ones (ThemeFilter).
+            snoozed = self.request.query_params.get("snoozed") == "true"
+            return theme_list(snoozed=snoozed)
         return theme_list()
 
     def get_permissions(self):
@@ -277,6 +296,53 @@ class ThemeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         )
         job.refresh_from_db()
         return Response(CurationJobOutputSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        request=ThemeSeedInputSerializer,
+        responses={
+            201: ThemeOutputSerializer(many=True),
+            400: OpenApiResponse(description="Empty, too long or duplicate names (also of existing themes), too many."),
+        },
+    )
+    @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
+    def seed(self, request):
+        """Create themes from a taxonomy: each a name, optional description and example phrases.
+
+        A refit first gives each case to its nearest seeded theme above the seed threshold, then clusters the
+        rest; a seeded theme keeps its name and identity across refits and is never merged by one.
+        """
+        serializer = ThemeSeedInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        themes = theme_seed_many(themes=serializer.validated_data["themes"], by=request.user)
+        data = ThemeOutputSerializer(themes, many=True, context=self._context_with_volumes(themes)).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=ThemeSnoozeInputSerializer,
+        responses={
+            200: ThemeOutputSerializer,
+            400: OpenApiResponse(description='`until` is neither "escalation" nor a later date.'),
+            409: OpenApiResponse(description="The theme is not active."),
+        },
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def snooze(self, request, pk=None):
+        """Snooze the theme until it escalates (its daily volume clearly above its level now) or until a date."""
+        theme = self.get_object()
+        serializer = ThemeSnoozeInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        theme = theme_snooze(theme=theme, until=serializer.validated_data["until"], by=request.user)
+        return self._theme_response(theme)
+
+    @extend_schema(
+        request=None,
+        responses={200: ThemeOutputSerializer, 409: OpenApiResponse(description="The theme is not snoozed.")},
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def unsnooze(self, request, pk=None):
+        """Bring a snoozed theme back to the default list."""
+        theme = theme_unsnooze(theme=self.get_object(), by=request.user)
+        return self._theme_response(theme)
 
     @extend_schema(responses={200: ThemeCaseSerializer(many=True)})
     @action(detail=True, methods=["get"], filterset_class=None)

@@ -17,22 +17,38 @@ from improvement.themes.ml.matching import (
     theme_sticky_assignments,
 )
 from improvement.themes.ml.results import FitResult, ThemeCluster
+from improvement.themes.ml.seeding import (
+    SEED_ASSIGN_THRESHOLD,
+    SeededFit,
+    assign_with_thresholds,
+    fit_with_seeds,
+    seed_assign,
+    seed_centroid,
+    seed_phrases,
+)
 from improvement.themes.ml.splitting import split_groups
 from improvement.themes.ml.vectors import closest_indices, normalise_rows, unit_centroid, weighted_unit_centroid
 
 __all__ = [
     "DEFAULT_ASSIGN_THRESHOLD",
+    "SEED_ASSIGN_THRESHOLD",
     "STICKY_MARGIN",
     "ExistingTheme",
     "FitResult",
+    "SeededFit",
     "ThemeCluster",
     "assign",
+    "assign_with_thresholds",
     "closest_indices",
     "fit",
+    "fit_with_seeds",
     "label_keywords",
     "model_versions",
     "normalise_rows",
     "previous_clusters",
+    "seed_assign",
+    "seed_centroid",
+    "seed_phrases",
     "split_groups",
     "theme_group_count",
     "theme_groups_propose",

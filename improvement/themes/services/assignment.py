@@ -1,4 +1,7 @@
-"""New cases joining themes: each newly (re-)embedded case joins the nearest active theme above the threshold."""
+"""New cases joining themes: each newly (re-)embedded case joins the nearest active theme above the threshold.
+
+A seeded theme's threshold is the seed threshold (ml.SEED_ASSIGN_THRESHOLD), a fitted theme's the seam's default.
+"""
 
 from __future__ import annotations
 
@@ -73,8 +76,12 @@ def theme_assign_to_nearest(
         if not ids:
             continue
         if len(themes):
-            indices, similarities = ml.assign(
-                embeddings=np.stack(vectors), centroids=centroids, threshold=ml.DEFAULT_ASSIGN_THRESHOLD
+            # A seeded theme takes a case only as close as a refit would give it one (ml.SEED_ASSIGN_THRESHOLD).
+            thresholds = np.array(
+                [ml.SEED_ASSIGN_THRESHOLD if theme.is_seeded else ml.DEFAULT_ASSIGN_THRESHOLD for theme in themes]
+            )
+            indices, similarities = ml.assign_with_thresholds(
+                embeddings=np.stack(vectors), centroids=centroids, thresholds=thresholds
             )
         else:
             indices = np.full(len(ids), -1)

@@ -10,6 +10,9 @@ least half of its cases (and RETAIN_MINIMUM_CASES) are still as close to it; oth
 a team lead moved cases into it. Links with source "manual" are never overwritten by a run. Merged themes are
 never touched. Last, the swap checks that no active theme is left without cases: a theme this run created and
 left empty is not kept, an older one goes dormant.
+
+Seeded themes (services.seeded) are not in the fit: the cases the seeds took (`SeededCases`) are linked to them
+as given, and their centroids, names and status stay as the lead made them.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from improvement.themes.selectors import CaseSnapshot
 from improvement.themes.services.assignment import theme_assign_to_nearest
 from improvement.themes.services.links import (
     WRITE_BATCH_SIZE,
+    case_theme_upsert,
     case_theme_upsert_columns,
     theme_sizes_recount,
     themes_lock_all,
@@ -44,6 +48,20 @@ RETAIN_MINIMUM_CASES = 10
 RETAIN_MINIMUM_SHARE = 0.5
 # An unmatched cluster belongs to the theme a team lead placed at least this share of its cases in (by hand).
 CURATED_MINIMUM_SHARE = 0.5
+
+# Sample cases kept per seeded theme (its most similar members), as a fitted theme keeps its representatives.
+REPRESENTATIVE_COUNT = 5
+
+
+@dataclass(frozen=True)
+class SeededCases:
+    """Cases a refit gave to seeded themes before fitting the rest: per case, its theme's id and similarity."""
+
+    theme_ids: list[int]
+    centroids: np.ndarray
+    case_ids: np.ndarray
+    theme_indices: np.ndarray
+    similarities: np.ndarray
 
 
 @dataclass
@@ -60,6 +78,7 @@ class _Swap:
     sticky_count: int = 0
     retained_count: int = 0
     dormant_count: int = 0
+    seeded_case_count: int = 0
 
 
 def fit_swap_in(
@@ -71,8 +90,12 @@ def fit_swap_in(
     existing: Sequence[ml.ExistingTheme],
     duration_seconds: float,
     sticky_margin: float | None = ml.STICKY_MARGIN,
+    seeded: SeededCases | None = None,
 ) -> None:
-    """Write one fit's themes and assignments; runs inside the caller's transaction, all or nothing."""
+    """Write one fit's themes and assignments; runs inside the caller's transaction, all or nothing.
+
+    `snapshot` holds the cases the fit saw; `seeded` the cases given to seeded themes before it (none by default).
+    """
     run = ClusteringRun.objects.select_for_update().get(id=run_id)
     if run.status != ClusteringRun.Status.RUNNING:
         raise ThemeStateError(f"Clustering run {run_id} is {run.status}, no longer running.")
@@ -99,7 +122,10 @@ def fit_swap_in(
         swap, existing=existing, matches=matches, dimension=snapshot.embeddings.shape[1]
     )
     centroids = np.vstack(
-        [result.centroids, *[previous.centroid[np.newaxis, :] for previous in unmatched]]  # type: ignore[index]
+        [
+            result.centroids.reshape(len(result.clusters), snapshot.embeddings.shape[1]),
+            *[previous.centroid[np.newaxis, :] for previous in unmatched],
+        ]  # type: ignore[index]
     ).astype(np.float32)
     assignments = _final_assignments(
         swap,
@@ -114,6 +140,10 @@ def fit_swap_in(
     _fit_links_write(swap, snapshot=snapshot, assignments=assignments, centroids=centroids)
     live_themes = [theme for theme in swap.cluster_themes if theme is not None]
     live_centroids = centroids[[index for index, theme in enumerate(swap.cluster_themes) if theme is not None]]
+    if seeded is not None and seeded.theme_ids:
+        seeded_themes, seeded_centroids = _seeded_links_write(swap, seeded=seeded)
+        live_themes = [*live_themes, *seeded_themes]
+        live_centroids = np.vstack([live_centroids.reshape(-1, seeded.centroids.shape[1]), seeded_centroids])
     _unfound_themes_retire(swap, existing=existing, live_theme_ids={theme.pk for theme in live_themes})
     # Cases embedded after the snapshot, or linked to a theme that just went dormant, join the new themes.
     stale_case_ids = list(
@@ -285,6 +315,43 @@ def _fit_links_write(swap: _Swap, *, snapshot: CaseSnapshot, assignments: np.nda
         )
 
 
+def _seeded_links_write(swap: _Swap, *, seeded: SeededCases) -> tuple[list[Theme], np.ndarray]:
+    """Link the cases the seeds took to their seeded themes (manual links kept); returns those themes and centroids.
+
+    A seeded theme merged or made inactive since the snapshot takes no cases: they are placed with the stale ones.
+    """
+    manual_case_ids = set(CaseTheme.objects.filter(source=CaseTheme.Source.MANUAL).values_list("case_id", flat=True))
+    themes: list[Theme | None] = [swap.themes.get(theme_id) for theme_id in seeded.theme_ids]
+    themes = [theme if theme is not None and theme.status == Theme.Status.ACTIVE else None for theme in themes]
+    links = []
+    for case_id, index, similarity in zip(
+        seeded.case_ids.tolist(), seeded.theme_indices.tolist(), seeded.similarities.tolist(), strict=True
+    ):
+        if case_id in manual_case_ids or themes[index] is None:
+            continue
+        links.append(
+            CaseTheme(
+                case_id=case_id,
+                theme=themes[index],
+                source=CaseTheme.Source.FIT,
+                similarity=round(float(similarity), 6),
+                run=swap.run,
+            )
+        )
+    case_theme_upsert(links=links)
+    swap.seeded_case_count = len(seeded.case_ids)
+    for index, theme in enumerate(themes):
+        if theme is None:
+            continue
+        members = np.flatnonzero(seeded.theme_indices == index)
+        closest = members[np.argsort(-seeded.similarities[members], kind="stable")][:REPRESENTATIVE_COUNT]
+        theme.representative_case_ids = [int(seeded.case_ids[position]) for position in closest]
+        theme.last_seen_run = swap.run
+        theme.save(update_fields=["representative_case_ids", "last_seen_run", "updated_at"])
+    kept = [index for index, theme in enumerate(themes) if theme is not None]
+    return [themes[index] for index in kept], seeded.centroids[kept]  # type: ignore[misc]
+
+
 def _unfound_themes_retire(swap: _Swap, *, existing: Sequence[ml.ExistingTheme], live_theme_ids: set[int]) -> None:
     """Active themes no cluster found go dormant, unless a team lead moved cases into them."""
     themes_with_manual_cases = set(
@@ -347,9 +414,10 @@ def _run_succeed(
         "sticky_margin": sticky_margin,
         "sticky_case_count": swap.sticky_count,
         "retained_theme_count": swap.retained_count,
+        "seeded_case_count": swap.seeded_case_count,
     }
     run.model_versions = result.model_versions
-    run.case_count = len(snapshot.case_ids)
+    run.case_count = len(snapshot.case_ids) + swap.seeded_case_count
     run.theme_count = live_theme_count
     run.new_theme_count = len(swap.created)
     run.matched_theme_count = live_theme_count - len(swap.created)

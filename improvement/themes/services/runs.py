@@ -28,12 +28,14 @@ from improvement.models import ClusteringRun
 from improvement.permissions import permission_require_curator
 from improvement.themes import ml
 from improvement.themes.selectors import (
+    CaseSnapshot,
     active_theme_per_case,
     embedded_cases_snapshot,
     existing_themes,
+    seeded_themes,
     theme_stop_words,
 )
-from improvement.themes.services.fit_swap import fit_swap_in
+from improvement.themes.services.fit_swap import SeededCases, fit_swap_in
 
 logger = logging.getLogger(__name__)
 
@@ -188,16 +190,33 @@ def _fit_and_swap(*, run_id: int, sticky_margin: float | None) -> None:
     clock = time.monotonic()
     try:
         snapshot = embedded_cases_snapshot()
-        existing = existing_themes()
-        result = ml.fit(
+        seeds = seeded_themes()
+        # Seeded themes are never matched to a cluster (nor renamed, merged or retired by the fit).
+        existing = [theme for theme in existing_themes() if theme.theme_id not in set(seeds.theme_ids)]
+        seeded_fit = ml.fit_with_seeds(
             texts=snapshot.texts,
             embeddings=snapshot.embeddings,
+            seed_centroids=seeds.centroids,
             stop_words=theme_stop_words(),
             previous_themes=active_theme_per_case(case_ids=snapshot.case_ids),
             embedding_model=EMBEDDING_MODEL_NAME,
             embed_phrases=embed_texts,
         )
-        if not result.clusters:
+        result = seeded_fit.rest
+        taken = seeded_fit.seed_assignments >= 0
+        seeded = SeededCases(
+            theme_ids=seeds.theme_ids,
+            centroids=seeds.centroids,
+            case_ids=snapshot.case_ids[taken],
+            theme_indices=seeded_fit.seed_assignments[taken],
+            similarities=seeded_fit.seed_similarities[taken],
+        )
+        snapshot = CaseSnapshot(
+            case_ids=snapshot.case_ids[seeded_fit.rest_indices],
+            texts=[snapshot.texts[index] for index in seeded_fit.rest_indices],
+            embeddings=snapshot.embeddings[seeded_fit.rest_indices],
+        )
+        if not result.clusters and not taken.any():
             raise ClusteringError(f"The fit found no themes among {len(snapshot.case_ids)} cases.")
         cluster_case_ids = [
             frozenset(int(case_id) for case_id in snapshot.case_ids[cluster.member_indices])
@@ -215,6 +234,7 @@ def _fit_and_swap(*, run_id: int, sticky_margin: float | None) -> None:
                 existing=existing,
                 duration_seconds=time.monotonic() - clock,
                 sticky_margin=sticky_margin,
+                seeded=seeded,
             )
     except Exception as error:
         failed = ClusteringRun.objects.filter(id=run_id, status=ClusteringRun.Status.RUNNING).update(
