@@ -374,6 +374,8 @@ def _unfound_themes_retire(swap: _Swap, *, existing: Sequence[ml.ExistingTheme],
 def _empty_active_themes_resolve(swap: _Swap) -> set[int]:
     """No active theme without cases: drop the themes this run created and left empty, retire older empty ones.
 
+    A seeded theme is the lead's own taxonomy entry and stays as the lead made it, with or without cases yet.
+
     Returns the ids of the dropped themes. A dropped theme was never seen outside this transaction (its events
     are not stored yet), so removing it deletes nothing anyone knew.
     """
@@ -382,7 +384,9 @@ def _empty_active_themes_resolve(swap: _Swap) -> set[int]:
     )
     created_ids = {theme.pk for theme in swap.created}
     empty_ids = set(
-        Theme.objects.filter(status=Theme.Status.ACTIVE).exclude(id__in=linked_theme_ids).values_list("id", flat=True)
+        Theme.objects.filter(status=Theme.Status.ACTIVE, is_seeded=False)
+        .exclude(id__in=linked_theme_ids)
+        .values_list("id", flat=True)
     )
     dropped_ids = empty_ids & created_ids
     if dropped_ids:
