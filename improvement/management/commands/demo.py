@@ -15,6 +15,7 @@ from improvement.demo.seeding import (
     DEMO_PASSWORD,
     DEMO_SIMULATED_CASES,
     demo_cluster_cases,
+    demo_curate_themes,
     demo_database_is_empty,
     demo_existing_data,
     demo_load_cases,
@@ -92,6 +93,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             run = demo_cluster_cases()
             self.stdout.write(run.message)
+            self.stdout.write(demo_curate_themes().message)
             workflow = demo_seed_workflow()
             self.stdout.write(workflow.message)
             impact = demo_seed_impact()

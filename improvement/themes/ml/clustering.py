@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from importlib import metadata
 
 import numpy as np
@@ -264,7 +265,50 @@ def fit(
     `previous_themes` (optional): per document, the id of its current theme or -1; groups anchored to different
     previous themes are not merged (see `merge_similar_groups`).
     `embedding_model` names the model that made the embeddings, for the result's model_versions.
+    Runs with every BLAS/OpenMP pool and numba at one thread (`single_threaded`), so the same inputs give the same
+    themes whatever OMP_NUM_THREADS, OPENBLAS_NUM_THREADS or NUMBA_NUM_THREADS the process was started with.
     """
+    with single_threaded():
+        return _fit(
+            texts=texts,
+            embeddings=embeddings,
+            stop_words=stop_words,
+            random_state=random_state,
+            assign_threshold=assign_threshold,
+            previous_themes=previous_themes,
+            embedding_model=embedding_model,
+        )
+
+
+@contextlib.contextmanager
+def single_threaded() -> Iterator[None]:
+    """BLAS/OpenMP pools (threadpoolctl) and numba's parallel loops at one thread inside, restored after.
+
+    Sums split across threads are added in a thread-count-dependent order, and UMAP's epochs amplify the last-bit
+    differences into other themes; one thread takes that order out of the environment's hands.
+    """
+    import numba
+    from threadpoolctl import threadpool_limits
+
+    numba_threads = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        with threadpool_limits(limits=1):
+            yield
+    finally:
+        numba.set_num_threads(numba_threads)
+
+
+def _fit(
+    *,
+    texts: Sequence[str],
+    embeddings: np.ndarray,
+    stop_words: Iterable[str],
+    random_state: int,
+    assign_threshold: float,
+    previous_themes: np.ndarray | None,
+    embedding_model: str,
+) -> FitResult:
     started = time.perf_counter()
     texts, embeddings, previous_themes = _validated_inputs(texts, embeddings, previous_themes)
     document_count = len(texts)
