@@ -7,7 +7,8 @@ refits over all of them and measures how many of the old cases kept their theme 
     stability=... (old cases assigned by the first run whose theme id is the same after the refit; target >= 0.95)
     incremental_unassigned_share=... (new cases that joined no theme on arrival; target <= 0.15)
 
-Embeddings come from .cache/airline_embeddings.npy (bench/airline_data.py computes and caches them once).
+Embeddings come from .cache/airline_embeddings.npy (bench/airline_data.py computes and caches them once), or, with
+--embeddings-npz, from a labelled set's .npz (keys texts and embeddings, e.g. bench/cluster_quality.py's sets).
 Runs in a throwaway SQLite file unless DATABASE_URL is set (which must then hold no cases).
 
     .venv/bin/python bench/themes.py
@@ -22,6 +23,7 @@ import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -65,6 +67,13 @@ def _store(data, indices, *, prefix: str) -> list[int]:
     return [case.pk for case in Case.objects.bulk_create(cases, batch_size=2000)]
 
 
+def _npz_set(path: Path) -> SimpleNamespace:
+    """A set's texts and embeddings from an .npz (no brand: every case's brand is empty)."""
+    stored = np.load(path, allow_pickle=True)
+    texts = [str(text) for text in stored["texts"]]
+    return SimpleNamespace(texts=texts, airlines=[""] * len(texts), embeddings=stored["embeddings"])
+
+
 def _run(label: str, sticky_margin: float | None):
     from improvement.models import ClusteringRun
     from improvement.themes.services.runs import clustering_run_execute
@@ -87,6 +96,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="use only the first N tweets (0: all)")
     parser.add_argument("--new-share", type=float, default=0.10)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--embeddings-npz", type=Path, default=None, help="texts and embeddings instead of the tweets")
     parser.add_argument(
         "--no-sticky",
         action="store_true",
@@ -106,7 +116,7 @@ def main() -> None:
 
     if Case.objects.exists():
         raise SystemExit("The configured database already holds cases; run against an empty one.")
-    data = load_airline()
+    data = _npz_set(arguments.embeddings_npz) if arguments.embeddings_npz else load_airline()
     count = arguments.limit or len(data.texts)
     order = np.random.default_rng(arguments.seed).permutation(count)
     new_count = round(count * arguments.new_share)

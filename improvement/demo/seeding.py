@@ -23,6 +23,7 @@ from improvement.demo.history import DemoHistory
 from improvement.impact.services.evaluation import fix_impact_evaluate
 from improvement.models import CaseTheme, ClusteringRun, Department, ImprovementIssue, IssueEvent, Theme
 from improvement.permissions import EXECUTIVE, TEAM_LEAD
+from improvement.themes.services.curation import theme_merge
 from improvement.themes.services.runs import clustering_run_execute
 from improvement.volumes.selectors import volume_date_range
 from improvement.volumes.services import daily_volumes_refresh
@@ -177,37 +178,42 @@ class DemoWorkflowResult:
     message: str = ""
 
 
-# Each demo issue: title, problem, its fixes as (department index, path of statuses, note), and a closing note
-# (closed by the lead when not empty). Verdicts (working, no clear effect, worse, regressed) are never made up
-# here: they come only from measuring a shipped fix (demo_seed_impact).
+# Each demo issue: title, problem, the simulated problem key its theme stands for, its fixes as (department index,
+# path of statuses, note), and a closing note (closed by the lead when not empty). Verdicts (working, no clear effect,
+# worse, regressed) are never made up here: they come only from measuring a shipped fix (demo_seed_impact).
 DEMO_WORKFLOW_ISSUES = (
     (
         "Customers cannot tell where their parcel is",
         "Tracking links go stale after hand-over to the courier.",
+        "parcel-late",
         [(0, ["proposed"], ""), (1, ["rejected"], "Billing does not own tracking links")],
         "",
     ),
     (
         "Refunds take weeks to show",
         "Customers chase refunds that were approved days ago.",
+        "refund-not-received",
         [(1, ["accepted"], ""), (2, ["accepted", "in_progress"], "")],
         "",
     ),
     (
         "App logs customers out at checkout",
         "Sessions expire while paying; carts are lost.",
+        "app-login",
         [(2, ["accepted", "in_progress", "shipped"], "")],
         "",
     ),
     (
         "Store stock shown online is wrong",
         "Items shown in stock are not on the shelf.",
+        "out-of-stock",
         [(3, ["proposed"], ""), (3, ["accepted", "in_progress"], "")],
         "",
     ),
     (
         "Password reset emails arrive late",
         "Reset links expire before they arrive.",
+        "password-reset",
         [(4, ["rejected"], "Reset emails are sent by the identity provider, not by Customer Care")],
         "Raised with the identity provider outside Fixloop; closing.",
     ),
@@ -224,9 +230,70 @@ WORKFLOW_DAYS_TO_CLOSE = 2
 WORKFLOW_SHIPPED_DAYS_AGO = 10
 
 
+def _active_theme_majority_problems() -> dict[int, tuple[str, int]]:
+    """Per active theme holding simulated cases: (its most frequent simulated problem, ties by key; its case count).
+
+    Reads the ground truth the clustering never sees: each simulated case's raw_payload["problem"].
+    """
+    counts: dict[int, dict[str, int]] = {}
+    links = (
+        CaseTheme.objects.filter(theme__status=Theme.Status.ACTIVE, case__raw_payload__problem__isnull=False)
+        .values("theme_id", "case__raw_payload__problem")
+        .annotate(cases=Count("case_id"))
+    )
+    for row in links:
+        counts.setdefault(row["theme_id"], {})[str(row["case__raw_payload__problem"])] = row["cases"]
+    return {
+        theme_id: (max(sorted(problems), key=lambda key: problems[key]), sum(problems.values()))
+        for theme_id, problems in sorted(counts.items())
+    }
+
+
+def demo_majority_problem_themes() -> dict[str, Theme]:
+    """Per simulated problem key, the largest active theme in which that problem is the most frequent."""
+    best: dict[str, tuple[int, int]] = {}
+    for theme_id, (problem, size) in _active_theme_majority_problems().items():
+        if problem not in best or size > best[problem][1]:
+            best[problem] = (theme_id, size)
+    themes = Theme.objects.in_bulk([theme_id for theme_id, _ in best.values()])
+    return {problem: themes[theme_id] for problem, (theme_id, _) in best.items()}
+
+
+@dataclass
+class DemoCurationResult:
+    """How many themes the demo lead merged, and a line saying so."""
+
+    merged: int = 0
+    message: str = ""
+
+
+def demo_curate_themes() -> DemoCurationResult:
+    """The demo lead merges each active theme into the largest one with the same majority simulated problem.
+
+    The clustering may give one problem two themes (one phrasing or product each); a lead would merge them, and the
+    demo does so through the curation service, so each simulated problem is the majority of exactly one theme and the
+    merges show in the themes' history under the lead's name. Cases without a simulated problem change nothing.
+    """
+    lead = get_user_model().objects.filter(username="lead").first()
+    if lead is None:
+        return DemoCurationResult(message="No demo lead: no themes curated.")
+    survivors = demo_majority_problem_themes()
+    result = DemoCurationResult()
+    for theme_id, (problem, _) in _active_theme_majority_problems().items():
+        survivor = survivors[problem]
+        if theme_id != survivor.pk:
+            theme_merge(theme=Theme.objects.get(pk=theme_id), into=survivor, by=lead)
+            result.merged += 1
+    result.message = f"The demo lead merged {result.merged} themes into the theme of the same simulated problem."
+    return result
+
+
 @transaction.atomic
 def demo_seed_workflow() -> DemoWorkflowResult:
-    """Seed issues and fixes in every hand-set state from the largest active themes, through the real services.
+    """Seed issues and fixes in every hand-set state, through the real services.
+
+    Each issue goes to the active theme whose majority simulated problem is the issue's (demo_majority_problem_themes),
+    or, where no theme has it, to the largest active themes in turn.
 
     Needs the demo people (demo_seed_people) and active themes; creates nothing and says why when either is
     missing or when issues exist already. Its events are marked notified: demo history sends no email. Each step
@@ -249,8 +316,10 @@ def demo_seed_workflow() -> DemoWorkflowResult:
     now = timezone.now()
     history = DemoHistory()
     result = DemoWorkflowResult()
-    for number, (title, problem, fixes, closing_note) in enumerate(DEMO_WORKFLOW_ISSUES):
-        theme = themes[number % len(themes)]
+    majority_themes = demo_majority_problem_themes()
+    for number, (title, problem, problem_key, fixes, closing_note) in enumerate(DEMO_WORKFLOW_ISSUES):
+        # By the ground truth, not a label; themes without simulated cases (a hand-made demo) fall back to size order.
+        theme = majority_themes.get(problem_key) or themes[number % len(themes)]
         raised = now - datetime.timedelta(days=WORKFLOW_FIRST_RAISED_DAYS_AGO - number * WORKFLOW_DAYS_BETWEEN_ISSUES)
         issue = issue_raise(
             by=lead,

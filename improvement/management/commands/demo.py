@@ -15,6 +15,7 @@ from improvement.demo.seeding import (
     DEMO_PASSWORD,
     DEMO_SIMULATED_CASES,
     demo_cluster_cases,
+    demo_curate_themes,
     demo_database_is_empty,
     demo_existing_data,
     demo_load_cases,
@@ -94,6 +95,8 @@ class Command(BaseCommand):
             stage_started = time.perf_counter()
             run = demo_cluster_cases()
             self.stdout.write(f"{run.message} [stage {time.perf_counter() - stage_started:.1f}s]")
+            stage_started = time.perf_counter()
+            self.stdout.write(f"{demo_curate_themes().message} [stage {time.perf_counter() - stage_started:.1f}s]")
             stage_started = time.perf_counter()
             workflow = demo_seed_workflow()
             self.stdout.write(f"{workflow.message} [stage {time.perf_counter() - stage_started:.1f}s]")

@@ -85,3 +85,23 @@ def evaluate_kmeans(*, embeddings: np.ndarray, true_labels: Sequence[str], rando
         normalise_rows(embeddings)
     )
     return {**score(true_labels=true_labels, predicted=predicted), "n_themes": cluster_count}
+
+
+def plain_bertopic_assignments(*, texts: Sequence[str], embeddings: np.ndarray, random_state: int = 42) -> np.ndarray:
+    """The topics (-1 = outlier) of BERTopic with its defaults over the same embeddings; UMAP seeded to repeat."""
+    from bertopic import BERTopic
+    from umap import UMAP
+
+    umap_model = UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=random_state)
+    topics, _ = BERTopic(umap_model=umap_model).fit_transform(list(texts), normalise_rows(embeddings))
+    return np.asarray(topics, dtype=np.int64)
+
+
+def majority_problem_counts(*, true_labels: Sequence[str], predicted: np.ndarray) -> dict[str, int]:
+    """Per true label, how many themes (unassigned left out) it is the most frequent label of (ties: label order)."""
+    owned = dict.fromkeys(sorted(set(true_labels)), 0)
+    labels = np.asarray(true_labels, dtype=object)
+    for theme in sorted(set(np.asarray(predicted).tolist()) - {-1}):
+        values, counts = np.unique(labels[np.asarray(predicted) == theme], return_counts=True)
+        owned[str(values[int(np.argmax(counts))])] += 1
+    return owned

@@ -9,13 +9,18 @@ import numpy as np
 
 @dataclass(frozen=True)
 class ThemeCluster:
-    """One theme found by a fit: a short problem label, its keywords, its members and their centroid."""
+    """One theme found by a fit: a short problem label, its keywords, its members and their centroid.
+
+    `parent` numbers the broader group the theme belongs to in the same fit (themes with one parent are a coarser
+    cut of the same tree: a proposal for theme groups); -1 where the fit made none.
+    """
 
     label: str
     keywords: list[str]
     member_indices: np.ndarray
     representative_indices: list[int]
     centroid: np.ndarray
+    parent: int = -1
 
     @property
     def size(self) -> int:

@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 
 from cases.embedding import EMBEDDING_MODEL_NAME, embed_texts
 from improvement.themes import ml as themes
-from improvement.themes.ml.clustering import MERGE_SIMILARITY, merge_similar_groups
+from improvement.themes.ml.clustering import MERGE_SIMILARITY, PARENT_MERGE_SIMILARITY, merge_similar_groups
 from improvement.themes.ml.labelling import brand_words, names_a_brand
 
 pytestmark = pytest.mark.slow
@@ -232,6 +232,7 @@ def test_fit_records_how_many_themes_hdbscan_found_before_merging(fitted):
     assert fitted.parameters["merge"] == {
         "linkage": "average",
         "similarity": MERGE_SIMILARITY,
+        "parent_similarity": PARENT_MERGE_SIMILARITY,
         "centred_on": "corpus mean",
         "cannot_link": "different previous themes",
         "anchor_share": 0.5,
