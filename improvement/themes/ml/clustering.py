@@ -300,6 +300,7 @@ def fit(
             assign_threshold=assign_threshold,
             previous_themes=previous_themes,
             embedding_model=embedding_model,
+            embed_phrases=embed_phrases,
         )
 
 
@@ -331,6 +332,7 @@ def _fit(
     assign_threshold: float,
     previous_themes: np.ndarray | None,
     embedding_model: str,
+    embed_phrases: EmbedTexts | None = None,
 ) -> FitResult:
     started = time.perf_counter()
     texts, embeddings, previous_themes = _validated_inputs(texts, embeddings, previous_themes)
