@@ -91,7 +91,7 @@ def test_backfill_migration_scores_only_cases_not_scored_yet():
     case_ingest_many(rows=[_row("1", ANGRY), _row("2", CALM), _row("3", ANGRY)])
     Case.objects.filter(external_id__in=["1", "2"]).update(negativity=None)
     Case.objects.filter(external_id="3").update(negativity=0.25)
-    migration = importlib.import_module("cases.migrations.0004_case_negativity")
+    migration = importlib.import_module("cases.migrations.0005_case_negativity")
 
     migration.score_stored_cases(apps, None)
 
