@@ -488,7 +488,7 @@ def test_schema_documents_split_as_the_job_it_answers_and_requested_by_as_nullab
     runs = api_client.get("/api/clustering-runs/").json()["results"]
 
     split = schema["paths"]["/api/themes/{id}/split/"]["post"]["responses"]
-    assert sorted(split) == ["202", "400", "409"]
+    assert sorted(split) == ["202", "400", "409", "default"]
     assert split["202"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/CurationJobOutput"}
     assert [run["requested_by"] for run in runs] == [None]
     assert schema["components"]["schemas"]["ClusteringRunOutput"]["properties"]["requested_by"]["nullable"] is True
