@@ -186,8 +186,8 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
-# Without a broker, long tasks (splits, clustering runs) run on a background thread of the web process after the
-# response instead of inside the request (core/jobs.py); `make run` turns it on, tests and commands keep it off.
+# Without a broker, long tasks (splits, clustering runs, imports) run on a background thread of the web process
+# after the response instead of inside the request (core/jobs.py); `make run` turns it on, tests and commands don't.
 EAGER_LONG_TASKS_IN_BACKGROUND = env_bool("EAGER_LONG_TASKS_IN_BACKGROUND", False)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 20 * 60)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 25 * 60)

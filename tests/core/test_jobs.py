@@ -12,7 +12,7 @@ import threading
 import pytest
 from celery import shared_task
 
-from core.jobs import background_tasks_wait, enqueue_on_commit
+from core.jobs import background_tasks_wait, enqueue_on_commit, registered_task
 from improvement.models import CaseTheme, ClusteringRun, CurationJob, Theme, ThemeEvent
 from tests.improvement.workflow_factories import CaseFactory, ThemeFactory
 
@@ -142,3 +142,18 @@ def test_run_clustering_now_answers_before_the_run_executes(background, client, 
         "ClusteringError: No embedded cases to cluster.",
         True,
     )
+
+
+def test_the_long_tasks_are_imports_clustering_runs_and_curation_jobs():
+    long_tasks = {
+        name
+        for name, task in registered_task("cases.case_import_run_task").app.tasks.items()
+        if getattr(task, "long_running", False)
+    }
+
+    assert long_tasks == {
+        "cases.case_import_run_task",
+        "improvement.clustering_run_task",
+        "improvement.curation_job_task",
+        "tests.core.hold_the_background_thread",
+    }
