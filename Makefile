@@ -43,7 +43,7 @@ run: install .secret_key
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0 && \
 	$(BIN)/python manage.py demo --if-empty $(if $(FILE),--cases-file $(FILE) --format $(or $(FORMAT),generic)) && \
 	echo "Fixloop is serving on http://127.0.0.1:$(PORT)/  (logins: lead, exec, owner-<department>, admin; password demo)" && \
-	exec $(BIN)/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers $${WEB_CONCURRENCY:-2} --timeout 600 --access-logfile -
+	EAGER_LONG_TASKS_IN_BACKGROUND=$${EAGER_LONG_TASKS_IN_BACKGROUND:-1} exec $(BIN)/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers $${WEB_CONCURRENCY:-2} --timeout 600 --access-logfile -
 
 worker: install .secret_key
 	SECRET_KEY="$$(cat .secret_key)" $(BIN)/celery -A config worker --loglevel INFO

@@ -46,7 +46,7 @@ def case_embed_backlog_task() -> int:
 
 
 # Not retried: the run claims its upload first, so a retry would find it claimed and do nothing.
-@shared_task(name="cases.case_import_run_task", soft_time_limit=20 * 60, time_limit=25 * 60)
+@shared_task(name="cases.case_import_run_task", soft_time_limit=20 * 60, time_limit=25 * 60, long_running=True)
 def case_import_run_task(import_id: int) -> str | None:
     """Import an uploaded contacts file (claimed once: a second run does nothing); returns its final status."""
     case_import = case_import_run(import_id=import_id)

@@ -186,6 +186,9 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# Without a broker, long tasks (splits, clustering runs, imports) run on a background thread of the web process
+# after the response instead of inside the request (core/jobs.py); `make run` turns it on, tests and commands don't.
+EAGER_LONG_TASKS_IN_BACKGROUND = env_bool("EAGER_LONG_TASKS_IN_BACKGROUND", False)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 20 * 60)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 25 * 60)
 CELERY_TASK_ACKS_LATE = True
@@ -255,6 +258,12 @@ if CLUSTERING_RUN_HEARTBEAT_TIMEOUT_SECONDS < 3 * CLUSTERING_RUN_HEARTBEAT_SECON
 CLUSTERING_RUN_PENDING_TIMEOUT_SECONDS = env_int(
     "CLUSTERING_RUN_PENDING_TIMEOUT_SECONDS", CELERY_BROKER_VISIBILITY_TIMEOUT + 5 * 60
 )
+# A curation job (a split) running longer than its task may live (12 min hard limit) lost its worker; one queued
+# longer than the broker takes to deliver again lost its message. The beat sweep fails both with a clear error.
+CURATION_JOB_RUNNING_TIMEOUT_SECONDS = env_int("CURATION_JOB_RUNNING_TIMEOUT_SECONDS", 15 * 60)
+CURATION_JOB_QUEUED_TIMEOUT_SECONDS = env_int(
+    "CURATION_JOB_QUEUED_TIMEOUT_SECONDS", CELERY_BROKER_VISIBILITY_TIMEOUT + 5 * 60
+)
 CELERY_BEAT_SCHEDULE.update(
     {
         "cases-embedding-backlog": {"task": "cases.case_embed_backlog_task", "schedule": RECOVERY_SWEEP_SECONDS},
@@ -265,6 +274,10 @@ CELERY_BEAT_SCHEDULE.update(
         "themes-stale-clustering-runs": {
             "task": "improvement.clustering_run_fail_stale_task",
             "schedule": min(RECOVERY_SWEEP_SECONDS, CLUSTERING_RUN_HEARTBEAT_TIMEOUT_SECONDS),
+        },
+        "themes-stale-curation-jobs": {
+            "task": "improvement.curation_job_fail_stale_task",
+            "schedule": RECOVERY_SWEEP_SECONDS,
         },
     }
 )

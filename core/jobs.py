@@ -2,17 +2,26 @@
 
 Services call `enqueue_on_commit` instead of importing task modules, so the static import graph points one
 way (tasks import services, never the reverse) and an app can start another app's task without importing it.
-With `CELERY_TASK_ALWAYS_EAGER` (the embedded default, tests) the task runs in process after the commit.
+With `CELERY_TASK_ALWAYS_EAGER` (the embedded default, tests) the task runs in process after the commit: in the
+request's thread, or, for a task declared `long_running=True` while EAGER_LONG_TASKS_IN_BACKGROUND is on (`make run`),
+on one background thread of this process, so the response does not wait for a split or a refit.
 """
 
 from __future__ import annotations
 
+import logging
 import smtplib
+import threading
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from typing import Any
 
 from celery import Task, current_app
-from django.db import InterfaceError, OperationalError, transaction
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, connections, transaction
+
+logger = logging.getLogger(__name__)
 
 # Transient: the database went away or a connection broke; anything else is a bug and must not be retried.
 TRANSIENT_DATABASE_ERRORS = (OperationalError, InterfaceError)
@@ -65,7 +74,53 @@ def enqueue_all_on_commit(tasks: Sequence[tuple[str, Sequence[Any]]], *, robust:
 
     def send() -> None:
         for task_name, args in tasks:
-            registered_task(task_name).delay(*args)
+            task = registered_task(task_name)
+            if _runs_in_background(task):
+                _background_submit(task, args)
+            else:
+                task.delay(*args)
 
     if tasks:
         transaction.on_commit(send, robust=robust)
+
+
+# One thread: long jobs run one after another, as on a single worker, and SQLite sees one background writer.
+_background_lock = threading.Lock()
+_background_executor: ThreadPoolExecutor | None = None
+_background_futures: set[Future] = set()
+
+
+def _runs_in_background(task: Task) -> bool:
+    return bool(
+        getattr(task, "long_running", False)
+        and current_app.conf.task_always_eager
+        and settings.EAGER_LONG_TASKS_IN_BACKGROUND
+    )
+
+
+def _background_run(task: Task, args: Sequence[Any]) -> None:
+    try:
+        task.apply(args=list(args), throw=True)
+    except Exception:
+        # The task records its own failure (a failed job or run); nobody waits on this thread to hear of it.
+        logger.exception("Background task %s%r failed", task.name, tuple(args))
+    finally:
+        connections.close_all()
+
+
+def _background_submit(task: Task, args: Sequence[Any]) -> None:
+    global _background_executor
+    with _background_lock:
+        if _background_executor is None:
+            _background_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fixloop-job")
+        future = _background_executor.submit(_background_run, task, args)
+        _background_futures.add(future)
+    future.add_done_callback(_background_futures.discard)
+
+
+def background_tasks_wait(*, timeout: float) -> bool:
+    """Wait until every task handed to the background thread so far has finished; False if `timeout` s passed first."""
+    with _background_lock:
+        pending = list(_background_futures)
+    _, not_done = futures_wait(pending, timeout=timeout)
+    return not not_done

@@ -8,7 +8,7 @@ from core.jobs import NOTIFY_TASK_OPTIONS, retrying_task_options
 from improvement.errors import ThemeStateError
 from improvement.models import ClusteringRun
 from improvement.themes.services.assignment import theme_assign_backlog, theme_assign_new_cases
-from improvement.themes.services.curation_jobs import curation_job_execute
+from improvement.themes.services.curation_jobs import curation_job_execute, curation_jobs_fail_stale
 from improvement.themes.services.runs import (
     clustering_run_execute,
     clustering_run_request,
@@ -17,7 +17,7 @@ from improvement.themes.services.runs import (
 from improvement.themes.services.snooze import theme_escalation_notify, theme_snoozes_check
 
 
-@shared_task(name="improvement.clustering_run_task", soft_time_limit=20 * 60, time_limit=25 * 60)
+@shared_task(name="improvement.clustering_run_task", soft_time_limit=20 * 60, time_limit=25 * 60, long_running=True)
 def clustering_run_task(run_id: int) -> str | None:
     """Execute a pending clustering run (a second delivery finds it claimed and does nothing); returns its status."""
     run = clustering_run_execute(run_id=run_id)
@@ -63,7 +63,7 @@ def clustering_run_fail_stale_task() -> int:
     return clustering_runs_fail_stale()
 
 
-@shared_task(name="improvement.curation_job_task", soft_time_limit=10 * 60, time_limit=12 * 60)
+@shared_task(name="improvement.curation_job_task", soft_time_limit=10 * 60, time_limit=12 * 60, long_running=True)
 def curation_job_task(job_id: int) -> str | None:
     """Execute a queued curation job (a split); a second delivery finds it claimed and does nothing."""
     job = curation_job_execute(job_id=job_id)
@@ -81,3 +81,12 @@ def theme_snooze_check_task() -> int:
 def theme_escalation_notify_task(theme_id: int) -> int:
     """Email the team leads once that a snoozed theme escalated; returns how many emails were sent."""
     return theme_escalation_notify(theme_id=theme_id)
+
+
+@shared_task(
+    name="improvement.curation_job_fail_stale_task",
+    **retrying_task_options(retry_backoff=5, soft_time_limit=60, time_limit=90),
+)
+def curation_job_fail_stale_task() -> int:
+    """Beat sweep: fail the curation jobs whose worker died (or that never started); returns how many."""
+    return curation_jobs_fail_stale()

@@ -269,6 +269,7 @@ API_RULES: dict[str, tuple[Rule, Callable[[World], dict]]] = {
         lambda world: {"case_ids": world.case_ids[:1], "to": world.other_theme.pk},
     ),
     "themes_rename_create": (allowed_if(user_can_curate_themes), lambda world: {"label": "Renamed theme"}),
+    # Queues a k-means curation job (202) for a curator; refused before any job row is stored for anyone else.
     "themes_split_create": (allowed_if(user_can_curate_themes), lambda world: {"parts": 2}),
     "themes_accept_label_create": (allowed_if(user_can_curate_themes), no_body),
     "themes_group_create": (allowed_if(user_can_curate_themes), lambda world: {"group": world.group.pk}),

@@ -50,9 +50,8 @@ from improvement.themes.services.curation import (
     theme_merge,
     theme_move_cases,
     theme_rename,
-    theme_split,
 )
-from improvement.themes.services.curation_jobs import theme_split_selection_request
+from improvement.themes.services.curation_jobs import theme_split_kmeans_request, theme_split_selection_request
 from improvement.themes.services.groups import theme_move_to_group
 from improvement.themes.services.runs import clustering_run_cancel, clustering_run_request
 from improvement.themes.services.seeded import theme_seed_many
@@ -215,25 +214,21 @@ class ThemeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(
         request=ThemeSplitInputSerializer,
         responses={
-            201: ThemeOutputSerializer(many=True),
-            400: OpenApiResponse(description="Bad `parts`, or too few cases to split."),
+            202: CurationJobOutputSerializer,
+            400: OpenApiResponse(description="Bad `parts`, or too few embedded cases to split."),
             409: OpenApiResponse(description="The theme is not active."),
         },
     )
-    # Not paginated: the answer is the few themes the split produced (the schema said a paginated object).
-    @action(detail=True, methods=["post"], filterset_class=None, pagination_class=None)
+    @action(detail=True, methods=["post"], filterset_class=None)
     def split(self, request, pk=None):
-        """Re-cluster this theme's cases into `parts` themes (default 2); the original keeps the largest part."""
+        """Re-cluster this theme's cases into `parts` themes (default 2), in the background; follow the job it answers
+        (`GET /api/curation-jobs/{id}/`) until `result_theme_ids` names the parts, the original (largest) first."""
         theme = self.get_object()
         serializer = ThemeSplitInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        themes = theme_split(
-            theme=theme,
-            parts=serializer.validated_data["parts"],
-            by=request.user,
-        )
-        data = ThemeOutputSerializer(themes, many=True, context=self._context_with_volumes(themes)).data
-        return Response(data, status=status.HTTP_201_CREATED)
+        job = theme_split_kmeans_request(theme=theme, parts=serializer.validated_data["parts"], by=request.user)
+        job.refresh_from_db()
+        return Response(CurationJobOutputSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
         request=ThemeMoveCasesInputSerializer,

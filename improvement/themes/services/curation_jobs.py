@@ -3,14 +3,19 @@
 A request validates, stores a queued CurationJob and enqueues its task after commit (improvement.curation_job_task);
 the task claims the job (queued -> running, once: a second delivery does nothing), does the work in one
 transaction under the theme lock, and records what it made. The page polls the job's steps and then links there.
+A job whose worker died is failed by the beat sweep (curation_jobs_fail_stale) once it has run longer than its task
+may live, or waited longer than the broker keeps an undelivered message, so it never stays "running" for ever.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 import numpy as np
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
@@ -18,7 +23,7 @@ from django.utils import timezone
 from cases.embedding import embedding_from_stored, embedding_to_bytes
 from cases.models import Case
 from core.jobs import enqueue_on_commit
-from improvement.errors import DomainError, Invalid, ThemeStateError, error_messages
+from improvement.errors import DomainError, Invalid, NotAllowed, ThemeStateError, error_messages
 from improvement.models import CaseTheme, CurationJob, Theme, ThemeEvent
 from improvement.models.themes import LABEL_MAX_LENGTH
 from improvement.permissions import permission_require_curator
@@ -34,6 +39,8 @@ from improvement.themes.services.curation import (
 )
 from improvement.themes.services.links import case_theme_upsert, theme_sizes_adjust, themes_lock_all
 from improvement.volumes.services import daily_theme_volumes_refresh_for_cases
+
+logger = logging.getLogger(__name__)
 
 # The most cases one selection may hold (moved, split out or linked at once): the same cap as a move.
 SELECTION_MAXIMUM_CASES = MOVE_MAXIMUM_CASES
@@ -93,6 +100,7 @@ def theme_split_selection_request(
     if from_theme is not None and from_theme.status != Theme.Status.ACTIVE:
         raise ThemeStateError(f"Theme {from_theme.pk} is {from_theme.status}; split only an active theme.")
     ids = case_selection_validate(case_ids=case_ids, from_theme=from_theme)
+    curation_jobs_fail_stale()  # the embedded default has no beat: a request sweeps too
     with transaction.atomic():
         job = CurationJob.objects.create(
             kind=CurationJob.Kind.SPLIT_SELECTION,
@@ -123,6 +131,7 @@ def theme_split_kmeans_request(*, theme: Theme, by: User, parts: int = 2) -> Cur
                 )
             }
         )
+    curation_jobs_fail_stale()  # the embedded default has no beat: a request sweeps too
     with transaction.atomic():
         job = CurationJob.objects.create(
             kind=CurationJob.Kind.SPLIT_KMEANS,
@@ -236,6 +245,13 @@ def _kmeans_split(job: CurationJob) -> list[int]:
     return [part.pk for part in theme_split(theme=theme, by=job.requested_by, parts=job.parameters.get("parts", 2))]
 
 
+def _requester_check(job: CurationJob) -> None:
+    """Every event the work writes names its actor: the requester, who must still exist and be allowed to curate."""
+    if job.requested_by is None:
+        raise NotAllowed("The user who requested this job no longer exists; nothing was changed.")
+    permission_require_curator(job.requested_by)
+
+
 def curation_job_execute(*, job_id: int) -> CurationJob | None:
     """Run a queued job once (None when another delivery already claimed it or it is gone); returns it finished.
 
@@ -251,6 +267,7 @@ def curation_job_execute(*, job_id: int) -> CurationJob | None:
     CurationJob.objects.filter(pk=job_id).update(steps_done=1)
     work = _selection_split if job.kind == CurationJob.Kind.SPLIT_SELECTION else _kmeans_split
     try:
+        _requester_check(job)
         made = work(job)
     except DomainError as error:
         _finish(job, status=CurationJob.Status.FAILED, error=" ".join(error_messages(error)))
@@ -260,6 +277,36 @@ def curation_job_execute(*, job_id: int) -> CurationJob | None:
         raise
     _finish(job, status=CurationJob.Status.SUCCEEDED, made=made)
     return job
+
+
+def curation_jobs_fail_stale(*, now: datetime | None = None) -> int:
+    """Fail the jobs whose worker is gone; returns how many.
+
+    A running job is stale once it started more than CURATION_JOB_RUNNING_TIMEOUT_SECONDS ago (longer than its
+    task's hard time limit, so a live worker would have been stopped by then); a queued job once it waited
+    CURATION_JOB_QUEUED_TIMEOUT_SECONDS (longer than the broker takes to deliver a message again). Each update is
+    conditional on the status, so a job finishing meanwhile keeps its result and a second sweep does nothing.
+    """
+    now = now or timezone.now()
+    running_timeout = settings.CURATION_JOB_RUNNING_TIMEOUT_SECONDS
+    queued_timeout = settings.CURATION_JOB_QUEUED_TIMEOUT_SECONDS
+    failed = CurationJob.objects.filter(
+        status=CurationJob.Status.RUNNING, started_at__lt=now - timedelta(seconds=running_timeout)
+    ).update(
+        status=CurationJob.Status.FAILED,
+        finished_at=now,
+        error=f"Worker lost: still running after {running_timeout} s; nothing was changed by this job.",
+    )
+    failed += CurationJob.objects.filter(
+        status=CurationJob.Status.QUEUED, created_at__lt=now - timedelta(seconds=queued_timeout)
+    ).update(
+        status=CurationJob.Status.FAILED,
+        finished_at=now,
+        error=f"Never started: still queued after {queued_timeout} s.",
+    )
+    if failed:
+        logger.warning("Failed %s curation job(s) whose worker was lost", failed)
+    return failed
 
 
 def _finish(job: CurationJob, *, status: str, error: str = "", made: list[int] | None = None) -> None:

@@ -286,16 +286,31 @@ def test_merge_into_an_unknown_theme_is_a_bad_request(api_client, team_lead, rea
     assert list(response.json()["fields"]) == ["into"]
 
 
-def test_split_creates_a_new_theme(api_client, team_lead, reason_themes):
+def test_split_answers_202_with_a_queued_job_that_then_names_both_parts(
+    api_client, team_lead, reason_themes, django_capture_on_commit_callbacks
+):
     api_client.force_authenticate(team_lead)
     theme = reason_themes["Customer Service Issue"]
 
-    response = api_client.post(f"/api/themes/{theme.pk}/split/", {}, format="json")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = api_client.post(f"/api/themes/{theme.pk}/split/", {}, format="json")
 
-    assert response.status_code == 201
-    assert len(response.data) == 2
-    assert response.data[0]["id"] == theme.pk
-    assert response.data[0]["size"] + response.data[1]["size"] == 90
+    assert response.status_code == 202
+    assert len(callbacks) == 1
+    assert (response.data["kind"], response.data["status"], response.data["result_theme_ids"]) == (
+        "split_kmeans",
+        "queued",
+        [],
+    )
+    job = api_client.get(f"/api/curation-jobs/{response.data['id']}/").json()
+    assert (job["status"], job["steps_done"], job["steps_total"], len(job["result_theme_ids"])) == (
+        "succeeded",
+        2,
+        2,
+        2,
+    )
+    assert job["result_theme_ids"][0] == theme.pk
+    assert sum(Theme.objects.filter(pk__in=job["result_theme_ids"]).values_list("size", flat=True)) == 90
 
 
 def test_split_of_a_dormant_theme_is_a_conflict(api_client, team_lead, reason_themes):
@@ -482,14 +497,15 @@ def test_after_cancelling_a_stuck_run_a_new_run_is_accepted(api_client, team_lea
     assert (response.status_code, response.data["status"]) == (202, "pending")
 
 
-def test_schema_documents_split_as_the_list_it_returns_and_requested_by_as_nullable(api_client, executive):
+def test_schema_documents_split_as_the_job_it_answers_and_requested_by_as_nullable(api_client, executive):
     ClusteringRun.objects.create(status=ClusteringRun.Status.SUCCEEDED, trigger=ClusteringRun.Trigger.NIGHTLY)
     api_client.force_authenticate(executive)
 
     schema = SchemaGenerator().get_schema(request=None, public=True)
     runs = api_client.get("/api/clustering-runs/").json()["results"]
 
-    split = schema["paths"]["/api/themes/{id}/split/"]["post"]["responses"]["201"]["content"]["application/json"]
-    assert split["schema"] == {"type": "array", "items": {"$ref": "#/components/schemas/ThemeOutput"}}
+    split = schema["paths"]["/api/themes/{id}/split/"]["post"]["responses"]
+    assert sorted(split) == ["202", "400", "409", "default"]
+    assert split["202"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/CurationJobOutput"}
     assert [run["requested_by"] for run in runs] == [None]
     assert schema["components"]["schemas"]["ClusteringRunOutput"]["properties"]["requested_by"]["nullable"] is True

@@ -6,6 +6,8 @@ import datetime as dt
 
 import numpy as np
 import pytest
+from django.conf import settings
+from django.contrib.auth.models import User
 
 from cases.embedding import EMBEDDING_DIMENSION, embedding_to_bytes
 from improvement.errors import Invalid, NotAllowed, ThemeStateError
@@ -13,9 +15,11 @@ from improvement.models import CaseTheme, CurationJob, Theme, ThemeEvent
 from improvement.themes.services.curation_jobs import (
     SELECTION_MAXIMUM_CASES,
     curation_job_execute,
+    curation_jobs_fail_stale,
     theme_split_kmeans_request,
     theme_split_selection_request,
 )
+from improvement.themes.tasks import curation_job_task
 from tests.improvement.workflow_factories import CaseFactory, ThemeFactory
 
 pytestmark = pytest.mark.django_db
@@ -218,3 +222,116 @@ def test_split_selection_refuses_a_merged_theme(refunds, team_lead):
 
     with pytest.raises(ThemeStateError):
         theme_split_selection_request(case_ids=[cases[0].pk], from_theme=theme, by=team_lead)
+
+
+def test_every_event_of_a_kmeans_split_job_names_the_requester(refunds, team_lead, django_capture_on_commit_callbacks):
+    theme, _, _, _ = refunds
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job = theme_split_kmeans_request(theme=theme, parts=2, by=team_lead)
+    job.refresh_from_db()
+
+    new_part = job.result_theme_ids[1]
+    assert sorted(ThemeEvent.objects.values_list("theme_id", "kind", "actor__username")) == sorted(
+        [(theme.pk, "split", "lead-user"), (new_part, "created", "lead-user")]
+    )
+
+
+def test_every_event_of_a_selection_split_from_several_themes_names_the_requester(
+    refunds, team_lead, django_capture_on_commit_callbacks
+):
+    theme, other, cases, stranger = refunds
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job = theme_split_selection_request(case_ids=[cases[0].pk, stranger.pk], label="Mixed", by=team_lead)
+    job.refresh_from_db()
+
+    made = job.result_theme_ids[0]
+    assert sorted(ThemeEvent.objects.values_list("theme_id", "kind", "actor__username")) == sorted(
+        [(made, "created", "lead-user"), (theme.pk, "split", "lead-user"), (other.pk, "split", "lead-user")]
+    )
+
+
+def test_a_job_whose_requester_was_deleted_fails_and_changes_nothing(
+    refunds, team_lead, django_capture_on_commit_callbacks
+):
+    theme, _, cases, _ = refunds
+    with django_capture_on_commit_callbacks(execute=False):
+        job = theme_split_selection_request(case_ids=[cases[0].pk], label="Orphan", from_theme=theme, by=team_lead)
+    User.objects.filter(pk=team_lead.pk).delete()
+
+    curation_job_execute(job_id=job.pk)
+
+    job.refresh_from_db()
+    assert (job.status, job.error, job.result_theme_ids) == (
+        "failed",
+        "The user who requested this job no longer exists; nothing was changed.",
+        [],
+    )
+    assert (Theme.objects.count(), ThemeEvent.objects.count()) == (2, 0)
+
+
+NOW = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
+
+
+def _job(*, status: str, created_ago: int, started_ago: int | None = None) -> CurationJob:
+    job = CurationJob.objects.create(kind=CurationJob.Kind.SPLIT_KMEANS, status=status, steps_done=1)
+    CurationJob.objects.filter(pk=job.pk).update(
+        created_at=NOW - dt.timedelta(seconds=created_ago),
+        started_at=NOW - dt.timedelta(seconds=started_ago) if started_ago is not None else None,
+    )
+    return job
+
+
+def test_the_sweep_fails_a_job_running_past_the_timeout_and_one_queued_past_its_timeout(settings):
+    settings.CURATION_JOB_RUNNING_TIMEOUT_SECONDS = 900
+    settings.CURATION_JOB_QUEUED_TIMEOUT_SECONDS = 2100
+    lost = _job(status="running", created_ago=1000, started_ago=901)
+    alive = _job(status="running", created_ago=1000, started_ago=899)
+    never_started = _job(status="queued", created_ago=2101)
+    waiting = _job(status="queued", created_ago=2099)
+    done = _job(status="succeeded", created_ago=5000, started_ago=5000)
+
+    failed = curation_jobs_fail_stale(now=NOW)
+
+    assert failed == 2
+    rows = {
+        job.pk: (job.status, job.error, job.finished_at)
+        for job in CurationJob.objects.filter(pk__in=[lost.pk, alive.pk, never_started.pk, waiting.pk, done.pk])
+    }
+    assert rows == {
+        lost.pk: ("failed", "Worker lost: still running after 900 s; nothing was changed by this job.", NOW),
+        alive.pk: ("running", "", None),
+        never_started.pk: ("failed", "Never started: still queued after 2100 s.", NOW),
+        waiting.pk: ("queued", "", None),
+        done.pk: ("succeeded", "", None),
+    }
+
+
+def test_a_second_sweep_fails_nothing_more():
+    _job(status="running", created_ago=10_000, started_ago=10_000)
+    assert curation_jobs_fail_stale(now=NOW) == 1
+
+    assert curation_jobs_fail_stale(now=NOW) == 0
+
+
+def test_a_stale_job_failed_by_the_sweep_is_not_run_by_a_late_delivery(refunds, team_lead):
+    theme, _, _, _ = refunds
+    job = _job(status="queued", created_ago=10_000)
+    CurationJob.objects.filter(pk=job.pk).update(theme=theme, requested_by=team_lead, parameters={"parts": 2})
+    curation_jobs_fail_stale(now=NOW)
+
+    assert curation_job_execute(job_id=job.pk) is None
+    assert Theme.objects.count() == 2
+
+
+def test_a_running_job_is_stale_only_after_its_task_could_have_lived():
+    assert settings.CURATION_JOB_RUNNING_TIMEOUT_SECONDS > curation_job_task.time_limit
+    assert settings.CURATION_JOB_QUEUED_TIMEOUT_SECONDS > settings.CELERY_BROKER_VISIBILITY_TIMEOUT
+
+
+def test_beat_sweeps_stale_curation_jobs_every_recovery_period():
+    assert settings.CELERY_BEAT_SCHEDULE["themes-stale-curation-jobs"] == {
+        "task": "improvement.curation_job_fail_stale_task",
+        "schedule": settings.RECOVERY_SWEEP_SECONDS,
+    }
