@@ -282,7 +282,7 @@ def fix_impact_figure(
 ) -> dict:
     """Actual contacts of the fix's themes before and after shipping, with the counterfactual and its 95% band.
 
-    `marks` ({shipped_on, label}), when given, mark every fix's ship date with a labelled line instead of the one
+    `marks` ({shipped_on, label, hover}), when given, mark every fix's ship date with a labelled line instead of the one
     `impact["shipped_on"]` line (the issue page: several fixes on one theme)."""
     dates = impact["dates"]
     pre_dates, pre_actual = impact.get("pre_dates") or [], impact.get("pre_actual") or []
@@ -348,8 +348,8 @@ def fix_impact_figure(
         if dates and marks is None
         else []
     )
-    annotations = []
-    for mark in marks or []:
+    annotations: list[dict] = []
+    for index, mark in enumerate(marks or []):
         shapes.append(
             {
                 "type": "line",
@@ -362,15 +362,19 @@ def fix_impact_figure(
                 "line": {"color": "#16a34a", "dash": "dot", "width": 1.5},
             }
         )
+        # Inside the plot, right of the line, stepping down so fixes shipped days apart do not overprint.
         annotations.append(
             {
                 "x": mark["shipped_on"],
                 "xref": "x",
-                "y": 1,
+                "xanchor": "left",
+                "y": 0.99 - 0.09 * (index % 3),
                 "yref": "paper",
-                "yanchor": "bottom",
-                "text": _escape(f"{mark['label']} shipped"),
+                "yanchor": "top",
+                "text": _escape(mark["label"]),
+                "hovertext": _escape(mark["hover"]),
                 "showarrow": False,
+                "bgcolor": "rgba(255, 255, 255, 0.85)",
                 "font": {"size": 10},
             }
         )

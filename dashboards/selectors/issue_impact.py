@@ -55,7 +55,12 @@ def issue_impact_data(*, issue: ImprovementIssue, user: User | AnonymousUser) ->
 
 
 def _ship_mark(fix: FixTicket) -> dict:
-    return {"shipped_on": fix.shipped_on.isoformat(), "label": f"Fix #{fix.pk} ({fix.department.name})"}
+    shipped_on = fix.shipped_on.isoformat()
+    return {
+        "shipped_on": shipped_on,
+        "label": f"Fix #{fix.pk} shipped",
+        "hover": f"Fix #{fix.pk} ({fix.department.name}) shipped {shipped_on}",
+    }
 
 
 def _stored_impact(fix: FixTicket) -> FixImpact | None:

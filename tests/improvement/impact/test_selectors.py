@@ -90,8 +90,8 @@ def test_the_issue_page_shows_the_combined_effect_of_its_fixes(admin_client, sta
         (SECOND_SHIP_DATE.isoformat(), "dot"),
     ]
     assert [note["text"] for note in chart["layout"]["annotations"]] == [
-        f"Fix #{first.pk} (Logistics) shipped",
-        f"Fix #{second.pk} (Logistics) shipped",
+        f"Fix #{first.pk} shipped",
+        f"Fix #{second.pk} shipped",
     ]
     # The expected line covers the 63 days from the first ship date.
     assert len(chart["data"][2]["y"]) == 63
