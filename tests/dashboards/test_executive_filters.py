@@ -140,7 +140,7 @@ def test_the_page_lists_measured_fixes_with_links_captions_and_filtered_export_l
     assert page.count("Fixes shipped 1 Jan 2026 – 1 Mar 2026; brand acme: each fix") == 4
     assert '<p class="muted small caption" id="caption-scorecard">All time; the page' in page
     # 310 = 620 avoided by the fix, times acme's half of its theme's contacts.
-    assert "<dd>310\n" in page
+    assert '<dd><span class="contacts-avoided">310 contacts avoided (225 to 380)</span></dd>' in page
 
 
 def test_the_page_paginates_measured_fixes_keeping_the_filters(client, seed):
