@@ -15,6 +15,10 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from plotly.utils import PlotlyJSONEncoder
 
+from dashboards.selectors.contacts_change import ADDED, contacts_change
+
+# Contacts added (a negative "avoided"): red, never the green of the department bars.
+ADDED_COLOUR = "#b91c1c"
 PALETTE = [
     "#2563eb",
     "#f97316",
@@ -273,8 +277,13 @@ def theme_line_figure(*, dates: list[str], counts: list[int], label: str, fixes:
     }
 
 
-def fix_impact_figure(*, impact: dict, title: str, height: int = 300, compact: bool = False) -> dict:
-    """Actual contacts of the fix's themes before and after shipping, with the counterfactual and its 95% band."""
+def fix_impact_figure(
+    *, impact: dict, title: str, height: int = 300, compact: bool = False, marks: list[dict] | None = None
+) -> dict:
+    """Actual contacts of the fix's themes before and after shipping, with the counterfactual and its 95% band.
+
+    `marks` ({shipped_on, label, hover}), when given, mark every fix's ship date with a labelled line instead of the one
+    `impact["shipped_on"]` line (the issue page: several fixes on one theme)."""
     dates = impact["dates"]
     pre_dates, pre_actual = impact.get("pre_dates") or [], impact.get("pre_actual") or []
     if compact:
@@ -336,10 +345,42 @@ def fix_impact_figure(*, impact: dict, title: str, height: int = 300, compact: b
                 "line": {"color": "#16a34a", "dash": "dot", "width": 1.5},
             }
         ]
-        if dates
+        if dates and marks is None
         else []
     )
+    annotations: list[dict] = []
+    for index, mark in enumerate(marks or []):
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": mark["shipped_on"],
+                "x1": mark["shipped_on"],
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": "#16a34a", "dash": "dot", "width": 1.5},
+            }
+        )
+        # Inside the plot, right of the line, stepping down so fixes shipped days apart do not overprint.
+        annotations.append(
+            {
+                "x": mark["shipped_on"],
+                "xref": "x",
+                "xanchor": "left",
+                "y": 0.99 - 0.09 * (index % 3),
+                "yref": "paper",
+                "yanchor": "top",
+                "text": _escape(mark["label"]),
+                "hovertext": _escape(mark["hover"]),
+                "showarrow": False,
+                "bgcolor": "rgba(255, 255, 255, 0.85)",
+                "font": {"size": 10},
+            }
+        )
     layout = _layout(title=title, x_title="Day", y_title="Contacts per day", height=height, shapes=shapes)
+    if annotations:
+        layout["annotations"] = annotations
     if compact:
         layout["width"] = 380
         layout["margin"] = {"l": 45, "r": 10, "t": 36, "b": 36}
@@ -350,10 +391,16 @@ def fix_impact_figure(*, impact: dict, title: str, height: int = 300, compact: b
 
 
 def contacts_avoided_figure(*, overall: dict, by_department: list[dict]) -> dict:
-    """Contacts avoided to date, overall and per department, with 95% intervals as error bars."""
+    """Contacts avoided to date, overall and per department, with 95% intervals as error bars; a bar below zero is
+    contacts added, coloured and labelled so (never the avoided colour)."""
     rows = [{"department": "All departments", **overall}, *by_department]
     names = [_escape(row["department"]) for row in rows]
     estimates = [row["estimate"] for row in rows]
+    changes = [contacts_change(estimate=row["estimate"], low=row["low"], high=row["high"]) for row in rows]
+    colours = [
+        ADDED_COLOUR if change.kind == ADDED else PALETTE[0] if index == 0 else PALETTE[2]
+        for index, change in enumerate(changes)
+    ]
     return {
         "data": [
             {
@@ -361,7 +408,7 @@ def contacts_avoided_figure(*, overall: dict, by_department: list[dict]) -> dict
                 "name": "Contacts avoided",
                 "x": names,
                 "y": estimates,
-                "marker": {"color": [PALETTE[0]] + [PALETTE[2]] * (len(rows) - 1)},
+                "marker": {"color": colours},
                 "error_y": {
                     "type": "data",
                     "symmetric": False,
@@ -369,16 +416,14 @@ def contacts_avoided_figure(*, overall: dict, by_department: list[dict]) -> dict
                     "arrayminus": [row["estimate"] - row["low"] for row in rows],
                     "color": "#1f2933",
                 },
-                "customdata": [[row["low"], row["high"]] for row in rows],
-                "hovertemplate": (
-                    "%{x}: %{y:,.0f} avoided (95%: %{customdata[0]:,.0f} to %{customdata[1]:,.0f})<extra></extra>"
-                ),
+                "customdata": [[change.text] for change in changes],
+                "hovertemplate": "%{x}: %{customdata[0]}<extra></extra>",
             }
         ],
         "layout": _layout(
-            title="Contacts avoided to date (95% intervals)",
+            title="Contacts avoided to date (95% intervals; below zero: added)",
             x_title="Department",
-            y_title="Contacts avoided",
+            y_title="Contacts avoided (below zero: added)",
             height=340,
             showlegend=False,
             hovermode="closest",

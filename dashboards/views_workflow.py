@@ -25,7 +25,8 @@ from dashboards.forms_workflow import (
     IssueRaiseForm,
     NoteForm,
 )
-from dashboards.selectors.fixes import fix_page_data, issue_combined_impact_words
+from dashboards.selectors.fixes import fix_page_data
+from dashboards.selectors.issue_impact import issue_impact_data
 from improvement.errors import PAGE_REFUSALS, Conflict
 from improvement.http_errors import page_refusal
 from improvement.models import FixTicket, Theme
@@ -194,13 +195,25 @@ def _issue_page(
 ) -> HttpResponse:
     issue = get_object_or_404(issue_list_visible(user=request.user), pk=issue_id)
     can_write = user_can_write_issues(request.user)
+    issue_impact = issue_impact_data(issue=issue, user=request.user)
     context = {
         "page_title": issue.title,
         "issue": issue,
         "fixes": fixes_with_actions(fixes=issue_fixes_visible(issue=issue, user=request.user), user=request.user),
         "events": issue_events_visible(issue=issue, user=request.user),
         "linked_cases": issue_linked_cases(issue=issue),
-        "combined_impact_words": issue_combined_impact_words(issue=issue),
+        "issue_impact": issue_impact,
+        "issue_impact_chart": (
+            charts.chart_html(
+                charts.fix_impact_figure(
+                    impact=issue_impact["series"],
+                    title="Contacts of the issue's themes: actual vs expected without its fixes",
+                    marks=issue_impact["marks"],
+                )
+            )
+            if issue_impact
+            else ""
+        ),
         "can_write": can_write,
         "propose_form": propose_form or (FixProposeForm() if can_write else None),
         "ship_form": FixShipForm(),

@@ -4,10 +4,10 @@ timelines, measured impacts, contacts avoided and the department scorecard."""
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import defaultdict
 from dataclasses import dataclass
 
+import numpy as np
 from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 
@@ -26,6 +26,7 @@ from dashboards.selectors.fixes import (
     impact_summary,
     shipped_fix_mark,
 )
+from improvement.impact.estimator.joint import FixAvoided, avoided_draws, avoided_total
 from improvement.models import FixImpact, FixTicket, Theme
 from improvement.volumes.selectors import LONG_WINDOW_DAYS, volume_change, volume_total_series
 from improvement.workflow.selectors import fix_list_visible
@@ -37,8 +38,6 @@ GROWTH_WINDOW_DAYS = LONG_WINDOW_DAYS
 GROWTH_MINIMUM_PREVIOUS = 5
 THEME_LINE_COUNT = 8
 FIX_PAGE_SIZE = 20
-
-AvoidedRow = tuple[float, float, float]
 
 
 @dataclass(frozen=True)
@@ -216,12 +215,10 @@ def _theme_lines(volumes: _ThemeVolumes, *, shipped: list[FixTicket]) -> list[di
     ]
 
 
-def _combined_interval(rows: list[AvoidedRow]) -> dict[str, float]:
-    """Sum of estimates with an interval from the root-sum-square of each side's half-width (independent fixes)."""
-    total = sum(estimate for estimate, _, _ in rows)
-    below = math.sqrt(sum((estimate - low) ** 2 for estimate, low, _ in rows))
-    above = math.sqrt(sum((high - estimate) ** 2 for estimate, _, high in rows))
-    return {"estimate": round(total, 1), "low": round(total - below, 1), "high": round(total + above, 1)}
+def _joint_total(draws: np.ndarray, rows: list[int]) -> dict[str, float]:
+    """The median and 95% interval of the fixes' summed joint draws (improvement/impact/estimator/joint.py)."""
+    total = avoided_total(draws=draws, rows=rows)
+    return {"estimate": round(total.median, 1), "low": round(total.low, 1), "high": round(total.high, 1)}
 
 
 def _impacts_and_contacts_avoided(shipped: list[FixTicket], *, filters: DashboardFilters, fixes_page: int) -> dict:
@@ -233,20 +230,25 @@ def _impacts_and_contacts_avoided(shipped: list[FixTicket], *, filters: Dashboar
         if getattr(fix, "impact", None) is not None and filters.start <= fix.shipped_on <= filters.end
     ]
     shares = fix_impact_filter_shares(measured, filters=filters)
-    avoided_rows: list[AvoidedRow] = []
-    avoided_by_department: dict[str, list[AvoidedRow]] = defaultdict(list)
+    counted: list[FixAvoided] = []
+    rows_by_department: dict[str, list[int]] = defaultdict(list)
     for fix in measured:
         impact = fix.impact
         # A too-early verdict has no settled estimate yet: it is charted but not counted as avoided.
         if impact.verdict != FixImpact.Verdict.TOO_EARLY:
             share = shares[fix.pk]
-            row = (
-                impact.contacts_avoided * share,
-                impact.contacts_avoided_low * share,
-                impact.contacts_avoided_high * share,
+            rows_by_department[fix.department.name].append(len(counted))
+            counted.append(
+                FixAvoided(
+                    theme_ids=tuple(impact.theme_ids),
+                    estimate=impact.contacts_avoided * share,
+                    low=impact.contacts_avoided_low * share,
+                    high=impact.contacts_avoided_high * share,
+                    tail=impact.interval_tail,
+                )
             )
-            avoided_rows.append(row)
-            avoided_by_department[fix.department.name].append(row)
+    # Fixes on one theme share its counterfactual draws; different themes draw independently.
+    draws = avoided_draws(fixes=counted)
     page = Paginator(measured, FIX_PAGE_SIZE).get_page(fixes_page)
     impacts = [
         {
@@ -271,11 +273,11 @@ def _impacts_and_contacts_avoided(shipped: list[FixTicket], *, filters: Dashboar
             "count": len(measured),
         },
         "contacts_avoided": {
-            "overall": _combined_interval(avoided_rows),
-            "fix_count": len(avoided_rows),
+            "overall": _joint_total(draws, list(range(len(counted)))),
+            "fix_count": len(counted),
             "by_department": [
-                {"department": name, "fix_count": len(rows), **_combined_interval(rows)}
-                for name, rows in sorted(avoided_by_department.items())
+                {"department": name, "fix_count": len(rows), **_joint_total(draws, rows)}
+                for name, rows in sorted(rows_by_department.items())
             ],
         },
     }

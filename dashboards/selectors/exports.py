@@ -6,6 +6,7 @@ from django.contrib.auth.models import User
 from django.db.models import Count
 
 from dashboards.selectors.common import DashboardFilters, theme_daily_counts
+from dashboards.selectors.contacts_change import contacts_change
 from dashboards.selectors.fixes import fix_impact_filter_shares
 from improvement.models import Theme
 from improvement.volumes.selectors import theme_volumes
@@ -136,6 +137,8 @@ def export_fix_rows(*, user: User, filters: DashboardFilters | None = None) -> l
         "contacts_avoided",
         "contacts_avoided_low",
         "contacts_avoided_high",
+        # In words, so a negative "avoided" reads as contacts added ("100 contacts added (20 to 250)").
+        "contacts_change",
         "impact_computed_at",
     ]
     fixes = list(fix_list_visible(user=user).select_related("impact").order_by("id"))
@@ -177,10 +180,15 @@ def export_fix_rows(*, user: User, filters: DashboardFilters | None = None) -> l
                 round(impact.contacts_avoided, 1),
                 round(impact.contacts_avoided_low, 1),
                 round(impact.contacts_avoided_high, 1),
+                contacts_change(
+                    estimate=impact.contacts_avoided,
+                    low=impact.contacts_avoided_low,
+                    high=impact.contacts_avoided_high,
+                ).text,
                 impact.computed_at.isoformat(),
             )
             if impact
-            else ("",) * 11
+            else ("",) * 12
         )
         rows.append(
             [

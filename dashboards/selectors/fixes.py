@@ -10,8 +10,8 @@ from django.db.models import QuerySet, Sum
 from dashboards.selectors.common import DashboardFilters
 from improvement.errors import ImpactUnavailable
 from improvement.impact.estimator.looks import EXTENDED_HORIZON_DAYS
-from improvement.impact.selectors import POST_DAYS, fix_impact_read, issue_combined_impact
-from improvement.models import DailyThemeVolume, Department, FixImpact, FixTicket, ImprovementIssue, IssueEvent
+from improvement.impact.selectors import POST_DAYS, fix_impact_read
+from improvement.models import DailyThemeVolume, Department, FixImpact, FixTicket, IssueEvent
 
 ACCEPTED_STATUSES = frozenset(
     {
@@ -200,14 +200,6 @@ def placebo_in_plain_words(*, impact: FixImpact | None) -> str:
         f"it found an effect {'no' if found == 0 else found} time{'' if found == 1 else 's'}"
         f"{'' if found == 0 else ' out of ' + str(runs)}."
     )
-
-
-def issue_combined_impact_words(*, issue: ImprovementIssue) -> str:
-    """All the issue's shipped fixes together in plain words (each fix's own effect is on its page), or ""."""
-    combined = issue_combined_impact(issue=issue)
-    if combined is None:
-        return ""
-    return impact_in_plain_words(impact=combined).replace("after shipping", "after the first fix shipped")
 
 
 def fix_events(*, fix: FixTicket) -> QuerySet[IssueEvent]:

@@ -6,12 +6,13 @@ proposes a fix, the owner accepts and ships it. Screenshots go to test-artifacts
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
 import pytest
 
-from improvement.models import FixTicket, ImprovementIssue
+from improvement.models import FixImpact, FixTicket, ImprovementIssue
 from tests.dashboards.seed import dashboard_seed
 
 # Playwright's sync API runs an event loop in this thread; Django would otherwise refuse the ORM calls of the test.
@@ -336,3 +337,53 @@ def test_a_refused_page_says_why_and_leads_home(page, live_server, seed):
     screenshot(page, "error-403")
     submit(page, "text=Go to the home page")
     assert page.url == f"{live_server.url}/dashboards/queue/"
+
+
+def test_lead_reads_the_issue_impact_with_every_fix_marked(page, live_server, seed):
+    # A second fix on the same theme, shipped a week after the first: the issue's chart marks both.
+    second = FixTicket.objects.create(
+        issue=seed.issue,
+        department=seed.shipped_fix.department,
+        description="Leave parcels with a neighbour only when asked.",
+        status=FixTicket.Status.SHIPPED,
+        shipped_on=seed.shipped_fix.shipped_on + dt.timedelta(days=7),
+    )
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    log_in(page, live_server, "lead")
+    page.goto(f"{live_server.url}/issues/{seed.issue.pk}/")
+
+    assert charts_with_data(page) == [True]
+    words = page.locator("#combined-impact").inner_text()
+    assert words.startswith("All shipped fixes together: Contacts ")
+    assert "after the first fix shipped" in words and "p-value" not in page.content()
+    marks = page.evaluate(
+        "() => document.querySelector('#issue-impact .js-plotly-plot').layout.annotations.map(note => note.text)"
+    )
+    assert marks == [
+        f"Fix #{seed.shipped_fix.pk} shipped",
+        f"Fix #{second.pk} shipped",
+    ]
+    page.locator("#issue-impact").screenshot(path=str(SCREENSHOTS / "issue-impact.png"))
+    screenshot(page, "issue-page")
+    assert errors == []
+
+
+def test_executive_sees_contacts_added_in_red_not_green(page, live_server, seed):
+    FixImpact.objects.filter(fix=seed.shipped_fix).update(
+        verdict=FixImpact.Verdict.WORSE,
+        relative_effect=0.12,
+        ci_low=0.02,
+        ci_high=0.3,
+        contacts_avoided=-100.0,
+        contacts_avoided_low=-250.0,
+        contacts_avoided_high=-20.0,
+    )
+    log_in(page, live_server, "exec")
+
+    charts_with_data(page)
+    overall = page.locator("#avoided-overall .contacts-added")
+    assert overall.inner_text() == "100 contacts added (20 to 250)"
+    assert overall.evaluate("node => getComputedStyle(node).color") == "rgb(153, 27, 27)"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator("#contacts-avoided").screenshot(path=str(SCREENSHOTS / "executive-contacts-added.png"))

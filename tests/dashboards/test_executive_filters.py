@@ -140,7 +140,7 @@ def test_the_page_lists_measured_fixes_with_links_captions_and_filtered_export_l
     assert page.count("Fixes shipped 1 Jan 2026 – 1 Mar 2026; brand acme: each fix") == 4
     assert '<p class="muted small caption" id="caption-scorecard">All time; the page' in page
     # 310 = 620 avoided by the fix, times acme's half of its theme's contacts.
-    assert "<dd>310\n" in page
+    assert '<dd><span class="contacts-avoided">310 contacts avoided (225 to 380)</span></dd>' in page
 
 
 def test_the_page_paginates_measured_fixes_keeping_the_filters(client, seed):
@@ -223,3 +223,39 @@ def test_an_export_with_a_bad_filter_answers_400_naming_it(client, seed):
 
     assert response.status_code == 400
     assert response.content.decode() == "Not exported: The start date 2026-03-02 is after the end date 2026-03-01."
+
+
+def test_contacts_avoided_sums_joint_draws_shared_on_a_theme_and_independent_across_themes(seed, executive_user):
+    # Two fixes on the seeded theme (620, 450 to 760 each) and one of Billing on another theme that added contacts.
+    (same_theme,) = measured_copies(seed, 1)
+    (other_theme,) = measured_copies(seed, 1)
+    other_theme.department = Department.objects.exclude(slug="logistics").order_by("name").first()
+    other_theme.save(update_fields=["department"])
+    FixImpact.objects.filter(fix=other_theme).update(
+        theme_ids=[seed.themes[1].pk],
+        relative_effect=0.2,
+        contacts_avoided=-100.0,
+        contacts_avoided_low=-250.0,
+        contacts_avoided_high=50.0,
+    )
+
+    data = executive_dashboard(filters=dashboard_filters_resolve(), user=executive_user)
+
+    avoided = data["contacts_avoided"]
+    by_department = {row["department"]: row for row in avoided["by_department"]}
+    # One theme's fixes err together: their interval ends add up.
+    assert by_department["Logistics"] == {
+        "department": "Logistics",
+        "fix_count": 2,
+        "estimate": 1240.0,
+        "low": 900.0,
+        "high": 1520.0,
+    }
+    assert {key: by_department[other_theme.department.name][key] for key in ("estimate", "low", "high")} == {
+        "estimate": -100.0,
+        "low": -250.0,
+        "high": 50.0,
+    }
+    # Across independent themes the ends do not add up (that would be 650 to 1570).
+    assert avoided["fix_count"] == 3
+    assert avoided["overall"] == {"estimate": 1133.4, "low": 771.0, "high": 1464.1}

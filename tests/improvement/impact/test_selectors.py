@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import json
+import re
 
 import pytest
 
@@ -66,11 +68,38 @@ def test_an_issue_with_one_shipped_fix_has_no_combined_effect(staggered_issue):
 
 
 def test_the_issue_page_shows_the_combined_effect_of_its_fixes(admin_client, staggered_issue):
-    issue, _, _ = staggered_issue
+    issue, first, second = staggered_issue
 
     page = admin_client.get(f"/issues/{issue.pk}/")
 
     content = page.content.decode()
     assert page.status_code == 200
-    assert '<p id="combined-impact"><strong>All shipped fixes together:</strong> Contacts fell about' in content
-    assert "in the 63 days after the first fix shipped" in content
+    assert (
+        '<p class="verdict" id="combined-impact"><strong>All shipped fixes together:</strong> Contacts fell about 37% '
+        "(between 31% and 42%) in the 63 days after the first fix shipped. That is about 2264 contacts avoided "
+        "(between 1889 and 2547).</p>"
+    ) in content
+    assert (
+        '<dd id="issue-contacts-change"><span class="contacts-avoided">2,264 contacts avoided (1,889 to 2,547)</span>'
+    ) in content
+    assert "p-value" not in content and "p =" not in content
+    (chart,) = chart_blocks(content)
+    assert chart["layout"]["title"]["text"] == "Contacts of the issue's themes: actual vs expected without its fixes"
+    assert [(shape["x0"], shape["line"]["dash"]) for shape in chart["layout"]["shapes"]] == [
+        (SHIP_DATE.isoformat(), "dot"),
+        (SECOND_SHIP_DATE.isoformat(), "dot"),
+    ]
+    assert [note["text"] for note in chart["layout"]["annotations"]] == [
+        f"Fix #{first.pk} shipped",
+        f"Fix #{second.pk} shipped",
+    ]
+    # The expected line covers the 63 days from the first ship date.
+    assert len(chart["data"][2]["y"]) == 63
+
+
+def chart_blocks(content: str) -> list[dict]:
+    """The JSON chart blocks of a page (drawn by dashboards/static/dashboards/charts.js)."""
+    return [
+        json.loads(block)
+        for block in re.findall(r'<script type="application/json" class="fixloop-chart"[^>]*>(.*?)</script>', content)
+    ]
