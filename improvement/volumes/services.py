@@ -108,6 +108,15 @@ def _theme_counts_recount(wanted: set[dt.date]) -> int:
     return len(rows)
 
 
+def _planner_statistics_refresh() -> None:
+    # After every row of both tables is replaced, PostgreSQL's statistics still describe the old rows until
+    # autovacuum catches up; with them the dashboard's period query took a bitmap plan twice as slow (34 vs 70 ms
+    # over 81,000 rows at 1M cases).
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {DailyTotalVolume._meta.db_table}, {DailyThemeVolume._meta.db_table}")
+
+
 @transaction.atomic
 def daily_volumes_refresh(*, days: Iterable[dt.date] | None = None) -> int:
     """Recount the given days (all days when None) in both tables; returns the number of rows written.
@@ -121,7 +130,10 @@ def daily_volumes_refresh(*, days: Iterable[dt.date] | None = None) -> int:
         DailyThemeVolume.objects.all().delete()
     if not wanted:
         return 0
-    return _totals_recount(wanted) + _theme_counts_recount(wanted)
+    written = _totals_recount(wanted) + _theme_counts_recount(wanted)
+    if days is None:
+        _planner_statistics_refresh()
+    return written
 
 
 @transaction.atomic
