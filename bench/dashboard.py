@@ -275,7 +275,7 @@ def main() -> None:
     seconds = seed(cases=arguments.cases, days=arguments.days, theme_count=arguments.themes)
     print(
         f"database={connection.vendor} cases={arguments.cases:,} days={arguments.days} themes={arguments.themes} "
-        f"seed_s={seconds:.1f}",
+        f"seed_s={seconds:.1f} load_average={os.getloadavg()[0]:.1f} cores={os.cpu_count()}",
         flush=True,
     )
     results = {}

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Max, Min, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -80,6 +81,18 @@ def volume_time_zone() -> zoneinfo.ZoneInfo:
 def volume_days_of_cases(*, case_ids: Iterable[int]) -> set[dt.date]:
     """The local calendar days on which these cases were received."""
     ids = list(case_ids)
+    if not ids:
+        return set()
+    if connection.vendor == "postgresql":
+        # One array parameter (`= ANY`) instead of thousands of IN placeholders: after a 5,000-case ingest the
+        # IN list took most of the after-ingest recount's time in parsing and planning.
+        table = connection.ops.quote_name(Case._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT DISTINCT (received_at AT TIME ZONE %s)::date FROM {table} WHERE id = ANY(%s::bigint[])",
+                [settings.TIME_ZONE, ids],
+            )
+            return {row[0] for row in cursor.fetchall()}
     days: set[dt.date] = set()
     for start in range(0, len(ids), DAY_QUERY_CHUNK_SIZE):
         days.update(

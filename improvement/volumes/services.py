@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 
 from cases.models import Case
@@ -46,16 +46,35 @@ def _day_bounds(days: set[dt.date]) -> tuple[dt.datetime, dt.datetime]:
     return start, end
 
 
+def _received_on(days: set[dt.date], *, field: str = "received_at") -> Q:
+    """Cases received on one of these local days: one range per run of consecutive days.
+
+    Scattered days (a late case in an old month) would otherwise recount every case between the first and last.
+    """
+    ordered = sorted(days)
+    runs: list[list[dt.date]] = [[ordered[0], ordered[0]]]
+    for day in ordered[1:]:
+        if day == runs[-1][1] + dt.timedelta(days=1):
+            runs[-1][1] = day
+        else:
+            runs.append([day, day])
+    condition = Q()
+    for first, last in runs:
+        start, end = _day_bounds({first, last})
+        condition |= Q(**{f"{field}__gte": start, f"{field}__lt": end})
+    return condition
+
+
 def _totals_recount(wanted: set[dt.date]) -> int:
     # Ingest requests side by side recount the same days; one at a time, or each would insert a full set.
     _advisory_lock_until_commit(TOTALS_RECOUNT_LOCK)
-    start, end = _day_bounds(wanted)
     DailyTotalVolume.objects.filter(day__in=wanted).delete()
     totals = (
-        Case.objects.filter(received_at__gte=start, received_at__lt=end)
+        Case.objects.filter(_received_on(wanted))
         .annotate(day=TruncDate("received_at", tzinfo=volume_time_zone()))
         .values("day", "brand", "channel")
         .annotate(count=Count("id"))
+        .order_by()
     )
     rows = [
         DailyTotalVolume(day=row["day"], brand=row["brand"], channel=row["channel"], count=row["count"])
@@ -67,10 +86,9 @@ def _totals_recount(wanted: set[dt.date]) -> int:
 
 
 def _theme_counts_recount(wanted: set[dt.date]) -> int:
-    start, end = _day_bounds(wanted)
     DailyThemeVolume.objects.filter(day__in=wanted).delete()
     counts = (
-        CaseTheme.objects.filter(theme__isnull=False, case__received_at__gte=start, case__received_at__lt=end)
+        CaseTheme.objects.filter(_received_on(wanted, field="case__received_at"), theme__isnull=False)
         .annotate(day=TruncDate("case__received_at", tzinfo=volume_time_zone()))
         .values("day", "theme_id", "case__brand", "case__channel")
         .annotate(count=Count("case_id"))
@@ -90,6 +108,15 @@ def _theme_counts_recount(wanted: set[dt.date]) -> int:
     return len(rows)
 
 
+def _planner_statistics_refresh() -> None:
+    # After every row of both tables is replaced, PostgreSQL's statistics still describe the old rows until
+    # autovacuum catches up; with them the dashboard's period query took a bitmap plan twice as slow (34 vs 70 ms
+    # over 81,000 rows at 1M cases).
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {DailyTotalVolume._meta.db_table}, {DailyThemeVolume._meta.db_table}")
+
+
 @transaction.atomic
 def daily_volumes_refresh(*, days: Iterable[dt.date] | None = None) -> int:
     """Recount the given days (all days when None) in both tables; returns the number of rows written.
@@ -103,7 +130,10 @@ def daily_volumes_refresh(*, days: Iterable[dt.date] | None = None) -> int:
         DailyThemeVolume.objects.all().delete()
     if not wanted:
         return 0
-    return _totals_recount(wanted) + _theme_counts_recount(wanted)
+    written = _totals_recount(wanted) + _theme_counts_recount(wanted)
+    if days is None:
+        _planner_statistics_refresh()
+    return written
 
 
 @transaction.atomic
