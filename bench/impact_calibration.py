@@ -116,6 +116,8 @@ VOLUME_BANDS = ((5.0, 20.0), (20.0, 100.0), (100.0, 500.0))
 BASE_SEED = 7_000
 DESIGNS = (
     "chosen",
+    "ridge_soft",
+    "soft_trend",
     "previous",
     "trend_always",
     "plain_post",
@@ -166,7 +168,19 @@ def estimate_plain_post(series: SimulatedSeries) -> tuple[float, float, float, s
 def estimate_previous(series: SimulatedSeries) -> tuple[float, float, float, str]:
     """The design before 2026-11-25 (second session): null series simulated from the shrunk fit
     and centred on one, then widened by Student's t on the effective number of pre days."""
-    return _estimate_with(series, EstimatorOptions(simulates_from_full_trend=False, widens_by_student_t=True))
+    return _estimate_with(
+        series, EstimatorOptions(trend_rule="soft", simulates_from_full_trend=False, widens_by_student_t=True)
+    )
+
+
+def estimate_ridge_soft(series: SimulatedSeries) -> tuple[float, float, float, str]:
+    """The chosen ridge prior on the trend, capped by round one's soft weight (the smaller of the two is kept)."""
+    return _estimate_with(series, EstimatorOptions(trend_rule="ridge_soft"))
+
+
+def estimate_soft_trend(series: SimulatedSeries) -> tuple[float, float, float, str]:
+    """Round one of issue 14: the trend shrunk by max(0, 1 - 1/z^2), the null drawn from the whole-trend fit."""
+    return _estimate_with(series, EstimatorOptions(trend_rule="soft", simulates_from_full_trend=True))
 
 
 def estimate_trend_always(series: SimulatedSeries) -> tuple[float, float, float, str]:
@@ -327,6 +341,8 @@ def estimate_structural(series) -> tuple[float, float, float, str]:
 
 ESTIMATORS = {
     "chosen": estimate_chosen,
+    "ridge_soft": estimate_ridge_soft,
+    "soft_trend": estimate_soft_trend,
     "previous": estimate_previous,
     "trend_always": estimate_trend_always,
     "plain_post": estimate_plain_post,
