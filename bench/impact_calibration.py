@@ -29,7 +29,9 @@ busy_week 0.972, growing_share 0.947, ar1_bursts 0.931), false working 0.022, fa
 working 0.791 (steady 20/day 0.825, 100/day 1.000; busy_week 0.800 and 0.975; growing_share 0.500 and 0.775;
 ar1_bursts 0.650 and 0.800), inconclusive on steady zero-effect themes 0.000. 112 days: coverage 0.961 (lowest
 kind 0.947), false working 0.022, false worse 0.025, -30% working 0.866, inconclusive on steady zero 0.013.
-0.134 s a call. The 0.80 (56 days) and 0.90 (112 days) power targets are still not met; the rest are.
+0.134 s a call. --suite looks --per-cell 15 (240 series, 114 s): false working across every look from day 7 to
+day 56 at zero effect 0.033, false worse 0.050, -30% called working by the last look 0.867. The 0.80 (56 days)
+and 0.90 (112 days) power targets are still not met; the rest are.
 Tried on 40 series a cell (56 days, effects 0 and -30% only, no placebo; round one's soft rule there: power
 0.656, coverage 0.944, growing_share 0.925): ridge with the null drawn from the whole-trend fit (prior 0.4:
 coverage 0.836; 1.0: 0.867): the interval is centred on the whole trend but only as wide as the shrunk one;
