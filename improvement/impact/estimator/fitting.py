@@ -129,11 +129,30 @@ def _post_level(*, actual: np.ndarray, expected: np.ndarray, relative_scale: flo
     return level
 
 
-def _trend_weight(*, trend: np.ndarray, standard_error: float, rule: TrendRule) -> np.ndarray:
-    """How much of the fitted trend to keep, by its estimate over its standard error and the trend rule."""
+def _trend_weight(
+    *,
+    trend: np.ndarray,
+    standard_error: float,
+    rule: TrendRule,
+    prior_standard_deviation: float = 0.0,
+    pre_length: int = 0,
+) -> np.ndarray:
+    """How much of the fitted trend to keep, by its estimate over its standard error and the trend rule.
+
+    "ridge" is the posterior mean under a normal prior on the trend of prior_standard_deviation (the same
+    weight whatever the estimate); "bic" weighs the fits with and without the trend by their BIC on pre_length days.
+    """
     z_squared = trend**2 / max(standard_error, 1e-12) ** 2
     if rule == "always":
         return np.ones_like(trend)
+    if rule in ("ridge", "ridge_soft"):
+        prior_variance = prior_standard_deviation**2
+        ridge = np.full_like(trend, prior_variance / (prior_variance + max(standard_error, 1e-12) ** 2))
+        if rule == "ridge":
+            return ridge
+        return np.minimum(ridge, np.clip(1.0 - TREND_SHRINKAGE_THRESHOLD**2 / np.maximum(z_squared, 1e-12), 0.0, 1.0))
+    if rule == "bic":
+        return 1.0 / (1.0 + np.exp(-np.clip((z_squared - np.log(max(pre_length, 2))) / 2.0, -50.0, 50.0)))
     if rule == "hard":
         return (z_squared >= TREND_SHRINKAGE_THRESHOLD**2).astype(float)
     return np.clip(1.0 - TREND_SHRINKAGE_THRESHOLD**2 / np.maximum(z_squared, 1e-12), 0.0, 1.0)

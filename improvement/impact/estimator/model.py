@@ -7,24 +7,27 @@ The model (chosen by bench/impact_calibration.py, which compares it with alterna
   weekday effects and a linear trend in time. It is fitted robustly (Huber, then Tukey's
   biweight on the Pearson residuals) so a multi-day burst (an outage) neither tilts the trend
   nor lifts the level.
-* The trend is shrunk towards none by empirical Bayes: with z its estimate over its standard
-  error (a sandwich under the noise model below, so autocorrelation counts), the projection is
-  the mix, weight max(0, 1 - 1/z^2), of the fits with and without the trend (to first order, the
-  shrunk slope with the other coefficients refitted). An extrapolated trend is the costliest part
-  of the counterfactual's uncertainty, so a trend the pre period cannot support is mostly dropped.
+* The trend is shrunk towards none by a normal prior on it (ridge): the theme's share drifts with the sd
+  EstimatorOptions.trend_prior_annual_drift (1.3 in log units a year, chosen on the 56-day bench: 1.0 undercovers
+  growing shares, 1.6 costs power), so its coefficient (the log change over the pre period) has the prior sd
+  tau = 1.3 * pre days / 365. With se its standard error (a sandwich
+  under the noise model below, so autocorrelation counts), the projection uses the posterior mean, the weight
+  tau^2 / (tau^2 + se^2) of the fit with the trend mixed with the fit without it (to first order, the shrunk
+  slope with the other coefficients refitted). An extrapolated trend is the costliest part of the
+  counterfactual's uncertainty on a short history; the prior keeps a 56-day history from paying in full for a trend
+  it cannot rule out, while a long one is left to its data. (Round one shrank by max(0, 1 - 1/z^2), empirical
+  Bayes on the theme alone; EstimatorOptions(trend_rule="soft") keeps it for comparison.)
 * Post period: the fitted model projected with the observed other contacts is the
   counterfactual; the effect is the robust (biweight) level of actual over counterfactual, so an
   unrelated outage after the ship date does not count as the fix's doing.
 * Uncertainty: the pre-period residuals beyond Poisson are summarised as white noise plus an
   AR(1) process (overdispersion and autocorrelation, matched at the daily and weekly scales).
   The residual means over 7, 14 and 21 days must vary no less than that model implies (a slow
-  wander the trend no longer absorbs shows there). Whole series are simulated from it: the model
-  is re-estimated on each simulated pre period (one Newton step, with and without the trend) and
-  each draw's trend shrunk by the same rule before it is projected, so the interval includes the
-  shrinkage; the post level is estimated as on the real series with the Poisson sampling redrawn
-  at the post volume. The draws are generated from the fit with its whole trend, so when a real
-  trend is shrunk, the bias that leaves in the counterfactual is in the interval too (simulating
-  from the shrunk fit missed it: coverage fell to 0.92 on drifting, trending themes). The effect
+  wander the trend no longer absorbs shows there). Whole series are simulated from it around the posterior-mean
+  fit: the model is re-estimated on each simulated pre period (one Newton step, with and without the trend),
+  each draw's trend shrunk by the same weight, and a further normal trend draw of variance se^2 w (1 - w) added,
+  so the draws carry the trend's whole posterior variance w se^2; the post level is estimated as on the real
+  series with the Poisson sampling redrawn at the post volume. The effect
   interval inverts that null distribution of actual over counterfactual.
 
 The alternatives the bench compares are EstimatorOptions (options.py). The parts live beside this module:

@@ -30,6 +30,7 @@ def _simulate_null_ratio(
     true_fitted_post: np.ndarray,
     true_trend_coefficient: float,
     trend_standard_error: float,
+    trend_prior_standard_deviation: float,
     observed_level: float,
     relative_scale: float,
     is_robust: bool,
@@ -65,8 +66,10 @@ def _simulate_null_ratio(
         true_fitted_post=true_fitted_post,
         true_trend_coefficient=true_trend_coefficient,
         trend_standard_error=trend_standard_error,
+        trend_prior_standard_deviation=trend_prior_standard_deviation,
         simulated_pre=simulated_pre,
         trend_rule=options.trend_rule,
+        generator=generator,
     )
     null_level = _null_post_level(
         true_fitted_post=true_fitted_post,
@@ -118,8 +121,10 @@ def _refitted_counterfactuals(
     true_fitted_post: np.ndarray,
     true_trend_coefficient: float,
     trend_standard_error: float,
+    trend_prior_standard_deviation: float,
     simulated_pre: np.ndarray,
     trend_rule: TrendRule,
+    generator: np.random.Generator,
 ) -> np.ndarray:
     """Per simulated pre period (row), the counterfactual post fits of the model re-estimated on it.
 
@@ -141,6 +146,8 @@ def _refitted_counterfactuals(
         trend=true_trend_coefficient + coefficient_shift[:, TREND_COLUMN],
         standard_error=trend_standard_error,
         rule=trend_rule,
+        prior_standard_deviation=trend_prior_standard_deviation,
+        pre_length=len(design_pre),
     )
     _, reduced_post_draws = _newton_step_projection(
         design_pre=np.delete(design_pre, TREND_COLUMN, axis=1),
@@ -149,9 +156,15 @@ def _refitted_counterfactuals(
         fitted_post=true_fitted_post * np.exp(-true_trend_coefficient * design_post[:, TREND_COLUMN]),
         simulated_pre=simulated_pre,
     )
-    return np.exp(
-        draw_weight[:, None] * np.log(fitted_post_draws) + (1.0 - draw_weight[:, None]) * np.log(reduced_post_draws)
+    log_post_draws = draw_weight[:, None] * np.log(fitted_post_draws) + (1.0 - draw_weight[:, None]) * np.log(
+        reduced_post_draws
     )
+    if trend_rule in ("ridge", "ridge_soft"):
+        # The posterior variance of the trend, w se^2, exceeds the spread w^2 se^2 of the shrunk refits by this.
+        extra_standard_deviation = trend_standard_error * np.sqrt(draw_weight * (1.0 - draw_weight))
+        extra_trend = generator.standard_normal(len(draw_weight)) * extra_standard_deviation
+        log_post_draws = log_post_draws + extra_trend[:, None] * design_post[None, :, TREND_COLUMN]
+    return np.exp(log_post_draws)
 
 
 def _newton_step_projection(

@@ -70,7 +70,16 @@ def _estimate_window(
     steps = [(time_index >= index).astype(float) for index in earlier_indices if pre_start < index < ship_index]
     if steps:
         design = np.column_stack([design, *steps])
-    fit = _fit_pre_period(counts=theme[pre], design=design[pre], offset=log_other[pre], trend_rule=options.trend_rule)
+    pre_length = ship_index - pre_start
+    # The prior on the trend coefficient (the log change over the pre period) from the plausible drift a year.
+    trend_prior_standard_deviation = options.trend_prior_annual_drift * pre_length / 365.0
+    fit = _fit_pre_period(
+        counts=theme[pre],
+        design=design[pre],
+        offset=log_other[pre],
+        trend_rule=options.trend_rule,
+        trend_prior_standard_deviation=trend_prior_standard_deviation,
+    )
     fitted_post = np.exp(design[post] @ fit.coefficients + log_other[post])
     is_robust_post = fit.is_robust and options.down_weights_post_outliers
     observed_level = float(
@@ -95,6 +104,7 @@ def _estimate_window(
         true_fitted_post=true_fitted_post,
         true_trend_coefficient=float(true_coefficients[TREND_COLUMN]),
         trend_standard_error=fit.trend_standard_error,
+        trend_prior_standard_deviation=trend_prior_standard_deviation,
         observed_level=observed_level,
         relative_scale=fit.relative_scale,
         is_robust=is_robust_post,
@@ -133,7 +143,12 @@ class _PrePeriodFit:
 
 
 def _fit_pre_period(
-    *, counts: np.ndarray, design: np.ndarray, offset: np.ndarray, trend_rule: TrendRule
+    *,
+    counts: np.ndarray,
+    design: np.ndarray,
+    offset: np.ndarray,
+    trend_rule: TrendRule,
+    trend_prior_standard_deviation: float,
 ) -> _PrePeriodFit:
     """Fit the pre period robustly, then shrink its trend by the trend rule and re-estimate the noise."""
     # Robust weighting needs counts large enough for an outlier to stand out; on a few
@@ -149,6 +164,8 @@ def _fit_pre_period(
         trend=np.array([full_coefficients[TREND_COLUMN]]),
         standard_error=trend_standard_error,
         rule=trend_rule,
+        prior_standard_deviation=trend_prior_standard_deviation,
+        pre_length=len(counts),
     )[0]
     coefficients, fitted_pre = full_coefficients, full_fitted_pre
     if trend_weight < 1.0:

@@ -84,8 +84,8 @@ def test_estimate_impact_is_inconclusive_when_placebos_find_effects_in_an_unstea
     result = estimate_impact(days=days, theme_counts=theme, total_counts=total, ship_date=days[56])
 
     assert result.verdict == "inconclusive"
-    assert (result.placebo_runs, result.placebo_found) == (4, 3)
-    assert result.verdict_reason.startswith("3 of 4 placebo checks (the same estimate at fake ship dates")
+    assert (result.placebo_runs, result.placebo_found) == (4, 4)
+    assert result.verdict_reason.startswith("4 of 4 placebo checks (the same estimate at fake ship dates")
 
 
 def test_estimate_impact_without_placebos_reports_none_run():

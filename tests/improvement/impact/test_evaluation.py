@@ -174,7 +174,9 @@ def test_the_regression_check_waits_until_the_recent_window_is_past_the_verdict_
 
 def test_the_daily_job_records_verdicts_and_regressions_and_skips_unmeasurable_fixes(logistics):
     dropped, unchanged, back = ThemeFactory(), ThemeFactory(), ThemeFactory()
-    volume_rows_create(theme=dropped, theme_levels=levels((PRE_DAYS, 40.0), (58, 24.0)), seed=1)
+    # seed 11: seed 1 drew a chance 7% bump in the dropped theme's last pre weeks that three of four placebos "found"
+    # under the ridge trend prior (the bench measures the placebo rate; this test is about recording verdicts).
+    volume_rows_create(theme=dropped, theme_levels=levels((PRE_DAYS, 40.0), (58, 24.0)), seed=11)
     volume_rows_create(theme=unchanged, theme_levels=levels((PRE_DAYS, 40.0), (58, 40.0)), seed=2)
     volume_rows_create(theme=back, theme_levels=levels((PRE_DAYS, 40.0), (30, 24.0), (28, 40.0)), seed=3)
     fixes = [shipped_fix(theme=theme, logistics=logistics) for theme in (dropped, unchanged, back)]
