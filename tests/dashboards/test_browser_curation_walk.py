@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 
 from cases.embedding import EMBEDDING_MODEL_NAME, embed_texts, embedding_to_bytes, text_hash
 from cases.models import Case
-from improvement.models import CaseTheme, ClusteringRun, CurationJob, Theme, ThemeGroup
+from improvement.models import CaseTheme, ClusteringRun, CurationJob, Theme, ThemeEvent, ThemeGroup
 from improvement.themes import ml
 from improvement.themes.services.runs import clustering_run_request
 from tests.dashboards.seed import THEME_LABELS, dashboard_seed
@@ -200,4 +200,7 @@ def test_the_lead_curates_in_the_browser_and_a_refit_undoes_none_of_it(page, liv
     assert (app.status, app.snooze_kind) == ("active", "escalation")
     screenshot(page, "curation-walk-10-after-refit-snoozed")
     assert CurationJob.objects.get().status == "succeeded"
+    # The refit wrote no event undoing the lead's work on any theme the walk touched.
+    touched = [courier, refunds, made, parcel, card, app, *Theme.objects.filter(is_seeded=True)]
+    assert not ThemeEvent.objects.filter(theme__in=touched, kind__in=["merged", "renamed", "dormant"]).exists()
     assert errors == []
