@@ -189,6 +189,7 @@ def test_the_lead_curates_in_the_browser_and_a_refit_undoes_none_of_it(page, liv
     assert page.locator(f"#group-{group.pk} .group-name").inner_text() == GROUP_NAME
     assert page.locator(f"#group-{group.pk} details > ul > li a").all_inner_texts() == [parcel.label, card.label]
     assert page.locator(f"#theme-{app.pk}").count() == 0
+    assert page.locator(f"#theme-{made.pk} a").first.inner_text() == SPLIT_LABEL
     assert page.inner_text("#snoozed-link") == "Snoozed themes (1)"
     screenshot(page, "curation-walk-8-after-refit-themes")
     page.locator("#theme-groups").scroll_into_view_if_needed()
