@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import cast
+from typing import Any, cast
 
 from django.db.models import Max, QuerySet
 from django.utils import timezone
@@ -97,7 +97,7 @@ def fix_earlier_ship_dates(*, fix: FixTicket, theme_ids: list[int]) -> list[dt.d
         .exclude(pk=fix.pk)
         .values_list("shipped_on", flat=True)
     )
-    return sorted(set(dates))
+    return sorted({day for day in dates if day is not None})
 
 
 def _themes_merged_into(theme_ids: list[int]) -> list[int]:
@@ -129,7 +129,7 @@ def _estimate_for_fix(*, fix: FixTicket) -> tuple[ImpactEstimate, ImpactEstimate
             f"at least {MINIMUM_PRE_DAYS} are needed"
         )
     days, theme_counts, total_counts = impact_series(theme_ids=theme_ids, start=start, end=last_day)
-    arguments = {
+    arguments: dict[str, Any] = {
         "days": days,
         "theme_counts": theme_counts,
         "total_counts": total_counts,

@@ -250,7 +250,7 @@ def seeded_themes() -> SeededThemes:
     vectors: list[np.ndarray] = []
     rows = Theme.objects.filter(is_seeded=True, status=Theme.Status.ACTIVE, centroid__isnull=False).order_by("id")
     for theme_id, centroid in rows.values_list("id", "centroid"):
-        vector = embedding_from_bytes(centroid)
+        vector = embedding_from_bytes(centroid) if centroid is not None else np.zeros(0, dtype=np.float32)
         if vector.shape == (EMBEDDING_DIMENSION,):
             ids.append(theme_id)
             vectors.append(vector)

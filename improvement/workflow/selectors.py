@@ -257,7 +257,8 @@ def issue_linked_cases(*, issue: ImprovementIssue) -> list[Case]:
     result = []
     for case_id, link in by_case.items():
         case = cases[case_id]
-        case.linked_at = link.linked_at
-        case.linked_by_name = link.linked_by.username if link.linked_by else ""
+        # Shown beside the case on the issue page; not model fields.
+        setattr(case, "linked_at", link.linked_at)  # noqa: B010
+        setattr(case, "linked_by_name", link.linked_by.username if link.linked_by else "")  # noqa: B010
         result.append(case)
     return result

@@ -59,6 +59,7 @@ def _robust_poisson_fit(
             weights = np.minimum(1.0, HUBER_THRESHOLD / np.maximum(standardised, 1e-12))
         else:
             weights = np.clip(1.0 - (standardised / BIWEIGHT_THRESHOLD) ** 2, 0.0, None) ** 2
+    assert coefficients is not None  # the loop runs at least once
     return coefficients, fitted
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -95,7 +96,7 @@ def fit_with_seeds(
     seed_centroids: np.ndarray,
     seed_threshold: float = SEED_ASSIGN_THRESHOLD,
     previous_themes: np.ndarray | None = None,
-    **fit_options,
+    **fit_options: Any,
 ) -> SeededFit:
     """Assign documents to the nearest seed above `seed_threshold`, then fit themes among the rest as usual."""
     seed_assignments, seed_similarities = seed_assign(
@@ -103,7 +104,7 @@ def fit_with_seeds(
     )
     rest_indices = np.flatnonzero(seed_assignments < 0)
     rest = fit(
-        texts=[texts[i] for i in rest_indices],
+        texts=[texts[int(i)] for i in rest_indices],
         embeddings=embeddings[rest_indices],
         previous_themes=None if previous_themes is None else np.asarray(previous_themes)[rest_indices],
         **fit_options,

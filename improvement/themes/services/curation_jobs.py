@@ -239,9 +239,11 @@ def _selection_split(job: CurationJob) -> list[int]:
 
 
 def _kmeans_split(job: CurationJob) -> list[int]:
-    theme = Theme.objects.filter(pk=job.theme_id).first()
+    theme = Theme.objects.filter(pk=job.theme_id).first() if job.theme_id is not None else None
     if theme is None:
         raise ThemeStateError(f"Theme {job.theme_id} no longer exists.")
+    # The job's requester is checked before a job runs (a job of a deleted user fails without running).
+    assert job.requested_by is not None
     return [part.pk for part in theme_split(theme=theme, by=job.requested_by, parts=job.parameters.get("parts", 2))]
 
 

@@ -124,8 +124,8 @@ def fit_swap_in(
     centroids = np.vstack(
         [
             result.centroids.reshape(len(result.clusters), snapshot.embeddings.shape[1]),
-            *[previous.centroid[np.newaxis, :] for previous in unmatched],
-        ]  # type: ignore[index]
+            *[previous.centroid[np.newaxis, :] for previous in unmatched],  # type: ignore[index]
+        ]
     ).astype(np.float32)
     assignments = _final_assignments(
         swap,

@@ -151,7 +151,7 @@ def theme_groups_propose(*, by: User | None) -> list[ThemeGroup]:
             ),
             key=lambda theme: (-theme.size, theme.pk),
         )
-        vectors = [embedding_from_bytes(theme.centroid) for theme in candidates]
+        vectors = [embedding_from_bytes(theme.centroid) for theme in candidates if theme.centroid is not None]
         if len(candidates) < 2 or len({vector.shape for vector in vectors}) != 1:
             return []
         proposed = ml.theme_groups_propose(centroids=np.stack(vectors))

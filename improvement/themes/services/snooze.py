@@ -65,6 +65,7 @@ def _until_parse(until: object) -> dt.date | None:
     """None for "escalation", the date for an ISO date after today; Invalid naming `until` otherwise."""
     if until == SNOOZE_UNTIL_ESCALATION:
         return None
+    day: dt.date | None
     if isinstance(until, dt.date):
         day = until
     else:
