@@ -9,12 +9,14 @@ from improvement.models import (
     CaseTheme,
     ChatDelivery,
     ClusteringRun,
+    CurationJob,
     DailyThemeVolume,
     DailyTotalVolume,
     Department,
     FixImpact,
     FixTicket,
     ImprovementIssue,
+    IssueCaseLink,
     IssueEvent,
     Theme,
     ThemeAlert,
@@ -309,3 +311,32 @@ class ThemeAlertAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by services (their history and side effects go with them): shown, never edited here."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(CurationJob)
+class CurationJobAdmin(_ReadOnlyAdmin):
+    """Splits and other long curation work, queued from the pages and the API and run by a worker."""
+
+    list_display = ["id", "kind", "status", "theme", "requested_by", "steps_done", "steps_total", "created_at"]
+    list_filter = ["kind", "status"]
+
+
+@admin.register(IssueCaseLink)
+class IssueCaseLinkAdmin(_ReadOnlyAdmin):
+    """Cases a team lead linked to an improvement issue as evidence."""
+
+    list_display = ["id", "issue", "case", "linked_by", "linked_at"]
+    raw_id_fields = ["issue", "case"]

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
+
 import factory
+from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from improvement.models import Department
 from improvement.permissions import DEPARTMENT_OWNER, EXECUTIVE, TEAM_LEAD
+
+_CASE_PERMISSIONS_MIGRATION = importlib.import_module("cases.migrations.0002_case_permissions_for_roles")
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -27,7 +32,12 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 def _add_role_and_save(user, create: bool, role: str | None) -> None:
     if create and role:
-        user.groups.add(Group.objects.get_or_create(name=role)[0])
+        group, created = Group.objects.get_or_create(name=role)
+        if created:
+            # A transactional test's flush removed the role groups the migrations made, and with them the case
+            # permissions cases/0002 grants: give them back as that migration does.
+            _CASE_PERMISSIONS_MIGRATION.grant_case_permissions(django_apps, None)
+        user.groups.add(group)
     if create:
         user.save()
 

@@ -61,11 +61,11 @@ def test_every_post_form_on_every_page_carries_the_csrf_token(seed):
             for form in POST_FORM.findall(client.get(url).content.decode()):
                 assert 'name="csrfmiddlewaretoken"' in form, url
                 forms += 1
-    # Logout on each of the 8 pages; rename, merge, split, the case browser's selection form and the move to a
-    # theme group on the theme page; raise; close, propose, root cause and workaround, and the proposed fix's
+    # Logout on each of the 8 pages; rename, merge, split, the case browser's selection form, the move to a theme
+    # group and snooze on the theme page; raise; close, propose, root cause and workaround, and the proposed fix's
     # withdraw and edit on the lead's issue page; create and propose theme groups on the Themes page; on the
     # owner's queue and the issue page each, accept and reject the proposed fix and start the accepted one.
-    assert forms == 8 + 5 + 1 + 5 + 2 + 3 + 3
+    assert forms == 8 + 6 + 1 + 5 + 2 + 3 + 3
 
 
 def test_a_page_form_posted_without_the_csrf_token_is_refused_and_changes_nothing(seed):

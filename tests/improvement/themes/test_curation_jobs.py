@@ -99,7 +99,7 @@ def test_split_selection_without_a_label_is_named_from_its_cases(
     made = Theme.objects.get(pk=job.result_theme_ids[0])
     assert made.is_label_custom is False
     assert made.label == made.model_label
-    assert made.label == "code, code expired, expired use"
+    assert made.label == "Code expired"
 
 
 def test_executing_a_job_twice_does_the_work_once(refunds, team_lead, django_capture_on_commit_callbacks):
