@@ -24,9 +24,11 @@ if TYPE_CHECKING:
 EMBEDDING_MODEL_NAME = "all-MiniLM-L6-v2"
 EMBEDDING_DIMENSION = 384
 EMBEDDING_BACKENDS = ("onnx", "torch")
-# Texts per ONNX batch, and padded tokens per batch: short texts go 128 at a time, long ones fewer.
-ONNX_BATCH_SIZE = 128
-ONNX_MAX_BATCH_TOKENS = 8192
+# Texts per ONNX batch, and padded tokens per batch. Small batches keep a 500-text chunk's padding low (sorted by
+# length, a batch spans a narrow band of lengths: 6% padded tokens at 32 texts against 28% at 128) and their
+# activations in cache; 32/2,048 embedded 3,000 texts in 500-text chunks at 273 docs/s against 214 for 128/8,192.
+ONNX_BATCH_SIZE = 32
+ONNX_MAX_BATCH_TOKENS = 2048
 _load_lock = threading.Lock()
 
 
