@@ -245,6 +245,7 @@ def _impacts_and_contacts_avoided(shipped: list[FixTicket], *, filters: Dashboar
                     low=impact.contacts_avoided_low * share,
                     high=impact.contacts_avoided_high * share,
                     tail=impact.interval_tail,
+                    high_tail=impact.interval_worse_tail,
                 )
             )
     # Fixes on one theme share its counterfactual draws; different themes draw independently.

@@ -46,6 +46,7 @@ def impact_summary(impact: FixImpact) -> dict:
         "post_days_observed": impact.post_days_observed,
         "relative_effect": impact.relative_effect,
         "ci_low": impact.ci_low,
+        "interval_level": impact.interval_level,
         "ci_high": impact.ci_high,
         "p_value": impact.p_value,
         "contacts_avoided": impact.contacts_avoided,
@@ -142,8 +143,8 @@ def _fewer_or_more(share: float) -> str:
 
 
 def impact_in_plain_words(*, impact: FixImpact | None, reason: str = "") -> str:
-    """The impact as one or two sentences a team lead reads without statistics: the change in contacts, its 95%
-    range as "between", and the days it covers (no p-values). `reason` says why there is no impact yet."""
+    """The impact as one or two sentences a team lead reads without statistics: the change in contacts, the
+    verdict's range as "between", and the days it covers (no p-values). `reason` says why there is no impact yet."""
     if impact is None:
         return f"Not measured yet: {reason}." if reason else "Not measured yet."
     days = impact.post_days_observed

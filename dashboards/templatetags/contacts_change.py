@@ -27,3 +27,11 @@ def contacts_change(value: object) -> SafeString | str:
 
 
 _IMPACT_FIELDS = ("contacts_avoided", "contacts_avoided_low", "contacts_avoided_high")
+
+
+@register.filter
+def level_percent(value: object) -> str:
+    """An interval's coverage level as a percentage: 0.935 as "93.5%", 0.95 as "95%" ("" when there is none)."""
+    if value is None:
+        return ""
+    return f"{float(value):.1%}".replace(".0%", "%")  # type: ignore[arg-type]

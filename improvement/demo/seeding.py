@@ -490,7 +490,8 @@ def demo_seed_impact() -> DemoImpactResult:
         result.lines.append(
             f"Fix {fix.pk} “{title}” (themes {', '.join(str(theme.pk) for theme in themes)}), shipped "
             f"{ship_date.isoformat()}: {fix.get_status_display().lower()}; {impact.relative_effect:+.0%} "
-            f"(95% interval {impact.ci_low:+.0%} to {impact.ci_high:+.0%}), p = {impact.p_value:.3f}"
+            f"({impact.interval_level:.1%} interval {impact.ci_low:+.0%} to {impact.ci_high:+.0%}), "
+            f"p = {impact.p_value:.3f}"
         )
     IssueEvent.objects.filter(notified_at__isnull=True).update(notified_at=timezone.now())
     result.message = f"Seeded and measured {result.fixes} demo fixes."

@@ -25,7 +25,8 @@ class FixImpactOutputSerializer(serializers.ModelSerializer):
         model = FixImpact
         fields = [
             "fix", "computed_at", "ship_date", "theme_ids", "verdict", "is_provisional", "post_days_observed",
-            "pre_days_used", "relative_effect", "ci_low", "ci_high", "p_value", "interval_tail", "placebo_runs",
+            "pre_days_used", "relative_effect", "ci_low", "ci_high", "p_value", "interval_tail",
+            "interval_worse_tail", "interval_level", "placebo_runs",
             "placebo_found", "verdict_reason", "contacts_avoided",
             "contacts_avoided_low", "contacts_avoided_high", "actual_total", "counterfactual_total", "dates", "actual",
             "counterfactual", "low", "high", "pre_dates", "pre_actual", "recent_checked_at", "recent_start",

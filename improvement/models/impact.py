@@ -32,8 +32,10 @@ class FixImpact(models.Model):
     ci_low = models.FloatField()
     ci_high = models.FloatField()
     p_value = models.FloatField()
-    # The one-sided error this look's interval spends (0.025 at the day-28 verdict; see estimator/looks.py).
+    # The one-sided errors this look's interval spends above ci_high (a false "working") and below ci_low (a false
+    # "worse"): 0.035 and 0.025 at the day-28 verdict (see estimator/looks.py).
     interval_tail = models.FloatField(default=0.025)
+    interval_worse_tail = models.FloatField(default=0.025)
     # The placebo check: fake ship dates in the pre period read alike, and how many "found" an effect.
     placebo_runs = models.PositiveIntegerField(default=0)
     placebo_found = models.PositiveIntegerField(default=0)
@@ -65,3 +67,8 @@ class FixImpact(models.Model):
 
     def __str__(self) -> str:
         return f"Impact of fix {self.fix_id}: {self.verdict} ({self.relative_effect:+.0%})"
+
+    @property
+    def interval_level(self) -> float:
+        """The coverage level of [ci_low, ci_high]: 0.94 at the day-28 verdict, near 1 on a provisional look."""
+        return 1.0 - self.interval_tail - self.interval_worse_tail

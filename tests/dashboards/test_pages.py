@@ -273,7 +273,7 @@ def test_owner_queue_shows_the_measured_impact_of_a_shipped_fix_with_its_chart(c
 
     page = response.content.decode()
     assert response.status_code == 200
-    assert "effect -50% (95%: -62% to -36%)" in page
+    assert "effect -50% (95% range: -62% to -36%)" in page
     assert "620 contacts avoided (450 to 760)" in page
     assert page.count('class="plotly-graph-div"') == 1
 

@@ -4,9 +4,10 @@ Each fix's estimate comes with a point value and an interval for its contacts av
 intervals are mostly the uncertainty of its theme's counterfactual, so fixes on one theme err together: one set of
 draws is shared by every fix on a theme (themes a fix joins are linked), and different themes draw independently.
 A fix's draw is its point value plus a standard normal draw scaled, on each side, so that the interval's ends sit
-at the quantiles its look spent (`tail`, 0.025 for the 95% verdict). Totals sum the draws and read their median
-and 95% interval; the sum of interval ends (every fix at its worst at once) would overstate the spread across
-independent themes.
+at the quantiles its look spent (`tail` below `low`, `high_tail` above `high`; a fix's contacts avoided are low
+when its effect is high, so the verdict's working tail is below `low`: 0.035, and its worse tail above: 0.025).
+Totals sum the draws and read their median and 95% interval; the sum of interval ends (every fix at its worst at
+once) would overstate the spread across independent themes.
 """
 
 from __future__ import annotations
@@ -26,13 +27,15 @@ DEFAULT_TAIL = 0.025
 
 @dataclass(frozen=True)
 class FixAvoided:
-    """One fix's contacts avoided: point value, interval [low, high] spending `tail` each side, and its themes."""
+    """One fix's contacts avoided: point value, interval [low, high] spending `tail` below low and `high_tail`
+    above high (`tail` on both sides when it is None), and its themes."""
 
     theme_ids: tuple[int, ...]
     estimate: float
     low: float
     high: float
     tail: float = DEFAULT_TAIL
+    high_tail: float | None = None
 
 
 @dataclass(frozen=True)
@@ -63,12 +66,13 @@ def avoided_draws(
     for row, (fix, group) in enumerate(zip(fixes, groups, strict=True)):
         if not fix.low <= fix.estimate <= fix.high:
             raise ValueError(f"fixes[{row}]: the estimate {fix.estimate} must lie in [{fix.low}, {fix.high}].")
-        if not 0.0 < fix.tail < 0.5:
-            raise ValueError(f"fixes[{row}]: tail {fix.tail} must lie strictly between 0 and 0.5.")
-        end_quantile = NormalDist().inv_cdf(1.0 - fix.tail)
+        high_tail = fix.tail if fix.high_tail is None else fix.high_tail
+        for name, tail in (("tail", fix.tail), ("high_tail", high_tail)):
+            if not 0.0 < tail < 0.5:
+                raise ValueError(f"fixes[{row}]: {name} {tail} must lie strictly between 0 and 0.5.")
         z = shared[group]
-        below = (fix.estimate - fix.low) / end_quantile
-        above = (fix.high - fix.estimate) / end_quantile
+        below = (fix.estimate - fix.low) / NormalDist().inv_cdf(1.0 - fix.tail)
+        above = (fix.high - fix.estimate) / NormalDist().inv_cdf(1.0 - high_tail)
         draws[row] = fix.estimate + np.where(z < 0.0, z * below, z * above)
     return draws
 

@@ -45,7 +45,14 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from improvement.impact.estimator.looks import FIXED_HORIZON_TAIL, look_tail, null_ratio_bounds
+from improvement.impact.estimator.looks import (
+    REFERENCE_TAIL,
+    WORKING_FIXED_HORIZON_TAIL,
+    WORSE_FIXED_HORIZON_TAIL,
+    LookTails,
+    look_tails,
+    null_ratio_bounds,
+)
 from improvement.impact.estimator.null_distribution import BOOTSTRAP_DRAWS, INTERVAL_LEVEL
 from improvement.impact.estimator.options import EstimatorOptions
 from improvement.impact.estimator.placebo import PLACEBO_INCONCLUSIVE_FOUND, _placebo_check
@@ -85,9 +92,12 @@ VERDICT_INCONCLUSIVE = "inconclusive"
 class ImpactEstimate:
     """The estimated effect of a fix on its theme over the post window (up to post_days).
 
-    relative_effect is actual over counterfactual minus one (-0.3: 30% fewer contacts), with its
-    interval [ci_low, ci_high] (95% on the fixed horizon; wider on a provisional look, see looks.py:
-    interval_tail is the one-sided error it spends); counterfactual is the expected count per post day with
+    relative_effect is actual over counterfactual minus one (-0.3: 30% fewer contacts), with the interval
+    [ci_low, ci_high] the verdict reads: interval_tail is the one-sided error it spends above ci_high (a false
+    "working") and interval_worse_tail below ci_low (a false "worse"); 0.035 and 0.025 at the day-28 verdict, a
+    94% interval, and far less on a provisional look (looks.py shares the budget across the daily looks).
+    [ci95_low, ci95_high] is the plain 95% interval of the same estimate (0.025 each side), the calibration
+    benches' coverage reference. counterfactual is the expected count per post day with
     a 95% predictive band; contacts_avoided is -relative_effect times the counterfactual total, with
     the interval that follows from the effect's. verdict is one of working, worse, no_clear_effect,
     inconclusive (verdict_reason says why) or too_early; is_provisional says fewer than post_days post days
@@ -112,7 +122,10 @@ class ImpactEstimate:
     contacts_avoided: float
     contacts_avoided_low: float
     contacts_avoided_high: float
-    interval_tail: float = FIXED_HORIZON_TAIL
+    interval_tail: float = WORKING_FIXED_HORIZON_TAIL
+    interval_worse_tail: float = WORSE_FIXED_HORIZON_TAIL
+    ci95_low: float = 0.0
+    ci95_high: float = 0.0
     placebo_runs: int = 0
     placebo_found: int = 0
     verdict_reason: str = ""
@@ -166,7 +179,7 @@ def estimate_impact(
     estimate = _summary(
         post_dates=tuple(days[ship_index:post_end]),
         window=window,
-        tail=look_tail(post_days_observed=post_end - ship_index, post_days=post_days),
+        tails=look_tails(post_days_observed=post_end - ship_index, post_days=post_days),
         post_days=post_days,
     )
     if not checks_placebos or estimate.verdict == VERDICT_TOO_EARLY:
@@ -196,17 +209,20 @@ def _summary(
     *,
     post_dates: tuple[datetime.date, ...],
     window: _WindowEstimate,
-    tail: float,
+    tails: LookTails,
     post_days: int,
 ) -> ImpactEstimate:
-    """The estimate: the effect, its interval (spending `tail` each side) and p-value, the counterfactual band."""
+    """The estimate: the effect, its interval (spending `tails`) and p-value, the counterfactual band."""
     actual_post, fitted_post, observed_level = window.actual_post, window.fitted_post, window.observed_level
     null_ratio = window.null_ratio
     post_days_observed = len(actual_post)
-    ratio_low, ratio_high = null_ratio_bounds(null_ratio=null_ratio, tail=tail)
+    ratio_low, ratio_high = null_ratio_bounds(null_ratio=null_ratio, tails=tails)
     relative_effect = observed_level - 1.0
     ci_low = observed_level / ratio_high - 1.0
     ci_high = observed_level / ratio_low - 1.0
+    reference_low, reference_high = null_ratio_bounds(
+        null_ratio=null_ratio, tails=LookTails(working=REFERENCE_TAIL, worse=REFERENCE_TAIL)
+    )
     share_below = float(np.mean(null_ratio <= observed_level))
     share_above = float(np.mean(null_ratio >= observed_level))
     p_value = min(1.0, 2.0 * min(share_below, share_above) + 1.0 / len(null_ratio))
@@ -242,7 +258,10 @@ def _summary(
         contacts_avoided=float(-relative_effect * counterfactual_total),
         contacts_avoided_low=float(-ci_high * counterfactual_total),
         contacts_avoided_high=float(-ci_low * counterfactual_total),
-        interval_tail=tail,
+        interval_tail=tails.working,
+        interval_worse_tail=tails.worse,
+        ci95_low=float(observed_level / reference_high - 1.0),
+        ci95_high=float(observed_level / reference_low - 1.0),
     )
 
 

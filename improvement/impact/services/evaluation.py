@@ -14,7 +14,7 @@ Regression ("climbs back"), checked daily on every fix whose verdict is `working
   pre period then ends up to 6 days before the ship date. The question asked is therefore "is the
   theme back near its pre-fix share of the contacts?".
 * The fix has regressed when the recent estimate has enough volume to judge (its verdict is not
-  too_early) and both: its 95% interval no longer lies wholly below zero (ci_high >= 0), and its
+  too_early) and both: its plain 95% interval no longer lies wholly below zero (ci95_high >= 0), and its
   point estimate has lost at least half of the verified effect
   (recent_relative_effect >= verified relative_effect / 2; a -40% fix regresses from about -20%).
   The fix becomes `regressed`, the issue reopens (improvement.workflow.transitions), and the lead who
@@ -69,7 +69,7 @@ def _percent(value: float) -> str:
 
 def impact_summary(*, impact: FixImpact) -> str:
     """One sentence on an estimate, for verdict notes and emails."""
-    level = 1.0 - 2.0 * impact.interval_tail
+    level = impact.interval_level
     placebo = ""
     if impact.placebo_runs:
         placebo = f" Placebo check: {impact.placebo_found} of {impact.placebo_runs} fake ship dates found an effect."
@@ -172,7 +172,7 @@ def fix_regression_check(*, fix: FixTicket) -> RegressionCheck:
         return RegressionCheck(is_checked=False, reason=str(error))
     is_regressed = (
         recent.verdict != VERDICT_TOO_EARLY
-        and recent.ci_high >= 0
+        and recent.ci95_high >= 0
         and recent.relative_effect >= impact.relative_effect * REGRESSION_LOST_SHARE
     )
     with transaction.atomic():
@@ -181,15 +181,15 @@ def fix_regression_check(*, fix: FixTicket) -> RegressionCheck:
             recent_start=recent_start,
             recent_end=recent_end,
             recent_relative_effect=recent.relative_effect,
-            recent_ci_low=recent.ci_low,
-            recent_ci_high=recent.ci_high,
+            recent_ci_low=recent.ci95_low,
+            recent_ci_high=recent.ci95_high,
         )
         if is_regressed:
             note = (
                 f"Contacts on the theme climbed back: {_percent(recent.relative_effect)} against the pre-fix level "
                 f"over {recent_start.isoformat()} to {recent_end.isoformat()} (95% interval "
-                f"{_percent(recent.ci_low)} to {_percent(recent.ci_high)}), after {_percent(impact.relative_effect)} "
-                f"when verified."
+                f"{_percent(recent.ci95_low)} to {_percent(recent.ci95_high)}), after "
+                f"{_percent(impact.relative_effect)} when verified."
             )
             try:
                 fix_record_verdict(fix=fix, verdict=FixTicket.Status.REGRESSED, note=note)

@@ -41,8 +41,8 @@ class Command(BaseCommand):
         provisional = " (provisional)" if impact.is_provisional else ""
         write(f"Verdict: {impact.get_verdict_display()}{provisional}, computed {impact.computed_at:%Y-%m-%d %H:%M}")
         write(
-            f"Effect: {_percent(impact.relative_effect)} (95% interval {_percent(impact.ci_low)} to "
-            f"{_percent(impact.ci_high)}), p = {impact.p_value:.3f}"
+            f"Effect: {_percent(impact.relative_effect)} ({impact.interval_level:.1%} interval "
+            f"{_percent(impact.ci_low)} to {_percent(impact.ci_high)}), p = {impact.p_value:.3f}"
         )
         write(
             f"Contacts avoided: {impact.contacts_avoided:.0f} ({impact.contacts_avoided_low:.0f} to "

@@ -11,11 +11,18 @@ import statsmodels.api as sm
 from improvement.impact.estimator import estimate_impact
 from improvement.impact.estimator.fitting import _design_matrix, _poisson_fit
 from improvement.impact.estimator.looks import (
-    ERROR_BUDGET_SPENT,
-    EXTENDED_FINAL_TAIL,
-    FIXED_HORIZON_TAIL,
+    ERROR_BUDGET,
     PROVISIONAL_TAIL,
-    look_tail,
+    WORKING_EXTENDED_FINAL_TAIL,
+    WORKING_FIXED_HORIZON_TAIL,
+    WORSE_BUDGET_SPENT,
+    WORSE_EXTENDED_FINAL_TAIL,
+    WORSE_FIXED_HORIZON_TAIL,
+    LookTails,
+    false_call_chance_across_looks,
+    look_schedule,
+    look_tails,
+    union_bound,
 )
 from improvement.impact.estimator.placebo import _placebo_windows
 from improvement.impact.simulation import simulate_short_history_series
@@ -102,13 +109,46 @@ def test_estimate_impact_without_placebos_reports_none_run():
     assert (result.placebo_runs, result.placebo_found) == (0, 0)
 
 
-def test_looks_spend_at_most_five_percent_of_false_working_in_all():
-    assert look_tail(post_days_observed=14, post_days=28) == PROVISIONAL_TAIL
-    assert look_tail(post_days_observed=28, post_days=28) == FIXED_HORIZON_TAIL
-    assert look_tail(post_days_observed=40, post_days=56) == PROVISIONAL_TAIL
-    assert look_tail(post_days_observed=56, post_days=56) == EXTENDED_FINAL_TAIL
-    assert ERROR_BUDGET_SPENT == pytest.approx(21 * 0.0002 + 0.025 + 27 * 0.0002 + 0.015)
-    assert ERROR_BUDGET_SPENT <= 0.05
+def test_each_look_spends_its_stated_tail_on_each_side():
+    provisional = LookTails(working=PROVISIONAL_TAIL, worse=PROVISIONAL_TAIL)
+    assert look_tails(post_days_observed=14, post_days=28) == provisional
+    assert look_tails(post_days_observed=28, post_days=28) == LookTails(working=0.035, worse=0.025)
+    assert look_tails(post_days_observed=40, post_days=56) == provisional
+    assert look_tails(post_days_observed=56, post_days=56) == LookTails(working=0.01, worse=0.015)
+    assert look_tails(post_days_observed=28, post_days=28).level == pytest.approx(0.94)
+    schedule = look_schedule("working")
+    assert sorted(schedule) == list(range(7, 57))
+    assert (schedule[27], schedule[28], schedule[29], schedule[56]) == (
+        PROVISIONAL_TAIL,
+        WORKING_FIXED_HORIZON_TAIL,
+        PROVISIONAL_TAIL,
+        WORKING_EXTENDED_FINAL_TAIL,
+    )
+    assert look_schedule("worse")[28] == WORSE_FIXED_HORIZON_TAIL
+    assert look_schedule("worse")[56] == WORSE_EXTENDED_FINAL_TAIL
+
+
+def test_the_worse_side_holds_its_budget_by_the_union_bound():
+    assert WORSE_BUDGET_SPENT == pytest.approx(48 * 0.0002 + 0.025 + 0.015)
+    assert WORSE_BUDGET_SPENT <= ERROR_BUDGET
+
+
+def test_the_working_side_holds_its_budget_across_correlated_looks_but_not_by_the_union_bound():
+    working = look_schedule("working")
+
+    assert union_bound(working) == pytest.approx(48 * 0.0002 + 0.035 + 0.01)
+    assert union_bound(working) > ERROR_BUDGET
+    assert false_call_chance_across_looks(working) == pytest.approx(0.0401925)
+    assert false_call_chance_across_looks(working) <= ERROR_BUDGET
+
+
+def test_the_cumulative_sum_model_gives_a_lone_look_its_own_tail_and_independent_days_their_union():
+    # One look: the chance is its tail. Looks far apart in a long window (corr sqrt(d/e) small) approach the union.
+    assert false_call_chance_across_looks({28: 0.04}) == pytest.approx(0.04, abs=0.001)
+    looks_far_apart = {1: 0.02, 400: 0.02}
+    assert false_call_chance_across_looks(looks_far_apart, paths=100_000) == pytest.approx(0.0396, abs=0.002)
+    # The same tail read twice on nearly the same days costs hardly more than once.
+    assert false_call_chance_across_looks({27: 0.025, 28: 0.025}) < 0.03
 
 
 def test_a_provisional_look_has_a_wider_interval_than_the_same_days_read_as_a_fixed_horizon():
@@ -126,7 +166,13 @@ def test_a_provisional_look_has_a_wider_interval_than_the_same_days_read_as_a_fi
     fixed = estimate_impact(**arguments, post_days=14)
 
     assert provisional.is_provisional is True
-    assert provisional.interval_tail == PROVISIONAL_TAIL
+    assert (provisional.interval_tail, provisional.interval_worse_tail) == (PROVISIONAL_TAIL, PROVISIONAL_TAIL)
+    assert (fixed.interval_tail, fixed.interval_worse_tail) == (0.035, 0.025)
+    # The plain 95% interval does not depend on the look.
+    assert (provisional.ci95_low, provisional.ci95_high) == (fixed.ci95_low, fixed.ci95_high)
+    # At day 28 the worse side spends the 95% interval's 0.025; the working side spends 0.035, a nearer high end.
+    assert fixed.ci_low == fixed.ci95_low
+    assert fixed.relative_effect < fixed.ci_high < fixed.ci95_high
     assert provisional.relative_effect == fixed.relative_effect
     assert provisional.ci_low < fixed.ci_low
     assert provisional.ci_high > fixed.ci_high

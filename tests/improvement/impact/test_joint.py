@@ -67,6 +67,14 @@ def test_a_wider_provisional_interval_is_read_at_the_tail_its_look_spent():
     assert rounded(avoided_total(draws=draws, rows=[0])) == (0.0, -76.1, 76.1)
 
 
+def test_the_day_28_verdicts_two_tails_are_read_each_on_its_own_side():
+    # Low end at the working tail 0.04 (z 1.751), high end at the worse tail 0.025 (z 1.960): the 95% interval
+    # reaches 1.960 / 1.751 of the way below and exactly the high end above.
+    fix = FixAvoided(theme_ids=(1,), estimate=0.0, low=-100.0, high=100.0, tail=0.04, high_tail=0.025)
+
+    assert rounded(avoided_total(draws=avoided_draws(fixes=[fix]), rows=[0])) == (0.0, -112.0, 100.0)
+
+
 def test_no_fixes_sum_to_zero_and_the_same_seed_gives_the_same_draws():
     assert rounded(avoided_total(draws=avoided_draws(fixes=FIXES), rows=[])) == (0.0, 0.0, 0.0)
     assert np.array_equal(avoided_draws(fixes=FIXES), avoided_draws(fixes=FIXES))
@@ -77,6 +85,10 @@ def test_no_fixes_sum_to_zero_and_the_same_seed_gives_the_same_draws():
     [
         (FixAvoided(theme_ids=(1,), estimate=600.0, low=100.0, high=500.0), r"fixes\[0\]: the estimate 600.0"),
         (FixAvoided(theme_ids=(1,), estimate=0.0, low=0.0, high=0.0, tail=0.5), r"fixes\[0\]: tail 0.5"),
+        (
+            FixAvoided(theme_ids=(1,), estimate=0.0, low=0.0, high=0.0, high_tail=0.0),
+            r"fixes\[0\]: high_tail 0.0",
+        ),
     ],
 )
 def test_bad_input_names_the_fix(fix, message):
