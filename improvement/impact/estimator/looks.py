@@ -67,6 +67,10 @@ class LookTails:
         return 1.0 - self.working - self.worse
 
 
+# The plain 95% interval's tails, the same on every look.
+REFERENCE_TAILS = LookTails(working=REFERENCE_TAIL, worse=REFERENCE_TAIL)
+
+
 def look_tails(*, post_days_observed: int, post_days: int) -> LookTails:
     """The tails of a look on post_days_observed days of a post window of post_days."""
     if post_days_observed < post_days:

@@ -46,7 +46,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from improvement.impact.estimator.looks import (
-    REFERENCE_TAIL,
+    REFERENCE_TAILS,
     WORKING_FIXED_HORIZON_TAIL,
     WORSE_FIXED_HORIZON_TAIL,
     LookTails,
@@ -122,10 +122,10 @@ class ImpactEstimate:
     contacts_avoided: float
     contacts_avoided_low: float
     contacts_avoided_high: float
+    ci95_low: float
+    ci95_high: float
     interval_tail: float = WORKING_FIXED_HORIZON_TAIL
     interval_worse_tail: float = WORSE_FIXED_HORIZON_TAIL
-    ci95_low: float = 0.0
-    ci95_high: float = 0.0
     placebo_runs: int = 0
     placebo_found: int = 0
     verdict_reason: str = ""
@@ -220,9 +220,7 @@ def _summary(
     relative_effect = observed_level - 1.0
     ci_low = observed_level / ratio_high - 1.0
     ci_high = observed_level / ratio_low - 1.0
-    reference_low, reference_high = null_ratio_bounds(
-        null_ratio=null_ratio, tails=LookTails(working=REFERENCE_TAIL, worse=REFERENCE_TAIL)
-    )
+    reference_low, reference_high = null_ratio_bounds(null_ratio=null_ratio, tails=REFERENCE_TAILS)
     share_below = float(np.mean(null_ratio <= observed_level))
     share_above = float(np.mean(null_ratio >= observed_level))
     p_value = min(1.0, 2.0 * min(share_below, share_above) + 1.0 / len(null_ratio))

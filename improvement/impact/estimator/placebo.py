@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from improvement.impact.estimator.looks import REFERENCE_TAIL, LookTails, null_ratio_bounds
+from improvement.impact.estimator.looks import REFERENCE_TAILS, null_ratio_bounds
 from improvement.impact.estimator.options import EstimatorOptions
 from improvement.impact.estimator.window import (
     MAXIMUM_PRE_DAYS,
@@ -72,9 +72,7 @@ def _placebo_check(
         )
         if not window.fitted_post.sum() >= MINIMUM_POST_VOLUME:
             continue
-        ratio_low, ratio_high = null_ratio_bounds(
-            null_ratio=window.null_ratio, tails=LookTails(working=REFERENCE_TAIL, worse=REFERENCE_TAIL)
-        )
+        ratio_low, ratio_high = null_ratio_bounds(null_ratio=window.null_ratio, tails=REFERENCE_TAILS)
         runs += 1
         found += int(window.observed_level > ratio_high or window.observed_level < ratio_low)
     return runs, found
