@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import math
+import sys
 import time
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from importlib import metadata
 
@@ -28,6 +30,11 @@ UMAP_NEIGHBORS = 50
 UMAP_COMPONENTS = 5
 # UMAP's own default above 10,000 points, fixed so a smaller fit does not take 2.5x the epochs (500).
 UMAP_EPOCHS = 200
+# From this many documents UMAP would find neighbours with pynndescent (approximate, and its numba compile costs about
+# a minute in a fresh process); below it UMAP computes all pairwise distances itself. Exact cosine neighbours from a
+# blocked matrix product take about a second at 10,000 documents and are the same on every machine.
+EXACT_NEIGHBOURS_FROM = 4096
+NEIGHBOUR_BLOCK_ROWS = 2048
 # "leaf" changes smoothly with min_cluster_size; "eom" can collapse to 2-3 giant themes (bench/cluster_quality.py).
 CLUSTER_SELECTION = "leaf"
 # HDBSCAN's leaves are tight phrasings ("lamp out of stock", "bike out of stock"); leaves whose centroids, less the
@@ -88,18 +95,25 @@ def _cluster_sample(
     *, texts: list[str], embeddings: np.ndarray, stop_words: frozenset[str], random_state: int, min_cluster_size: int
 ) -> np.ndarray:
     """BERTopic's topics (-1 = outlier) for the sample, from UMAP to 5-d and HDBSCAN."""
+    _skip_bertopic_generators()
     from bertopic import BERTopic
     from hdbscan import HDBSCAN
     from umap import UMAP
 
+    neighbour_count = min(UMAP_NEIGHBORS, len(texts) - 1)
+    precomputed_knn: tuple = (None, None, None)
+    if len(texts) >= EXACT_NEIGHBOURS_FROM:
+        # No search index: UMAP's transform is never used here, it only warns that it would be unavailable.
+        precomputed_knn = (*exact_cosine_neighbours(embeddings, neighbour_count=neighbour_count), None)
     umap_model = UMAP(
-        n_neighbors=min(UMAP_NEIGHBORS, len(texts) - 1),
+        n_neighbors=neighbour_count,
         n_components=UMAP_COMPONENTS,
         min_dist=0.0,
         metric="cosine",
         n_epochs=UMAP_EPOCHS,
         low_memory=True,
         random_state=random_state,
+        precomputed_knn=precomputed_knn,
     )
     hdbscan_model = HDBSCAN(
         min_cluster_size=min_cluster_size,
@@ -116,8 +130,49 @@ def _cluster_sample(
         calculate_probabilities=False,
         low_memory=True,
     )
-    topics, _ = topic_model.fit_transform(texts, embeddings)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"precomputed_knn\[2\]", category=UserWarning)
+        topics, _ = topic_model.fit_transform(texts, embeddings)
     return np.asarray(topics, dtype=np.int64)
+
+
+# bertopic.representation imports these optional representations, which import transformers (about 11 s in a fresh
+# process); none is used here. A None in sys.modules makes their import fail, which bertopic already handles.
+UNUSED_BERTOPIC_MODULES = (
+    "bertopic.representation._textgeneration",
+    "bertopic.representation._zeroshot",
+    "bertopic.representation._visual",
+)
+
+
+def _skip_bertopic_generators() -> None:
+    """Keep bertopic from importing transformers for representations this pipeline never uses."""
+    if "bertopic" in sys.modules:
+        return
+    for module in UNUSED_BERTOPIC_MODULES:
+        sys.modules.setdefault(module, None)  # type: ignore[assignment]
+
+
+def exact_cosine_neighbours(embeddings: np.ndarray, *, neighbour_count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's neighbour_count nearest rows by cosine distance (itself first), as UMAP's precomputed_knn wants:
+    (indices, distances 1 - cosine), nearest first, a block of rows at a time."""
+    unit = normalise_rows(np.asarray(embeddings, dtype=np.float32))
+    row_count = len(unit)
+    indices = np.empty((row_count, neighbour_count), dtype=np.int64)
+    distances = np.empty((row_count, neighbour_count), dtype=np.float32)
+    for start in range(0, row_count, NEIGHBOUR_BLOCK_ROWS):
+        similarities = unit[start : start + NEIGHBOUR_BLOCK_ROWS] @ unit.T
+        block_rows = np.arange(len(similarities))
+        # A row is its own nearest neighbour even where a duplicate ties it.
+        similarities[block_rows, start + block_rows] = np.inf
+        nearest = np.argpartition(-similarities, neighbour_count - 1, axis=1)[:, :neighbour_count]
+        nearest_similarity = np.take_along_axis(similarities, nearest, axis=1)
+        order = np.argsort(-nearest_similarity, axis=1, kind="stable")
+        indices[start : start + len(similarities)] = np.take_along_axis(nearest, order, axis=1)
+        ordered = np.take_along_axis(nearest_similarity, order, axis=1)
+        ordered[:, 0] = 1.0
+        distances[start : start + len(similarities)] = np.maximum(1.0 - ordered, 0.0)
+    return indices, distances
 
 
 def _centroids(embeddings: np.ndarray, groups: np.ndarray, group_count: int) -> np.ndarray:
