@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from dashboards.selectors.contacts_change import contacts_change as contacts_change_words
+from improvement.impact.estimator.looks import level_percent as level_percent_words
 
 register = template.Library()
 
@@ -31,7 +32,8 @@ _IMPACT_FIELDS = ("contacts_avoided", "contacts_avoided_low", "contacts_avoided_
 
 @register.filter
 def level_percent(value: object) -> str:
-    """An interval's coverage level as a percentage: 0.935 as "93.5%", 0.95 as "95%" ("" when there is none)."""
+    """An interval's coverage level as a percentage: 0.935 as "93.5%", 0.95 as "95%", 0.9996 as "99.96%" ("" when
+    there is none)."""
     if value is None:
         return ""
-    return f"{float(value):.1%}".replace(".0%", "%")  # type: ignore[arg-type]
+    return level_percent_words(float(value))  # type: ignore[arg-type]

@@ -20,6 +20,7 @@ from cases.services.file_import import case_import_file, case_import_report
 from cases.services.ingest import case_ingest_many
 from cases.simulation import CONTROL_PROBLEM, DEFAULT_DAYS, FIX_DAY, FIXED_PROBLEM, PROBLEMS_BY_KEY, simulate_contacts
 from improvement.demo.history import DemoHistory
+from improvement.impact.estimator.looks import level_percent
 from improvement.impact.services.evaluation import fix_impact_evaluate
 from improvement.models import CaseTheme, ClusteringRun, Department, ImprovementIssue, IssueEvent, Theme
 from improvement.permissions import EXECUTIVE, TEAM_LEAD
@@ -490,7 +491,7 @@ def demo_seed_impact() -> DemoImpactResult:
         result.lines.append(
             f"Fix {fix.pk} “{title}” (themes {', '.join(str(theme.pk) for theme in themes)}), shipped "
             f"{ship_date.isoformat()}: {fix.get_status_display().lower()}; {impact.relative_effect:+.0%} "
-            f"({impact.interval_level:.1%} interval {impact.ci_low:+.0%} to {impact.ci_high:+.0%}), "
+            f"({level_percent(impact.interval_level)} interval {impact.ci_low:+.0%} to {impact.ci_high:+.0%}), "
             f"p = {impact.p_value:.3f}"
         )
     IssueEvent.objects.filter(notified_at__isnull=True).update(notified_at=timezone.now())

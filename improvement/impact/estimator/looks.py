@@ -71,6 +71,16 @@ class LookTails:
 REFERENCE_TAILS = LookTails(working=REFERENCE_TAIL, worse=REFERENCE_TAIL)
 
 
+def level_percent(level: float) -> str:
+    """A coverage level as a percentage, to two decimals without trailing zeros and more where those would round a
+    level below one to 100%: 0.94 as "94%", 0.935 as "93.5%", a provisional look's 0.9996 as "99.96%"."""
+    decimals = 2
+    while level < 1.0 and float(f"{level * 100:.{decimals}f}") >= 100.0 and decimals < 8:
+        decimals += 1
+    text = f"{level * 100:.{decimals}f}".rstrip("0").rstrip(".")
+    return f"{text}%"
+
+
 def look_tails(*, post_days_observed: int, post_days: int) -> LookTails:
     """The tails of a look on post_days_observed days of a post window of post_days."""
     if post_days_observed < post_days:

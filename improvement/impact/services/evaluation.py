@@ -39,7 +39,7 @@ from improvement.impact.estimator import (
     VERDICT_WORSE,
     estimate_impact,
 )
-from improvement.impact.estimator.looks import EXTENDED_HORIZON_DAYS
+from improvement.impact.estimator.looks import EXTENDED_HORIZON_DAYS, level_percent
 from improvement.impact.selectors import (
     IMPACT_ESTIMATE_FIELDS,
     POST_DAYS,
@@ -76,7 +76,7 @@ def impact_summary(*, impact: FixImpact) -> str:
     reason = f" {impact.verdict_reason}" if impact.verdict_reason else ""
     return (
         f"Contacts on the theme {_percent(impact.relative_effect)} against the expected level "
-        f"({level:.1%} interval {_percent(impact.ci_low)} to {_percent(impact.ci_high)}) "
+        f"({level_percent(level)} interval {_percent(impact.ci_low)} to {_percent(impact.ci_high)}) "
         f"over {impact.post_days_observed} days from {impact.ship_date.isoformat()}; about "
         f"{impact.contacts_avoided:.0f} contacts avoided ({impact.contacts_avoided_low:.0f} to "
         f"{impact.contacts_avoided_high:.0f}).{placebo}{reason}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from improvement.errors import ImpactUnavailable
+from improvement.impact.estimator.looks import level_percent
 from improvement.impact.services.evaluation import fix_impact_evaluate
 from improvement.models import FixImpact, FixTicket
 
@@ -41,7 +42,7 @@ class Command(BaseCommand):
         provisional = " (provisional)" if impact.is_provisional else ""
         write(f"Verdict: {impact.get_verdict_display()}{provisional}, computed {impact.computed_at:%Y-%m-%d %H:%M}")
         write(
-            f"Effect: {_percent(impact.relative_effect)} ({impact.interval_level:.1%} interval "
+            f"Effect: {_percent(impact.relative_effect)} ({level_percent(impact.interval_level)} interval "
             f"{_percent(impact.ci_low)} to {_percent(impact.ci_high)}), p = {impact.p_value:.3f}"
         )
         write(

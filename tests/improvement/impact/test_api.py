@@ -146,7 +146,7 @@ def test_impact_report_prints_verdict_effect_and_the_post_window(working_fix):
     assert lines[1].startswith(f"Status: Working; shipped on {SHIP_DATE.isoformat()}")
     assert lines[2].startswith("Verdict: Working, computed ")
     assert lines[3] == (
-        f"Effect: {impact.relative_effect:+.1%} (94.0% interval {impact.ci_low:+.1%} to {impact.ci_high:+.1%}), "
+        f"Effect: {impact.relative_effect:+.1%} (94% interval {impact.ci_low:+.1%} to {impact.ci_high:+.1%}), "
         f"p = {impact.p_value:.3f}"
     )
     assert lines[4].startswith(f"Contacts avoided: {impact.contacts_avoided:.0f} (")

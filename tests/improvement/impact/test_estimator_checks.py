@@ -20,6 +20,7 @@ from improvement.impact.estimator.looks import (
     WORSE_FIXED_HORIZON_TAIL,
     LookTails,
     false_call_chance_across_looks,
+    level_percent,
     look_schedule,
     look_tails,
     union_bound,
@@ -237,3 +238,11 @@ def test_poisson_fit_matches_statsmodels_glm():
 
     np.testing.assert_allclose(coefficients, reference.params, rtol=0, atol=1e-9)
     np.testing.assert_allclose(fitted, reference.fittedvalues, rtol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("level", "text"),
+    [(0.94, "94%"), (0.95, "95%"), (0.935, "93.5%"), (1 - 2 * PROVISIONAL_TAIL, "99.96%"), (0.99999, "99.999%")],
+)
+def test_level_percent_keeps_as_many_decimals_as_stay_below_one_hundred(level, text):
+    assert level_percent(level) == text
