@@ -197,15 +197,18 @@ def _null_post_level(
     generator: np.random.Generator,
 ) -> np.ndarray:
     """Per draw, the post level over the true fit estimated as on the real series, with no effect."""
-    # Poisson sampling at the observed post volume, which a fix may have lowered.
+    # Poisson sampling at the observed post volume, which a fix may have lowered; the level is estimated on those
+    # counts as on the real ones (the robust weights' Poisson scale is that of the observed volume), then divided.
     post_level = max(observed_level, 1e-3)
     simulated_actual = generator.poisson(np.minimum(true_fitted_post[None, :] * post_level * latent_post, 1e9))
-    simulated_actual = simulated_actual / post_level
-    null_level = _post_level(
-        actual=simulated_actual,
-        expected=np.broadcast_to(true_fitted_post, simulated_actual.shape),
-        relative_scale=relative_scale,
-        is_robust=is_robust,
+    null_level = (
+        _post_level(
+            actual=simulated_actual,
+            expected=np.broadcast_to(true_fitted_post, simulated_actual.shape),
+            relative_scale=relative_scale,
+            is_robust=is_robust,
+        )
+        / post_level
     )
     if is_centred:
         # The robust level is biased alike on the real post days and in the robust pre fit;
