@@ -18,14 +18,20 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# warm_up exports the bundled model to ONNX and compiles UMAP's kernels into numba's cache once per install, so the
+# first demo, worker task or refit does not wait for them (its SECRET_KEY only lets settings load; nothing is signed).
+WARM_UP := SECRET_KEY=make-install-warm-up $(BIN)/python manage.py warm_up
+
 # --no-compile: Python compiles a module when it is first imported; compiling all of torch's files up front is
 # install time spent on modules the app never imports.
 $(STAMP): requirements.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --no-compile -r requirements.txt
+	$(WARM_UP)
 	cp requirements.txt $(STAMP)
 
 $(DEV_STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --no-compile -r requirements-dev.txt
+	$(WARM_UP)
 	cp requirements.txt $(STAMP)
 	cp requirements-dev.txt $(DEV_STAMP)
 

@@ -6,7 +6,7 @@ model or the clustering can change behind it. The workflow calls only what is ex
 
 from __future__ import annotations
 
-from improvement.themes.ml.clustering import DEFAULT_ASSIGN_THRESHOLD, assign, fit, model_versions
+from improvement.themes.ml.clustering import DEFAULT_ASSIGN_THRESHOLD, assign, fit, model_versions, warm_up
 from improvement.themes.ml.grouping import theme_group_count, theme_groups_propose
 from improvement.themes.ml.labelling import label_keywords
 from improvement.themes.ml.matching import (
@@ -55,5 +55,6 @@ __all__ = [
     "theme_match_clusters",
     "theme_sticky_assignments",
     "unit_centroid",
+    "warm_up",
     "weighted_unit_centroid",
 ]

@@ -96,6 +96,7 @@ def _cluster_sample(
 ) -> np.ndarray:
     """BERTopic's topics (-1 = outlier) for the sample, from UMAP to 5-d and HDBSCAN."""
     _skip_bertopic_generators()
+    _cache_umap_kernels()
     from bertopic import BERTopic
     from hdbscan import HDBSCAN
     from umap import UMAP
@@ -150,7 +151,44 @@ def _skip_bertopic_generators() -> None:
     if "bertopic" in sys.modules:
         return
     for module in UNUSED_BERTOPIC_MODULES:
-        sys.modules.setdefault(module, None)  # type: ignore[assignment]
+        sys.modules.setdefault(module, None)  # type: ignore[arg-type]
+
+
+# UMAP's numba kernels compiled anew in every process (about 9 s per first fit); cached on disk they load in a
+# fraction of a second. Numba keys its cache by the kernel's source and this CPU, so a cache never crosses machines.
+UMAP_KERNELS = (
+    ("umap.umap_", "smooth_knn_dist"),
+    ("umap.umap_", "compute_membership_strengths"),
+    ("umap.layouts", "_nb_optimize_layout_euclidean_single_epoch"),
+    ("umap.layouts", "_nb_optimize_layout_euclidean_single_epoch_parallel"),
+)
+
+
+def _cache_umap_kernels() -> None:
+    """Turn on numba's on-disk cache for UMAP's kernels (where numba finds no writable cache folder, skip it)."""
+    import importlib
+
+    for module_name, kernel_name in UMAP_KERNELS:
+        kernel = getattr(importlib.import_module(module_name), kernel_name, None)
+        if kernel is None or getattr(kernel, "_cache", None) is None or kernel._cache.__class__.__name__ != "NullCache":
+            continue
+        with contextlib.suppress(RuntimeError):
+            kernel.enable_caching()
+
+
+WARM_UP_DOCUMENTS = EXACT_NEIGHBOURS_FROM + 64
+WARM_UP_GROUPS = 8
+
+
+def warm_up() -> FitResult:
+    """Fit synthetic vectors once (the exact-neighbour path, WARM_UP_DOCUMENTS of them), so UMAP's kernels are
+    compiled into numba's disk cache before the first real fit needs them (`manage.py warm_up`, run at install)."""
+    generator = np.random.default_rng(0)
+    centres = normalise_rows(generator.standard_normal((WARM_UP_GROUPS, 384)).astype(np.float32))
+    groups = np.arange(WARM_UP_DOCUMENTS) % WARM_UP_GROUPS
+    embeddings = centres[groups] + 0.05 * generator.standard_normal((WARM_UP_DOCUMENTS, 384)).astype(np.float32)
+    texts = [f"warm up topic{group} word{index % 17}" for index, group in enumerate(groups)]
+    return fit(texts=texts, embeddings=embeddings, stop_words=())
 
 
 def exact_cosine_neighbours(embeddings: np.ndarray, *, neighbour_count: int) -> tuple[np.ndarray, np.ndarray]:
