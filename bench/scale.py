@@ -42,7 +42,12 @@ from urllib.parse import urlsplit, urlunsplit
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY_ROOT / "bench"))
 AIRLINE_CSV = REPOSITORY_ROOT.parent / "shared" / "data" / "airline_tweets.csv"
-VECTOR_CACHES = (Path("/work/cache/airline.npz"), REPOSITORY_ROOT.parent / "shared" / "cache" / "airline.npz")
+LOCAL_VECTOR_CACHE = REPOSITORY_ROOT / ".cache" / "scale_airline.npz"
+VECTOR_CACHES = (
+    Path("/work/cache/airline.npz"),
+    REPOSITORY_ROOT.parent / "shared" / "cache" / "airline.npz",
+    LOCAL_VECTOR_CACHE,
+)
 REQUEST_SIZE = 5_000
 WRITE_CHUNK = 20_000
 SYNTHETIC_EMBEDDED_AT = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
@@ -252,7 +257,17 @@ def _load_vectors():
     for path in VECTOR_CACHES:
         if path.exists():
             return np.load(path, allow_pickle=True)["embeddings"].astype(np.float32)
-    sys.exit("no stored airline vectors found (/work/cache/airline.npz or ../shared/cache/airline.npz)")
+    # None stored yet: embed the airline texts once with the bundled model (about a minute) and keep them.
+    from cases.embedding import embed_texts
+    from cases.text import analysis_text
+
+    with AIRLINE_CSV.open(newline="", encoding="utf-8") as source:
+        texts = [analysis_text(row["text"]) for row in csv.DictReader(source)]
+    print(f"embedding {len(texts):,} airline texts once for the synthetic vectors ({LOCAL_VECTOR_CACHE})", flush=True)
+    embeddings = embed_texts(texts)
+    LOCAL_VECTOR_CACHE.parent.mkdir(exist_ok=True)
+    np.savez(LOCAL_VECTOR_CACHE, embeddings=embeddings)
+    return embeddings
 
 
 def fill_synthetic_embeddings(*, embedded_at: dt.datetime) -> int:
