@@ -15,7 +15,7 @@ import numpy as np
 from improvement.themes.ml.labelling import class_keywords, make_vectorizer, stop_word_set, theme_labels
 from improvement.themes.ml.phrases import EmbedTexts, label_parameters
 from improvement.themes.ml.results import FitResult, ThemeCluster
-from improvement.themes.ml.vectors import normalise_rows
+from improvement.themes.ml.vectors import normalise_rows, normalise_rows_in_place
 
 # Cosine similarity to the nearest theme centroid at or above which a case joins that theme (see bench/cluster.py).
 DEFAULT_ASSIGN_THRESHOLD = 0.30
@@ -339,10 +339,14 @@ def _fit_parameters(*, document_count: int, sample_size: int, random_state: int,
 
 
 def _validated_inputs(
-    texts: Sequence[str], embeddings: np.ndarray, previous_themes: np.ndarray | None
+    texts: Sequence[str], embeddings: np.ndarray, previous_themes: np.ndarray | None, *, overwrites: bool = False
 ) -> tuple[list[str], np.ndarray, np.ndarray | None]:
     texts = [str(text) for text in texts]
-    embeddings = normalise_rows(embeddings)
+    is_own_float32 = isinstance(embeddings, np.ndarray) and embeddings.dtype == np.float32 and embeddings.ndim == 2
+    if overwrites and is_own_float32 and embeddings.flags.writeable:
+        embeddings = normalise_rows_in_place(embeddings)
+    else:
+        embeddings = normalise_rows(embeddings)
     if len(texts) != len(embeddings):
         raise ValueError(f"{len(texts)} texts but {len(embeddings)} embeddings")
     if previous_themes is not None:
@@ -372,6 +376,7 @@ def fit(
     previous_themes: np.ndarray | None = None,
     embedding_model: str = "",
     embed_phrases: EmbedTexts | None = None,
+    overwrite_embeddings: bool = False,
 ) -> FitResult:
     """Find themes among the documents; documents nearer no theme than `assign_threshold` stay unassigned (-1).
 
@@ -380,6 +385,8 @@ def fit(
     `embedding_model` names the model that made the embeddings, for the result's model_versions.
     `embed_phrases` embeds candidate label phrases with that model (ml/phrases.py); without it a theme's label is
     its top c-TF-IDF phrase.
+    `overwrite_embeddings` lets the fit scale a float32 `embeddings` array to unit rows in place rather than copy it
+    (the caller's array changes): a refit of a million cases then holds its vectors once, not twice.
 
     Runs with every BLAS/OpenMP pool and numba at one thread (`single_threaded`), so the same inputs give the same
     themes whatever OMP_NUM_THREADS, OPENBLAS_NUM_THREADS or NUMBA_NUM_THREADS the process was started with.
@@ -394,6 +401,7 @@ def fit(
             previous_themes=previous_themes,
             embedding_model=embedding_model,
             embed_phrases=embed_phrases,
+            overwrite_embeddings=overwrite_embeddings,
         )
 
 
@@ -426,9 +434,12 @@ def _fit(
     previous_themes: np.ndarray | None,
     embedding_model: str,
     embed_phrases: EmbedTexts | None = None,
+    overwrite_embeddings: bool = False,
 ) -> FitResult:
     started = time.perf_counter()
-    texts, embeddings, previous_themes = _validated_inputs(texts, embeddings, previous_themes)
+    texts, embeddings, previous_themes = _validated_inputs(
+        texts, embeddings, previous_themes, overwrites=overwrite_embeddings
+    )
     document_count = len(texts)
     stop_words = list(stop_words)
     sample_size = min(document_count, FIT_SAMPLE_SIZE)

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from improvement.themes.ml.clustering import fit
+from improvement.themes.ml.clustering import ASSIGN_BLOCK_ROWS, assign, fit
 from improvement.themes.ml.results import FitResult
 from improvement.themes.ml.vectors import normalise_rows, unit_centroid
 
@@ -64,9 +64,7 @@ def seed_assign(
     embeddings = np.atleast_2d(np.asarray(embeddings, dtype=np.float32))
     if len(seed_centroids) == 0 or len(embeddings) == 0:
         return np.full(len(embeddings), -1, dtype=np.int64), np.zeros(len(embeddings), dtype=np.float32)
-    similarities = normalise_rows(embeddings) @ normalise_rows(np.atleast_2d(seed_centroids)).T
-    nearest = np.argmax(similarities, axis=1)
-    best = similarities[np.arange(len(embeddings)), nearest]
+    nearest, best = assign(embeddings=embeddings, centroids=seed_centroids, threshold=-np.inf)
     return np.where(best >= threshold, nearest, -1).astype(np.int64), best.astype(np.float32)
 
 
@@ -81,10 +79,17 @@ def assign_with_thresholds(
     embeddings = np.atleast_2d(np.asarray(embeddings, dtype=np.float32))
     if len(centroids) == 0 or len(embeddings) == 0:
         return np.full(len(embeddings), -1, dtype=np.int64), np.zeros(len(embeddings), dtype=np.float32)
-    similarities = normalise_rows(embeddings) @ normalise_rows(np.atleast_2d(centroids)).T
-    eligible = np.where(similarities >= np.asarray(thresholds, dtype=np.float32)[np.newaxis, :], similarities, -np.inf)
-    nearest = np.argmax(eligible, axis=1)
-    best = eligible[np.arange(len(embeddings)), nearest]
+    unit_centroids = normalise_rows(np.atleast_2d(centroids))
+    row_thresholds = np.asarray(thresholds, dtype=np.float32)[np.newaxis, :]
+    nearest = np.empty(len(embeddings), dtype=np.int64)
+    best = np.empty(len(embeddings), dtype=np.float32)
+    # A block of rows at a time, as assign() does: no normalised copy or full similarity matrix of a million rows.
+    for start in range(0, len(embeddings), ASSIGN_BLOCK_ROWS):
+        similarities = normalise_rows(embeddings[start : start + ASSIGN_BLOCK_ROWS]) @ unit_centroids.T
+        eligible = np.where(similarities >= row_thresholds, similarities, -np.inf)
+        block_nearest = np.argmax(eligible, axis=1)
+        nearest[start : start + len(eligible)] = block_nearest
+        best[start : start + len(eligible)] = eligible[np.arange(len(eligible)), block_nearest]
     found = np.isfinite(best)
     return np.where(found, nearest, -1).astype(np.int64), np.where(found, best, 0.0).astype(np.float32)
 
@@ -98,17 +103,25 @@ def fit_with_seeds(
     previous_themes: np.ndarray | None = None,
     **fit_options: Any,
 ) -> SeededFit:
-    """Assign documents to the nearest seed above `seed_threshold`, then fit themes among the rest as usual."""
+    """Assign documents to the nearest seed above `seed_threshold`, then fit themes among the rest as usual.
+
+    `fit_options` go to `fit`; with overwrite_embeddings=True and no seed taking a case, `embeddings` is normalised in
+    place."""
     seed_assignments, seed_similarities = seed_assign(
         embeddings=embeddings, seed_centroids=seed_centroids, threshold=seed_threshold
     )
     rest_indices = np.flatnonzero(seed_assignments < 0)
-    rest = fit(
-        texts=[texts[int(i)] for i in rest_indices],
-        embeddings=embeddings[rest_indices],
-        previous_themes=None if previous_themes is None else np.asarray(previous_themes)[rest_indices],
-        **fit_options,
-    )
+    if len(rest_indices) == len(embeddings):
+        # No seed took a case: the fit reads the caller's arrays, no copy of a million vectors.
+        rest = fit(texts=texts, embeddings=embeddings, previous_themes=previous_themes, **fit_options)
+    else:
+        # The rest is this function's own copy, so the fit may normalise it in place.
+        rest = fit(
+            texts=[texts[int(i)] for i in rest_indices],
+            embeddings=np.asarray(embeddings, dtype=np.float32)[rest_indices],
+            previous_themes=None if previous_themes is None else np.asarray(previous_themes)[rest_indices],
+            **{**fit_options, "overwrite_embeddings": True},
+        )
     rest = FitResult(
         clusters=rest.clusters,
         assignments=rest.assignments,

@@ -6,12 +6,33 @@ from collections.abc import Iterable
 
 import numpy as np
 
+# Rows normalised per block: a million rows need one output array, not the squares' temporary beside it.
+NORMALISE_BLOCK_ROWS = 65_536
+
 
 def normalise_rows(vectors: np.ndarray) -> np.ndarray:
-    """Each row scaled to unit length (zero rows stay zero), as float32."""
+    """Each row scaled to unit length (zero rows stay zero), as a new float32 array, a block of rows at a time."""
     vectors = np.asarray(vectors, dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.where(norms == 0, 1, norms)
+    if vectors.ndim != 2:
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.where(norms == 0, 1, norms)
+    unit = np.empty_like(vectors)
+    for start in range(0, len(vectors), NORMALISE_BLOCK_ROWS):
+        block = vectors[start : start + NORMALISE_BLOCK_ROWS]
+        norms = np.linalg.norm(block, axis=1, keepdims=True)
+        np.divide(block, np.where(norms == 0, 1, norms), out=unit[start : start + len(block)])
+    return unit
+
+
+def normalise_rows_in_place(vectors: np.ndarray) -> np.ndarray:
+    """normalise_rows into the array itself (2-d, float32, writable), the same values without a copy."""
+    if vectors.ndim != 2 or vectors.dtype != np.float32 or not vectors.flags.writeable:
+        raise ValueError("normalise_rows_in_place needs a writable 2-d float32 array")
+    for start in range(0, len(vectors), NORMALISE_BLOCK_ROWS):
+        block = vectors[start : start + NORMALISE_BLOCK_ROWS]
+        norms = np.linalg.norm(block, axis=1, keepdims=True)
+        np.divide(block, np.where(norms == 0, 1, norms), out=block)
+    return vectors
 
 
 def unit_centroid(vectors: np.ndarray) -> np.ndarray:

@@ -201,6 +201,8 @@ def _fit_and_swap(*, run_id: int, sticky_margin: float | None) -> None:
             previous_themes=active_theme_per_case(case_ids=snapshot.case_ids),
             embedding_model=EMBEDDING_MODEL_NAME,
             embed_phrases=embed_texts,
+            # The snapshot is this run's own: scaled to unit rows in place, a million vectors are held once.
+            overwrite_embeddings=True,
         )
         result = seeded_fit.rest
         taken = seeded_fit.seed_assignments >= 0
@@ -211,11 +213,13 @@ def _fit_and_swap(*, run_id: int, sticky_margin: float | None) -> None:
             theme_indices=seeded_fit.seed_assignments[taken],
             similarities=seeded_fit.seed_similarities[taken],
         )
-        snapshot = CaseSnapshot(
-            case_ids=snapshot.case_ids[seeded_fit.rest_indices],
-            texts=[snapshot.texts[index] for index in seeded_fit.rest_indices],
-            embeddings=snapshot.embeddings[seeded_fit.rest_indices],
-        )
+        if len(seeded_fit.rest_indices) < len(snapshot.case_ids):
+            # Only the cases no seed took go on (a copy; with no seeded case the snapshot is kept as it is).
+            snapshot = CaseSnapshot(
+                case_ids=snapshot.case_ids[seeded_fit.rest_indices],
+                texts=[snapshot.texts[index] for index in seeded_fit.rest_indices],
+                embeddings=snapshot.embeddings[seeded_fit.rest_indices],
+            )
         if not result.clusters and not taken.any():
             raise ClusteringError(f"The fit found no themes among {len(snapshot.case_ids)} cases.")
         cluster_case_ids = [

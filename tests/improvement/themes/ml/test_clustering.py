@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numba
 import numpy as np
+import pytest
 from threadpoolctl import threadpool_info
 
 from improvement.themes.ml.clustering import (
@@ -20,6 +21,7 @@ from improvement.themes.ml.clustering import (
     single_threaded,
 )
 from improvement.themes.ml.evaluation import majority_problem_counts
+from improvement.themes.ml.vectors import NORMALISE_BLOCK_ROWS, normalise_rows, normalise_rows_in_place
 
 ROOT = Path(__file__).resolve().parents[4]
 
@@ -65,6 +67,26 @@ def test_bertopic_imports_without_transformers_once_its_unused_representations_a
     assert completed.stdout.split() == ["False", "NotInstalled", "bertopic.representation._keybert"]
     skipped = {module.rsplit(".", 1)[1] for module in UNUSED_BERTOPIC_MODULES}
     assert skipped == {"_textgeneration", "_zeroshot", "_visual"}
+
+
+def test_normalise_rows_in_blocks_and_in_place_match_the_whole_array_bit_for_bit():
+    generator = np.random.default_rng(5)
+    vectors = generator.standard_normal((NORMALISE_BLOCK_ROWS + 17, 16)).astype(np.float32) * 4.0
+    vectors[3] = 0.0
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    whole = vectors / np.where(norms == 0, 1, norms)
+
+    blocked = normalise_rows(vectors)
+    in_place = vectors.copy()
+    returned = normalise_rows_in_place(in_place)
+
+    np.testing.assert_array_equal(blocked, whole)
+    np.testing.assert_array_equal(in_place, whole)
+    assert returned is in_place
+    assert not np.shares_memory(blocked, vectors)
+    assert (blocked[3] == 0).all()
+    with pytest.raises(ValueError, match="writable 2-d float32"):
+        normalise_rows_in_place(vectors.astype(np.float64))
 
 
 def test_merge_at_a_lower_similarity_cuts_the_same_tree_higher_up():

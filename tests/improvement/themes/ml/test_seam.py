@@ -144,6 +144,21 @@ def test_fit_is_deterministic_for_the_same_random_state(shared_data, airline_sli
     assert [cluster.label for cluster in first.clusters] == [cluster.label for cluster in again.clusters]
 
 
+def test_fit_overwriting_its_embeddings_finds_the_same_themes_and_leaves_them_unit_rows(airline_slice):
+    texts, _, embeddings = airline_slice
+    scaled = np.array(embeddings, dtype=np.float32) * 3.0  # not unit rows: the fit must scale them
+    options = {"texts": texts, "stop_words": BRAND_STOP_WORDS, "random_state": 42, "embed_phrases": embed_texts}
+    copied = themes.fit(embeddings=scaled.copy(), **options)
+    owned = scaled.copy()
+
+    overwritten = themes.fit(embeddings=owned, overwrite_embeddings=True, **options)
+
+    np.testing.assert_array_equal(copied.assignments, overwritten.assignments)
+    assert [cluster.label for cluster in copied.clusters] == [cluster.label for cluster in overwritten.clusters]
+    np.testing.assert_array_equal(owned, themes.normalise_rows(scaled))
+    assert not np.array_equal(owned, scaled)
+
+
 def test_fit_groups_lost_luggage_together(airline_slice, fitted):
     _, reasons, _ = airline_slice
     luggage = fitted.assignments[np.array(reasons) == "Lost Luggage"]
