@@ -6,7 +6,6 @@ import contextlib
 import math
 import sys
 import time
-import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from importlib import metadata
 
@@ -30,11 +29,11 @@ UMAP_NEIGHBORS = 50
 UMAP_COMPONENTS = 5
 # UMAP's own default above 10,000 points, fixed so a smaller fit does not take 2.5x the epochs (500).
 UMAP_EPOCHS = 200
-# From this many documents UMAP would find neighbours with pynndescent (approximate, and its numba compile costs about
-# a minute in a fresh process); below it UMAP computes all pairwise distances itself. Exact cosine neighbours from a
-# blocked matrix product take about a second at 10,000 documents and are the same on every machine.
-EXACT_NEIGHBOURS_FROM = 4096
-NEIGHBOUR_BLOCK_ROWS = 2048
+# UMAP finds neighbours with pynndescent from this many documents (below, all pairwise distances); the warm-up fits
+# this many so pynndescent's kernels are compiled too. Exact cosine neighbours (a blocked matrix product, tried
+# 2026-12-04) were faster in a fresh process but cut bench/themes.py refit stability from 0.912 / 0.924 to
+# 0.851 / 0.850 (seeds 7 / 8), so UMAP keeps its own search.
+UMAP_APPROXIMATE_NEIGHBOURS_FROM = 4096
 # "leaf" changes smoothly with min_cluster_size; "eom" can collapse to 2-3 giant themes (bench/cluster_quality.py).
 CLUSTER_SELECTION = "leaf"
 # HDBSCAN's leaves are tight phrasings ("lamp out of stock", "bike out of stock"); leaves whose centroids, less the
@@ -101,20 +100,14 @@ def _cluster_sample(
     from hdbscan import HDBSCAN
     from umap import UMAP
 
-    neighbour_count = min(UMAP_NEIGHBORS, len(texts) - 1)
-    precomputed_knn: tuple = (None, None, None)
-    if len(texts) >= EXACT_NEIGHBOURS_FROM:
-        # No search index: UMAP's transform is never used here, it only warns that it would be unavailable.
-        precomputed_knn = (*exact_cosine_neighbours(embeddings, neighbour_count=neighbour_count), None)
     umap_model = UMAP(
-        n_neighbors=neighbour_count,
+        n_neighbors=min(UMAP_NEIGHBORS, len(texts) - 1),
         n_components=UMAP_COMPONENTS,
         min_dist=0.0,
         metric="cosine",
         n_epochs=UMAP_EPOCHS,
         low_memory=True,
         random_state=random_state,
-        precomputed_knn=precomputed_knn,
     )
     hdbscan_model = HDBSCAN(
         min_cluster_size=min_cluster_size,
@@ -131,9 +124,7 @@ def _cluster_sample(
         calculate_probabilities=False,
         low_memory=True,
     )
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r"precomputed_knn\[2\]", category=UserWarning)
-        topics, _ = topic_model.fit_transform(texts, embeddings)
+    topics, _ = topic_model.fit_transform(texts, embeddings)
     return np.asarray(topics, dtype=np.int64)
 
 
@@ -154,34 +145,42 @@ def _skip_bertopic_generators() -> None:
         sys.modules.setdefault(module, None)  # type: ignore[arg-type]
 
 
-# UMAP's numba kernels compiled anew in every process (about 9 s per first fit); cached on disk they load in a
-# fraction of a second. Numba keys its cache by the kernel's source and this CPU, so a cache never crosses machines.
-UMAP_KERNELS = (
-    ("umap.umap_", "smooth_knn_dist"),
-    ("umap.umap_", "compute_membership_strengths"),
-    ("umap.layouts", "_nb_optimize_layout_euclidean_single_epoch"),
-    ("umap.layouts", "_nb_optimize_layout_euclidean_single_epoch_parallel"),
+# UMAP's and pynndescent's numba kernels compiled anew in every process (about 9 s and 20 s per first fit); cached on
+# disk they load in a fraction of a second. Numba keys its cache by the kernel's source and this CPU, so a cache
+# never crosses machines.
+NUMBA_KERNEL_MODULES = (
+    "umap.umap_",
+    "umap.layouts",
+    "umap.utils",
+    "pynndescent.pynndescent_",
+    "pynndescent.rp_trees",
+    "pynndescent.utils",
+    "pynndescent.distances",
+    "pynndescent.graph_utils",
 )
 
 
 def _cache_umap_kernels() -> None:
-    """Turn on numba's on-disk cache for UMAP's kernels (where numba finds no writable cache folder, skip it)."""
+    """Turn on numba's on-disk cache for the module-level kernels of UMAP and pynndescent that have none (where
+    numba finds no writable cache folder, or a kernel cannot be cached, it is left as it is)."""
     import importlib
 
-    for module_name, kernel_name in UMAP_KERNELS:
-        kernel = getattr(importlib.import_module(module_name), kernel_name, None)
-        if kernel is None or getattr(kernel, "_cache", None) is None or kernel._cache.__class__.__name__ != "NullCache":
-            continue
-        with contextlib.suppress(RuntimeError):
-            kernel.enable_caching()
+    from numba.core.dispatcher import Dispatcher
+
+    for module_name in NUMBA_KERNEL_MODULES:
+        module = importlib.import_module(module_name)
+        for kernel in list(vars(module).values()):
+            if isinstance(kernel, Dispatcher) and type(kernel._cache).__name__ == "NullCache":
+                with contextlib.suppress(RuntimeError):
+                    kernel.enable_caching()
 
 
-WARM_UP_DOCUMENTS = EXACT_NEIGHBOURS_FROM + 64
+WARM_UP_DOCUMENTS = UMAP_APPROXIMATE_NEIGHBOURS_FROM + 64
 WARM_UP_GROUPS = 8
 
 
 def warm_up() -> FitResult:
-    """Fit synthetic vectors once (the exact-neighbour path, WARM_UP_DOCUMENTS of them), so UMAP's kernels are
+    """Fit synthetic vectors once (pynndescent's path, WARM_UP_DOCUMENTS of them), so UMAP's kernels are
     compiled into numba's disk cache before the first real fit needs them (`manage.py warm_up`, run at install)."""
     generator = np.random.default_rng(0)
     centres = normalise_rows(generator.standard_normal((WARM_UP_GROUPS, 384)).astype(np.float32))
@@ -189,28 +188,6 @@ def warm_up() -> FitResult:
     embeddings = centres[groups] + 0.05 * generator.standard_normal((WARM_UP_DOCUMENTS, 384)).astype(np.float32)
     texts = [f"warm up topic{group} word{index % 17}" for index, group in enumerate(groups)]
     return fit(texts=texts, embeddings=embeddings, stop_words=())
-
-
-def exact_cosine_neighbours(embeddings: np.ndarray, *, neighbour_count: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's neighbour_count nearest rows by cosine distance (itself first), as UMAP's precomputed_knn wants:
-    (indices, distances 1 - cosine), nearest first, a block of rows at a time."""
-    unit = normalise_rows(np.asarray(embeddings, dtype=np.float32))
-    row_count = len(unit)
-    indices = np.empty((row_count, neighbour_count), dtype=np.int64)
-    distances = np.empty((row_count, neighbour_count), dtype=np.float32)
-    for start in range(0, row_count, NEIGHBOUR_BLOCK_ROWS):
-        similarities = unit[start : start + NEIGHBOUR_BLOCK_ROWS] @ unit.T
-        block_rows = np.arange(len(similarities))
-        # A row is its own nearest neighbour even where a duplicate ties it.
-        similarities[block_rows, start + block_rows] = np.inf
-        nearest = np.argpartition(-similarities, neighbour_count - 1, axis=1)[:, :neighbour_count]
-        nearest_similarity = np.take_along_axis(similarities, nearest, axis=1)
-        order = np.argsort(-nearest_similarity, axis=1, kind="stable")
-        indices[start : start + len(similarities)] = np.take_along_axis(nearest, order, axis=1)
-        ordered = np.take_along_axis(nearest_similarity, order, axis=1)
-        ordered[:, 0] = 1.0
-        distances[start : start + len(similarities)] = np.maximum(1.0 - ordered, 0.0)
-    return indices, distances
 
 
 def _centroids(embeddings: np.ndarray, groups: np.ndarray, group_count: int) -> np.ndarray:

@@ -1,5 +1,5 @@
-"""Pure parts of the clustering: leaf size, exact neighbours, the two cuts of the merge tree, thread pinning, majority
-counts."""
+"""Pure parts of the clustering: leaf size, the bertopic import, the two cuts of the merge tree, thread pinning,
+majority counts."""
 
 from __future__ import annotations
 
@@ -13,9 +13,7 @@ import pytest
 from threadpoolctl import threadpool_info
 
 from improvement.themes.ml.clustering import (
-    NEIGHBOUR_BLOCK_ROWS,
     UNUSED_BERTOPIC_MODULES,
-    exact_cosine_neighbours,
     merge_similar_groups,
     minimum_cluster_size,
     single_threaded,
@@ -28,28 +26,6 @@ ROOT = Path(__file__).resolve().parents[4]
 
 def test_minimum_cluster_size_is_a_quarter_of_the_square_root_and_at_least_ten():
     assert [minimum_cluster_size(count) for count in (100, 1_600, 7_500, 10_000)] == [10, 10, 22, 25]
-
-
-def test_exact_cosine_neighbours_are_the_nearest_rows_by_brute_force_across_blocks_with_each_row_first():
-    generator = np.random.default_rng(3)
-    embeddings = generator.standard_normal((NEIGHBOUR_BLOCK_ROWS + 300, 8)).astype(np.float32) * 3.0
-    embeddings[5] = embeddings[4]  # a duplicate ties row 4 with itself
-
-    indices, distances = exact_cosine_neighbours(embeddings, neighbour_count=6)
-
-    unit = embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True)
-    similarities = unit @ unit.T
-    for row in (0, 4, 5, NEIGHBOUR_BLOCK_ROWS - 1, NEIGHBOUR_BLOCK_ROWS, len(embeddings) - 1):
-        others = [other for other in np.argsort(-similarities[row], kind="stable").tolist() if other != row]
-        expected = [row, *others[:5]]
-        assert sorted(indices[row].tolist()) == sorted(expected)
-        assert indices[row, 0] == row
-        np.testing.assert_allclose(distances[row], 1.0 - similarities[row, indices[row]], atol=1e-5)
-    assert indices.shape == distances.shape == (len(embeddings), 6)
-    assert distances[:, 0].max() == 0.0
-    assert (np.diff(distances, axis=1) >= 0).all()
-    assert indices[4, 1] == 5 and indices[5, 1] == 4
-    assert distances[4, 1] <= 1e-6
 
 
 def test_bertopic_imports_without_transformers_once_its_unused_representations_are_skipped():

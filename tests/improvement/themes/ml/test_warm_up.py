@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.core.management import call_command
 
-from improvement.themes.ml.clustering import UMAP_KERNELS, WARM_UP_GROUPS
+from improvement.themes.ml.clustering import NUMBA_KERNEL_MODULES, WARM_UP_GROUPS
 
 
 def test_warm_up_fits_synthetic_vectors_and_caches_umap_kernels_on_disk():
@@ -22,11 +22,17 @@ def test_warm_up_fits_synthetic_vectors_and_caches_umap_kernels_on_disk():
         rf"\({WARM_UP_GROUPS} themes on synthetic vectors\)\.\n",
         output.getvalue(),
     )
-    kernels = {name: getattr(importlib.import_module(module), name) for module, name in UMAP_KERNELS}
+    umap_kernels = (
+        ("umap.umap_", "smooth_knn_dist"),
+        ("umap.umap_", "compute_membership_strengths"),
+        ("umap.layouts", "_nb_optimize_layout_euclidean_single_epoch"),
+    )
+    assert {module for module, _ in umap_kernels} <= set(NUMBA_KERNEL_MODULES)
+    kernels = {name: getattr(importlib.import_module(module), name) for module, name in umap_kernels}
     assert {type(kernel._cache).__name__ for kernel in kernels.values()} == {"FunctionCache"}
     # The kernels a fit runs went through the disk cache (compiled and saved, or loaded) and their index is on disk;
-    # the parallel variant is never run (one thread).
-    for name in ("smooth_knn_dist", "compute_membership_strengths", "_nb_optimize_layout_euclidean_single_epoch"):
+    # the parallel layout variant is never run (one thread).
+    for name in kernels:
         stats = kernels[name].stats
         assert sum(stats.cache_hits.values()) + sum(stats.cache_misses.values()) >= 1
         assert Path(kernels[name]._cache._cache_file._index_path).is_file()
