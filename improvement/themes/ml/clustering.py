@@ -170,7 +170,7 @@ def _cache_umap_kernels() -> None:
     for module_name in NUMBA_KERNEL_MODULES:
         module = importlib.import_module(module_name)
         for kernel in list(vars(module).values()):
-            if isinstance(kernel, Dispatcher) and type(kernel._cache).__name__ == "NullCache":
+            if isinstance(kernel, Dispatcher) and type(getattr(kernel, "_cache", None)).__name__ == "NullCache":
                 with contextlib.suppress(RuntimeError):
                     kernel.enable_caching()
 
