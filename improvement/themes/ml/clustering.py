@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import sys
 import time
@@ -77,17 +78,22 @@ def assign(*, embeddings: np.ndarray, centroids: np.ndarray, threshold: float) -
     embeddings = np.atleast_2d(np.asarray(embeddings, dtype=np.float32))
     if len(centroids) == 0 or len(embeddings) == 0:
         return np.full(len(embeddings), -1, dtype=np.int64), np.zeros(len(embeddings), dtype=np.float32)
-    centroids = normalise_rows(np.atleast_2d(centroids))
     nearest = np.empty(len(embeddings), dtype=np.int64)
     best = np.empty(len(embeddings), dtype=np.float32)
-    # A block of rows at a time: a million documents never need a normalised copy or a full similarity matrix.
-    for start in range(0, len(embeddings), ASSIGN_BLOCK_ROWS):
-        similarities = normalise_rows(embeddings[start : start + ASSIGN_BLOCK_ROWS]) @ centroids.T
-        nearest[start : start + len(similarities)] = np.argmax(similarities, axis=1)
-        best[start : start + len(similarities)] = similarities[
-            np.arange(len(similarities)), nearest[start : start + len(similarities)]
-        ]
+    for start, similarities in similarity_blocks(embeddings=embeddings, centroids=centroids):
+        block_nearest = np.argmax(similarities, axis=1)
+        nearest[start : start + len(similarities)] = block_nearest
+        best[start : start + len(similarities)] = similarities[np.arange(len(similarities)), block_nearest]
     return np.where(best >= threshold, nearest, -1).astype(np.int64), best
+
+
+def similarity_blocks(*, embeddings: np.ndarray, centroids: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+    """Cosine similarities of the rows to the centroids, ASSIGN_BLOCK_ROWS rows at a time: (first row, block).
+
+    A million documents never need a normalised copy or a full similarity matrix."""
+    unit_centroids = normalise_rows(np.atleast_2d(centroids))
+    for start in range(0, len(embeddings), ASSIGN_BLOCK_ROWS):
+        yield start, normalise_rows(embeddings[start : start + ASSIGN_BLOCK_ROWS]) @ unit_centroids.T
 
 
 def _cluster_sample(
@@ -95,7 +101,7 @@ def _cluster_sample(
 ) -> np.ndarray:
     """BERTopic's topics (-1 = outlier) for the sample, from UMAP to 5-d and HDBSCAN."""
     _skip_bertopic_generators()
-    _cache_umap_kernels()
+    _cache_numba_kernels()
     from bertopic import BERTopic
     from hdbscan import HDBSCAN
     from umap import UMAP
@@ -160,9 +166,10 @@ NUMBA_KERNEL_MODULES = (
 )
 
 
-def _cache_umap_kernels() -> None:
-    """Turn on numba's on-disk cache for the module-level kernels of UMAP and pynndescent that have none (where
-    numba finds no writable cache folder, or a kernel cannot be cached, it is left as it is)."""
+@functools.cache
+def _cache_numba_kernels() -> None:
+    """Turn on numba's on-disk cache for the module-level kernels of UMAP and pynndescent that have none, once per
+    process (where numba finds no writable cache folder, or a kernel cannot be cached, it is left as it is)."""
     import importlib
 
     from numba.core.dispatcher import Dispatcher
@@ -319,8 +326,13 @@ def _validated_inputs(
     texts: Sequence[str], embeddings: np.ndarray, previous_themes: np.ndarray | None, *, overwrites: bool = False
 ) -> tuple[list[str], np.ndarray, np.ndarray | None]:
     texts = [str(text) for text in texts]
-    is_own_float32 = isinstance(embeddings, np.ndarray) and embeddings.dtype == np.float32 and embeddings.ndim == 2
-    if overwrites and is_own_float32 and embeddings.flags.writeable:
+    can_overwrite = (
+        isinstance(embeddings, np.ndarray)
+        and embeddings.dtype == np.float32
+        and embeddings.ndim == 2
+        and embeddings.flags.writeable
+    )
+    if overwrites and can_overwrite:
         embeddings = normalise_rows_in_place(embeddings)
     else:
         embeddings = normalise_rows(embeddings)

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from improvement.themes.ml.clustering import ASSIGN_BLOCK_ROWS, assign, fit
+from improvement.themes.ml.clustering import assign, fit, similarity_blocks
 from improvement.themes.ml.results import FitResult
 from improvement.themes.ml.vectors import normalise_rows, unit_centroid
 
@@ -79,13 +79,10 @@ def assign_with_thresholds(
     embeddings = np.atleast_2d(np.asarray(embeddings, dtype=np.float32))
     if len(centroids) == 0 or len(embeddings) == 0:
         return np.full(len(embeddings), -1, dtype=np.int64), np.zeros(len(embeddings), dtype=np.float32)
-    unit_centroids = normalise_rows(np.atleast_2d(centroids))
     row_thresholds = np.asarray(thresholds, dtype=np.float32)[np.newaxis, :]
     nearest = np.empty(len(embeddings), dtype=np.int64)
     best = np.empty(len(embeddings), dtype=np.float32)
-    # A block of rows at a time, as assign() does: no normalised copy or full similarity matrix of a million rows.
-    for start in range(0, len(embeddings), ASSIGN_BLOCK_ROWS):
-        similarities = normalise_rows(embeddings[start : start + ASSIGN_BLOCK_ROWS]) @ unit_centroids.T
+    for start, similarities in similarity_blocks(embeddings=embeddings, centroids=centroids):
         eligible = np.where(similarities >= row_thresholds, similarities, -np.inf)
         block_nearest = np.argmax(eligible, axis=1)
         nearest[start : start + len(eligible)] = block_nearest

@@ -16,12 +16,7 @@ def normalise_rows(vectors: np.ndarray) -> np.ndarray:
     if vectors.ndim != 2:
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.where(norms == 0, 1, norms)
-    unit = np.empty_like(vectors)
-    for start in range(0, len(vectors), NORMALISE_BLOCK_ROWS):
-        block = vectors[start : start + NORMALISE_BLOCK_ROWS]
-        norms = np.linalg.norm(block, axis=1, keepdims=True)
-        np.divide(block, np.where(norms == 0, 1, norms), out=unit[start : start + len(block)])
-    return unit
+    return normalise_rows_in_place(vectors.copy())
 
 
 def normalise_rows_in_place(vectors: np.ndarray) -> np.ndarray:
